@@ -1,0 +1,56 @@
+/*
+ * Streams the objects of one block in ID order, page by page: the index is
+ * read one index page at a time, data in range reads of whole pages up to
+ * chunk_size_bytes. A block is never loaded whole.
+ *
+ * The reader checks everything it passes: index checksums, record/page
+ * agreement (contiguous offsets, lengths, record ID = the page's last ID),
+ * strictly ascending IDs, object framing, and at the end the meta's
+ * totalObjects, size, minID and maxID. Any mismatch is TC_ECORRUPT with a
+ * message naming the key and offset.
+ */
+#ifndef TC_ENCODING_BLOCK_READER_H
+#define TC_ENCODING_BLOCK_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/backend/backend.h"
+#include "index.h"
+#include "meta.h"
+#include "page.h"
+
+#define TC_DEFAULT_CHUNK_SIZE_BYTES (5u << 20)
+#define TC_DEFAULT_MAX_PAGE_BYTES ((size_t)1 << 30) /* decompressed page cap */
+
+typedef struct tc_block_read_opts {
+	size_t chunk_size_bytes; /* 0 = 5 MiB */
+	size_t max_page_bytes;   /* 0 = 1 GiB */
+} tc_block_read_opts;
+
+typedef struct tc_block_reader tc_block_reader;
+
+/* meta is copied. Reads nothing yet. */
+int tc_block_reader_open(tc_block_reader **out, tc_backend *be, const tc_meta *meta,
+			 const tc_block_read_opts *opts);
+/*
+ * 1 with *out set (valid until the next call), 0 after the last object once
+ * the end-of-block checks passed, <0 on error (sticky).
+ */
+int tc_block_reader_next(tc_object *out, tc_block_reader *r);
+const tc_meta *tc_block_reader_meta(const tc_block_reader *r);
+/* Pages and compressed bytes read so far. */
+void tc_block_reader_progress(uint64_t *pages, uint64_t *bytes, const tc_block_reader *r);
+void tc_block_reader_free(tc_block_reader *r);
+
+/* Reads every record of the index (checksums verified). */
+int tc_block_read_index(tc_record **out, tc_backend *be, const tc_meta *meta);
+
+/*
+ * Finds one trace the way a querier does: minID/maxID, the bloom shard, a
+ * binary search over index records (reading index pages as needed), one
+ * data page. Appends the body to out; TC_ENOTFOUND if absent.
+ */
+int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_t id[TC_ID_LEN]);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * Page compression: every data page payload is one self-contained stream in
+ * the block's encoding (BLOCK_FORMAT.md §4.4). A tc_codec holds the reusable
+ * library contexts for one encoding; use one per thread.
+ */
+#ifndef TC_ENCODING_CODEC_H
+#define TC_ENCODING_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/util/buf.h"
+#include "../src/util/error.h"
+
+/* Numeric values are Tempo's backend.Encoding ids. */
+typedef enum tc_encoding {
+	TC_ENC_NONE = 0,
+	TC_ENC_GZIP = 1,
+	TC_ENC_LZ4_64K = 2,
+	TC_ENC_LZ4_256K = 3,
+	TC_ENC_LZ4_1M = 4,
+	TC_ENC_LZ4 = 5, /* 4 MiB blocks */
+	TC_ENC_SNAPPY = 6,
+	TC_ENC_ZSTD = 7,
+	TC_ENC_S2 = 8,
+} tc_encoding;
+
+#define TC_ENC_COUNT 9
+
+/* Tempo's names, matched case-insensitively; TC_EINVALID for unknown names. */
+int tc_encoding_from_name(tc_encoding *out, const char *name);
+const char *tc_encoding_name(tc_encoding enc);
+/* Whether we can write pages in this encoding (all but s2). */
+int tc_encoding_can_write(tc_encoding enc);
+
+typedef struct tc_codec tc_codec;
+
+int tc_codec_new(tc_codec **out, tc_encoding enc);
+tc_encoding tc_codec_encoding(const tc_codec *c);
+
+/*
+ * Appends one complete compressed stream holding src to out, in the format
+ * Tempo 1.5 writes for this encoding.
+ */
+int tc_codec_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
+
+/*
+ * Appends the decompressed content of the stream(s) in src to out. The
+ * output may not grow past out->cap (TC_ELIMIT). Corrupt input is
+ * TC_ECORRUPT with a message starting with w's key and offset; s2 streams
+ * are TC_EUNSUPPORTED ("unsupported encoding s2").
+ */
+int tc_codec_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len, const tc_where *w);
+
+void tc_codec_free(tc_codec *c);
+
+#endif

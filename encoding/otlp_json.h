@@ -1,0 +1,16 @@
+/* A serialised tempopb.Trace as OTLP/JSON, for `tracecompactor query`. */
+#ifndef TC_ENCODING_OTLP_JSON_H
+#define TC_ENCODING_OTLP_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/util/buf.h"
+
+/*
+ * Appends {"batches":[...]} in OTLP/JSON shape (camelCase keys, hex trace
+ * and span IDs, 64-bit integers as strings). pretty != 0 indents.
+ */
+int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty);
+
+#endif

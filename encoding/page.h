@@ -1,0 +1,54 @@
+/*
+ * Data pages and the objects inside them (BLOCK_FORMAT.md §4.1-4.2).
+ *   page:   u32 totalLength | u16 headerLength (0) | compressed payload
+ *   object: u32 objTotal | u32 idLen | id | body       (inside a payload)
+ */
+#ifndef TC_ENCODING_PAGE_H
+#define TC_ENCODING_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/util/buf.h"
+#include "../src/util/error.h"
+
+#define TC_ID_LEN 16
+#define TC_PAGE_HEADER_LEN 6
+#define TC_OBJECT_HEADER_LEN 8
+
+typedef struct tc_object {
+	const uint8_t *id;
+	size_t id_len;
+	const uint8_t *body;
+	size_t body_len;
+} tc_object;
+
+/*
+ * Parses the frame of the data page at the start of p (avail bytes). On
+ * success *page_len is totalLength and payload points into p. A length
+ * beyond avail, a header length other than 0, or a length below the header
+ * size is TC_ECORRUPT naming w.
+ */
+int tc_page_parse(size_t *page_len, const uint8_t **payload, size_t *payload_len,
+		  const uint8_t *p, size_t avail, const tc_where *w);
+/* Appends a page frame around payload. */
+int tc_page_write(tc_buf *out, const uint8_t *payload, size_t len);
+/* Writes the 6-byte frame header for a payload of len bytes into hdr. */
+int tc_page_header(uint8_t hdr[TC_PAGE_HEADER_LEN], size_t payload_len);
+
+/*
+ * Reads the object at *pos in a decompressed payload and advances *pos.
+ * Returns 1 with *out set, 0 at the end of the buffer, TC_ECORRUPT when a
+ * length runs past the buffer, idLen is not 16, or objTotal is too small.
+ * w->off is the offset of the page; messages add the position in it.
+ */
+int tc_object_next(tc_object *out, const uint8_t *buf, size_t len, size_t *pos, const tc_where *w);
+/* Appends an object record. */
+int tc_object_write(tc_buf *out, const uint8_t *id, size_t id_len, const uint8_t *body, size_t body_len);
+/* The encoded size of an object. */
+static inline size_t tc_object_size(size_t id_len, size_t body_len)
+{
+	return TC_OBJECT_HEADER_LEN + id_len + body_len;
+}
+
+#endif

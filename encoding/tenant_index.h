@@ -1,0 +1,34 @@
+/*
+ * <tenant>/index.json.gz: {"created_at", "meta": [...], "compacted": [...]}
+ * gzipped the way Tempo writes it (BLOCK_FORMAT.md §8).
+ */
+#ifndef TC_ENCODING_TENANT_INDEX_H
+#define TC_ENCODING_TENANT_INDEX_H
+
+#include <stddef.h>
+
+#include "../src/util/buf.h"
+#include "meta.h"
+
+#define TC_TENANT_INDEX_MAX_BYTES (256u << 20) /* decompressed */
+
+typedef struct tc_tenant_index {
+	tc_time created_at;
+	tc_meta *live;
+	size_t n_live;
+	tc_meta *compacted;
+	size_t n_compacted;
+} tc_tenant_index;
+
+/*
+ * Appends the gzipped index for the given lists, each sorted by startTime
+ * ascending (stable) before writing; the arrays are not modified.
+ */
+int tc_tenant_index_write(tc_buf *out, const tc_time *created_at, const tc_meta *live,
+			  size_t n_live, const tc_meta *compacted, size_t n_compacted);
+
+/* Parses a gzipped index; `what` names the key in messages. */
+int tc_tenant_index_parse(tc_tenant_index *out, const uint8_t *gz, size_t len, const char *what);
+void tc_tenant_index_dispose(tc_tenant_index *ti);
+
+#endif

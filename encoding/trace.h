@@ -1,0 +1,82 @@
+/*
+ * Object bodies (BLOCK_FORMAT.md §7) and the combiner (COMPACTOR.md §5.4-5.5).
+ *
+ * Bodies are handled at the protobuf wire level: spans, resources and
+ * instrumentation libraries are kept as the bytes they arrived in, so
+ * unknown fields survive and a span's bytes never change. Only the fields
+ * the combiner needs (span_id 2, kind 6, start_time_unix_nano 7) are read.
+ */
+#ifndef TC_ENCODING_TRACE_H
+#define TC_ENCODING_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/util/buf.h"
+#include "../src/util/error.h"
+#include "page.h"
+
+typedef enum tc_data_kind {
+	TC_DATA_V1,     /* bare tempopb.TraceBytes */
+	TC_DATA_V2,     /* u32 start | u32 end | tempopb.TraceBytes */
+	TC_DATA_OPAQUE, /* any other name: bodies are never looked into */
+} tc_data_kind;
+
+tc_data_kind tc_data_kind_of(const char *data_encoding);
+
+typedef struct tc_combine_stats {
+	uint64_t objects_combined; /* merges that produced a new body */
+	uint64_t spans_deduped;    /* spans dropped because an earlier input had them */
+	uint64_t spans_discarded;  /* spans dropped by the max_bytes limit */
+	uint64_t traces_truncated; /* combined traces that hit max_bytes */
+} tc_combine_stats;
+
+typedef struct tc_combiner tc_combiner;
+
+int tc_combiner_new(tc_combiner **out, tc_data_kind kind);
+
+/*
+ * Combines n >= 1 bodies of one trace ID, given in input order.
+ * If n == 1 or every body equals objs[0] byte for byte, *combined = 0 and
+ * the result is objs[0] itself (out is left alone). Otherwise the bodies are
+ * merged as Tempo merges them: the first trace whole, then from each later
+ * one only spans whose (span_id, kind) token was not seen, batches and
+ * instrumentation libraries without kept spans dropped, then sorted; v2
+ * start/end become min/max. The new body is appended to out, *combined = 1.
+ *
+ * max_bytes > 0 caps the merged trace: spans of later inputs that would
+ * take it past max_bytes are discarded and counted; 0 means no cap.
+ * Opaque bodies that differ are TC_EUNSUPPORTED. Undecodable bodies are
+ * TC_ECORRUPT naming w and the input index.
+ */
+int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object *objs, size_t n,
+		    size_t max_bytes, tc_combine_stats *st, const tc_where *w);
+void tc_combiner_free(tc_combiner *c);
+
+/*
+ * Fully walks a body down to its spans. Sets *spans to the span count;
+ * TC_ECORRUPT (naming w) if any level fails to decode, or an empty body.
+ * Opaque bodies are only checked for being non-empty.
+ */
+int tc_trace_validate(size_t *spans, tc_data_kind kind, const uint8_t *body, size_t len,
+		      const tc_where *w);
+
+/* The v2 start/end prefix; TC_ECORRUPT if the body is shorter than 8 bytes. */
+int tc_trace_v2_range(uint32_t *start, uint32_t *end, const uint8_t *body, size_t len,
+		      const tc_where *w);
+
+/*
+ * Appends the serialised tempopb.Trace that holds every batch of the body
+ * (the concatenation of all TraceBytes entries' batches).
+ */
+int tc_trace_body_to_trace(tc_buf *out, tc_data_kind kind, const uint8_t *body, size_t len,
+			   const tc_where *w);
+
+/*
+ * Appends a body holding one serialised tempopb.Trace: for v2 with the
+ * start/end prefix, for v1 without.
+ */
+int tc_trace_body_from_trace(tc_buf *out, tc_data_kind kind, uint32_t start, uint32_t end,
+			     const uint8_t *trace, size_t len);
+
+#endif

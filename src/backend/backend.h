@@ -1,0 +1,74 @@
+/*
+ * Object storage, as the compactor sees it: keys "<tenant>/<block>/<name>"
+ * and "<tenant>/<name>", whole-object and ranged reads, whole-object writes,
+ * a streamed append for the data file, one-level listings, and the two
+ * block-level operations whose mechanics differ per store (mark compacted,
+ * clear). The compactor never knows which store it talks to.
+ *
+ * Every function is safe to call from several threads on one tc_backend.
+ * Missing keys give TC_ENOTFOUND; any other failure TC_ERROR with a message
+ * naming the key.
+ */
+#ifndef TC_BACKEND_H
+#define TC_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/buf.h"
+#include "../util/strlist.h"
+#include "../util/timeutil.h"
+
+typedef struct tc_backend tc_backend;
+typedef struct tc_append tc_append;
+
+typedef struct tc_stat {
+	uint64_t size;
+	tc_time mtime; /* last modification, as the store reports it */
+} tc_stat;
+
+/* Appends the whole object to out (respecting out's cap). */
+int tc_backend_read(tc_buf *out, tc_backend *be, const char *key);
+/* Reads exactly len bytes at off; a shorter object is TC_ECORRUPT. */
+int tc_backend_read_range(uint8_t *out, tc_backend *be, const char *key, uint64_t off, size_t len);
+/* Creates or replaces an object; readers see the old or the new whole object. */
+int tc_backend_write(tc_backend *be, const char *key, const void *data, size_t len);
+
+/*
+ * A streamed upload. The object becomes visible at commit (S3: multipart
+ * complete) or grows in place (local); abort removes what was written.
+ */
+int tc_backend_append_open(tc_append **out, tc_backend *be, const char *key);
+int tc_backend_append(tc_append *a, const void *data, size_t len);
+/* Commits and frees a, even on failure. */
+int tc_backend_append_commit(tc_append *a);
+/* Discards and frees a; a may be NULL. */
+void tc_backend_append_abort(tc_append *a);
+
+/*
+ * Names one level below prefix ("" for tenants, "<tenant>/" for blocks):
+ * sub-directories / common prefixes only, never plain objects.
+ */
+int tc_backend_list(tc_strlist *out, tc_backend *be, const char *prefix);
+/* Names of the objects directly under prefix ("<tenant>/<block>/"). */
+int tc_backend_list_objects(tc_strlist *out, tc_backend *be, const char *prefix);
+int tc_backend_stat(tc_stat *out, tc_backend *be, const char *key);
+/* Deletes one object; a missing key is not an error. */
+int tc_backend_delete(tc_backend *be, const char *key);
+
+/*
+ * meta.json -> meta.compacted.json. Afterwards the compacted meta's mtime
+ * (its compactedTime) is the time of marking.
+ */
+int tc_backend_mark_compacted(tc_backend *be, const char *tenant, const char *block);
+/* Removes every object of the block (and, on local, its directory). */
+int tc_backend_clear_block(tc_backend *be, const char *tenant, const char *block);
+
+const char *tc_backend_name(const tc_backend *be);
+void tc_backend_free(tc_backend *be);
+
+/* The backends. */
+int tc_backend_local_new(tc_backend **out, const char *root);
+int tc_backend_mem_new(tc_backend **out);
+
+#endif

@@ -1,0 +1,47 @@
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "src/util/log.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "compact", tc_cmd_compact, "compact blocks of one tenant of a local bucket" },
+	{ "inspect", tc_cmd_inspect, "validate one block and print a summary" },
+	{ "query", tc_cmd_query, "find a trace by ID and print it as OTLP JSON" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tracecompactor <command> [flags]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-10s %s\n", "version", "print the version");
+}
+
+int tc_cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("tracecompactor %s\n", TC_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "tracecompactor: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,9 @@
+/* One function per command; argv[0] is the command name. Returns the exit status. */
+#ifndef TC_CLI_COMMANDS_H
+#define TC_CLI_COMMANDS_H
+
+int tc_cmd_compact(int argc, char **argv);
+int tc_cmd_inspect(int argc, char **argv);
+int tc_cmd_query(int argc, char **argv);
+
+#endif

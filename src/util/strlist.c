@@ -1,0 +1,89 @@
+#include "strlist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+int tc_strlist_addn(tc_strlist *l, const char *s, size_t len)
+{
+	char *copy;
+
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		char **items = realloc(l->items, ncap * sizeof(*items));
+		if (!items) {
+			tc_error_set("out of memory growing a list to %zu entries", ncap);
+			return TC_ERROR;
+		}
+		l->items = items;
+		l->cap = ncap;
+	}
+	copy = malloc(len + 1);
+	if (!copy) {
+		tc_error_set("out of memory copying a %zu byte string", len);
+		return TC_ERROR;
+	}
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	l->items[l->n++] = copy;
+	return TC_OK;
+}
+
+int tc_strlist_add(tc_strlist *l, const char *s)
+{
+	return tc_strlist_addn(l, s, strlen(s));
+}
+
+int tc_strlist_contains(const tc_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tc_strlist_sort(tc_strlist *l)
+{
+	if (l->n > 1)
+		qsort(l->items, l->n, sizeof(char *), cmp_str);
+}
+
+int tc_strlist_split(tc_strlist *l, const char *s, char sep)
+{
+	const char *start = s;
+	int err;
+
+	for (const char *p = s;; p++) {
+		if (*p == sep || *p == '\0') {
+			if (p > start && (err = tc_strlist_addn(l, start, (size_t)(p - start))) < 0)
+				return err;
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	return TC_OK;
+}
+
+void tc_strlist_clear(tc_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	l->n = 0;
+}
+
+void tc_strlist_dispose(tc_strlist *l)
+{
+	if (!l)
+		return;
+	tc_strlist_clear(l);
+	free(l->items);
+	l->items = NULL;
+	l->cap = 0;
+}

@@ -1,0 +1,24 @@
+/* A growable list of owned strings (listing results, block ID lists). */
+#ifndef TC_UTIL_STRLIST_H
+#define TC_UTIL_STRLIST_H
+
+#include <stddef.h>
+
+typedef struct tc_strlist {
+	char **items;
+	size_t n;
+	size_t cap;
+} tc_strlist;
+
+#define TC_STRLIST_INIT { NULL, 0, 0 }
+
+int tc_strlist_add(tc_strlist *l, const char *s);
+int tc_strlist_addn(tc_strlist *l, const char *s, size_t len);
+int tc_strlist_contains(const tc_strlist *l, const char *s);
+void tc_strlist_sort(tc_strlist *l);
+/* Splits s at every sep into l (empty pieces skipped). */
+int tc_strlist_split(tc_strlist *l, const char *s, char sep);
+void tc_strlist_clear(tc_strlist *l);
+void tc_strlist_dispose(tc_strlist *l);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * Wall-clock times as Tempo's metas carry them: an instant plus the UTC
+ * offset it was written with, so a time we read is written back unchanged.
+ */
+#ifndef TC_UTIL_TIMEUTIL_H
+#define TC_UTIL_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tc_time {
+	int64_t sec;      /* unix seconds */
+	int32_t nsec;     /* 0..999999999 */
+	int32_t off_min;  /* UTC offset in minutes the value is displayed in */
+} tc_time;
+
+#define TC_TIME_STR_MAX 40
+
+/* RFC 3339 with a zone ("Z" or +hh:mm), any number of fraction digits. */
+int tc_time_parse(tc_time *out, const char *s);
+/* Go's RFC3339Nano: fraction with trailing zeros trimmed, "Z" for UTC. */
+void tc_time_format(char out[TC_TIME_STR_MAX], const tc_time *t);
+tc_time tc_time_now(void);
+tc_time tc_time_from_unix(int64_t sec, int32_t nsec);
+/* <0, 0, >0 by instant (offsets ignored). */
+int tc_time_cmp(const tc_time *a, const tc_time *b);
+/* Nanoseconds on CLOCK_MONOTONIC, for durations. */
+uint64_t tc_mono_ns(void);
+
+/*
+ * Go-style durations ("30s", "1h30m", "336h", "500ms", plain "0"); sets
+ * *out_ns. Returns TC_EINVALID for anything else.
+ */
+int tc_duration_parse(int64_t *out_ns, const char *s);
+/* Formats a duration the way Go prints it (e.g. "1h0m0s", "30s"). */
+void tc_duration_format(char *out, size_t outsz, int64_t ns);
+
+#endif

@@ -1,0 +1,170 @@
+#include "test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int tc_test_failures;
+
+static char tmp_roots[64][4096];
+static int n_tmp_roots;
+
+void tc_test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	tc_test_failures++;
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	chmod(path, 0700);
+	return remove(path);
+}
+
+static void cleanup_tmp(void)
+{
+	if (getenv("TC_KEEP_TMP"))
+		return;
+	for (int i = 0; i < n_tmp_roots; i++)
+		nftw(tmp_roots[i], rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int tc_test_run(const tc_test_case *cases, size_t n, int argc, char **argv)
+{
+	int ran = 0;
+	atexit(cleanup_tmp);
+	for (size_t i = 0; i < n; i++) {
+		int before = tc_test_failures;
+		if (argc > 1 && strstr(cases[i].name, argv[1]) == NULL)
+			continue;
+		tc_error_clear();
+		cases[i].fn();
+		ran++;
+		fprintf(stderr, "%s %s\n", tc_test_failures == before ? "ok  " : "FAIL", cases[i].name);
+	}
+	fprintf(stderr, "%d tests, %d failures\n", ran, tc_test_failures);
+	return tc_test_failures ? 1 : (ran ? 0 : 1);
+}
+
+const char *tc_test_shared(const char *rel)
+{
+	static _Thread_local char paths[8][4096];
+	static _Thread_local int next;
+	const char *root = getenv("TC_SHARED");
+	char *p = paths[next++ % 8];
+	struct stat st;
+
+	if (!root) {
+		fprintf(stderr, "TC_SHARED is not set (run the tests through ctest)\n");
+		exit(2);
+	}
+	snprintf(p, 4096, "%s/%s", root, rel);
+	if (stat(p, &st) != 0) {
+		fprintf(stderr, "missing shared test data %s: %s\n", p, strerror(errno));
+		exit(2);
+	}
+	return p;
+}
+
+const char *tc_test_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *p;
+	if (n_tmp_roots >= 64) {
+		fprintf(stderr, "too many temporary directories\n");
+		exit(2);
+	}
+	p = tmp_roots[n_tmp_roots];
+	snprintf(p, 4096, "%s/tctest-XXXXXX", base ? base : "/tmp");
+	if (!mkdtemp(p)) {
+		fprintf(stderr, "mkdtemp %s: %s\n", p, strerror(errno));
+		exit(2);
+	}
+	n_tmp_roots++;
+	return p;
+}
+
+static const char *copy_src, *copy_dst;
+
+static int copy_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	char dst[4096];
+	tc_buf b = TC_BUF_INIT;
+	int rc = 0;
+	(void)ftw;
+	snprintf(dst, sizeof(dst), "%s%s", copy_dst, path + strlen(copy_src));
+	if (flag == FTW_D)
+		return mkdir(dst, 0755) == 0 || errno == EEXIST ? 0 : -1;
+	if (flag != FTW_F)
+		return 0;
+	(void)sb;
+	if (tc_test_read_file(&b, path) < 0 || tc_test_write_file(dst, b.ptr, b.len) < 0)
+		rc = -1;
+	tc_buf_dispose(&b);
+	return rc;
+}
+
+int tc_test_copy_tree(const char *src, const char *dst)
+{
+	copy_src = src;
+	copy_dst = dst;
+	return nftw(src, copy_cb, 16, FTW_PHYS) == 0 ? 0 : -1;
+}
+
+int tc_test_read_file(tc_buf *out, const char *path)
+{
+	char tmp[65536];
+	ssize_t r;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		tc_error_set_os("open %s", path);
+		return TC_ERROR;
+	}
+	while ((r = read(fd, tmp, sizeof(tmp))) > 0)
+		if (tc_buf_put(out, tmp, (size_t)r) < 0) {
+			close(fd);
+			return TC_ERROR;
+		}
+	close(fd);
+	return r < 0 ? TC_ERROR : TC_OK;
+}
+
+int tc_test_write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	const uint8_t *p = data;
+	if (fd < 0) {
+		tc_error_set_os("open %s", path);
+		return TC_ERROR;
+	}
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w <= 0) {
+			close(fd);
+			tc_error_set_os("write %s", path);
+			return TC_ERROR;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return close(fd) == 0 ? TC_OK : TC_ERROR;
+}
+
+uint64_t tc_test_rand(uint64_t *s)
+{
+	/* splitmix64 */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
