@@ -1,0 +1,90 @@
+/*
+ * The service configuration: YAML in Tempo's shape. Parsing is driven by one
+ * table of rows (key path, type, default, offset, doc) in config.c, which
+ * also rejects unknown keys, wrong types and impossible values with an error
+ * naming the key and its line.
+ */
+#ifndef TC_CONFIG_H
+#define TC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "encoding/block_writer.h"
+#include "src/util/buf.h"
+
+typedef struct tc_compaction_config {
+	int64_t compaction_cycle_ns;          /* 30s */
+	int64_t compaction_window_ns;         /* 1h */
+	uint64_t max_compaction_objects;      /* 6000000 */
+	uint64_t max_block_bytes;             /* 100 GiB */
+	int64_t block_retention_ns;           /* 336h */
+	int64_t compacted_block_retention_ns; /* 1h */
+	uint32_t retention_concurrency;       /* 10 */
+	int64_t max_time_per_tenant_ns;       /* 5m */
+	uint64_t chunk_size_bytes;            /* 5 MiB; alias v2_in_buffer_bytes */
+	uint64_t flush_size_bytes;            /* 20 MiB; alias v2_out_buffer_bytes */
+	uint32_t iterator_buffer_size;        /* 1000; alias v2_prefetch_traces_count */
+} tc_compaction_config;
+
+typedef struct tc_s3_config {
+	char *bucket;
+	char *prefix;
+	char *endpoint;
+	char *region;
+	char *access_key;
+	char *secret_key;    /* never logged; redacted in /config */
+	char *session_token; /* likewise */
+	int insecure;
+	int insecure_skip_verify;
+	int forcepathstyle;
+	uint64_t part_size;   /* 0 = 16 MiB */
+	uint32_t max_retries; /* 5 */
+} tc_s3_config;
+
+typedef struct tc_config {
+	struct {
+		char *http_listen_address;          /* "0.0.0.0" */
+		uint32_t http_listen_port;          /* 3200 */
+		int64_t graceful_shutdown_timeout_ns; /* 30s */
+		char *log_level;                    /* "info" */
+	} server;
+	struct {
+		tc_compaction_config compaction;
+	} compactor;
+	struct {
+		char *backend;                       /* "local" | "s3" */
+		char *local_path;                    /* storage.trace.local.path */
+		int64_t blocklist_poll_ns;           /* 5m */
+		uint32_t blocklist_poll_concurrency; /* 50 */
+		tc_block_config block;
+		tc_s3_config s3;
+	} storage;
+	struct {
+		/* Defaults for every tenant; per-tenant values come from the file. */
+		int64_t block_retention_ns;     /* 0 = compactor's block_retention */
+		uint64_t max_bytes_per_trace;   /* 5000000; 0 = unlimited */
+		char *per_tenant_override_config; /* path or NULL */
+		int64_t per_tenant_override_period_ns; /* 10s */
+	} overrides;
+} tc_config;
+
+/* Fills every field with its default (Tempo's where Tempo has one). */
+int tc_config_default(tc_config *out);
+/* Defaults, then the YAML file on top. Messages name path, key and line. */
+int tc_config_load_file(tc_config *out, const char *path);
+/* Same from memory; `name` stands for the file in messages. */
+int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const char *name);
+/*
+ * Sets one key by its dotted path from a string, as a command-line flag
+ * would ("storage.trace.local.path", "/data"). Unknown key: TC_EINVALID.
+ */
+int tc_config_set(tc_config *c, const char *key, const char *value);
+/*
+ * Appends the effective config as YAML, every key in table order; with
+ * redact set, secrets are written as "<redacted>".
+ */
+int tc_config_write_yaml(tc_buf *out, const tc_config *c, int redact);
+void tc_config_dispose(tc_config *c);
+
+#endif
