@@ -1,0 +1,250 @@
+/*
+ * The tc_backend_* wrappers: every key and prefix is checked here, once,
+ * before any backend sees it, so no backend has to trust its callers.
+ */
+#include "backend_impl.h"
+
+#include <string.h>
+
+#include "../util/error.h"
+#include "../util/ids.h"
+
+/*
+ * A printable rendering of a possibly hostile key for messages: control
+ * bytes escaped, long keys cut, so a message never carries raw terminal
+ * sequences or fills the error buffer.
+ */
+#define SHOW_MAX 200
+
+static const char *key_show(char out[SHOW_MAX + 8], const char *key)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		if (o >= SHOW_MAX) {
+			memcpy(out + o, "...", 4);
+			return out;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			static const char hex[] = "0123456789abcdef";
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int key_bad(const char *key, const char *why)
+{
+	char show[SHOW_MAX + 8];
+	tc_error_set("invalid key \"%s\": %s", key_show(show, key), why);
+	return TC_EINVALID;
+}
+
+int tc_backend_key_check(const char *key)
+{
+	size_t len, seg = 0;
+	const char *start;
+
+	if (!key) {
+		tc_error_set("invalid key: NULL");
+		return TC_EINVALID;
+	}
+	len = strlen(key);
+	if (len == 0)
+		return key_bad(key, "empty");
+	if (len > TC_KEY_MAX)
+		return key_bad(key, "longer than 512 bytes");
+	if (key[0] == '/')
+		return key_bad(key, "leading '/'");
+	start = key;
+	for (const char *p = key;; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '/' || c == '\0') {
+			seg = (size_t)(p - start);
+			if (seg == 0)
+				return key_bad(key, "empty path segment");
+			if ((seg == 1 && start[0] == '.') ||
+			    (seg == 2 && start[0] == '.' && start[1] == '.'))
+				return key_bad(key, "'.' or '..' segment");
+			if (c == '\0')
+				break;
+			start = p + 1;
+		} else if (c < 0x20 || c == 0x7f) {
+			return key_bad(key, "control character");
+		}
+	}
+	return TC_OK;
+}
+
+/* A listing prefix: "" (the root) or a valid key with an optional trailing '/'. */
+static int prefix_check(const char *prefix)
+{
+	char tmp[TC_KEY_MAX + 2];
+	size_t len;
+
+	if (!prefix) {
+		tc_error_set("invalid prefix: NULL");
+		return TC_EINVALID;
+	}
+	len = strlen(prefix);
+	if (len == 0)
+		return TC_OK;
+	if (len > TC_KEY_MAX)
+		return key_bad(prefix, "longer than 512 bytes");
+	if (prefix[len - 1] != '/')
+		return tc_backend_key_check(prefix);
+	if (len == 1)
+		return key_bad(prefix, "leading '/'");
+	memcpy(tmp, prefix, len - 1);
+	tmp[len - 1] = '\0';
+	return tc_backend_key_check(tmp);
+}
+
+/* tenant and block are single segments; the joined key must pass the check. */
+static int block_check(char out[TC_KEY_MAX + 1], const char *tenant, const char *block)
+{
+	char show[SHOW_MAX + 8];
+	int err;
+
+	if (!tenant || !block || !*tenant || !*block) {
+		tc_error_set("invalid block: empty tenant or block name");
+		return TC_EINVALID;
+	}
+	if (strchr(tenant, '/')) {
+		tc_error_set("invalid tenant \"%s\": contains '/'", key_show(show, tenant));
+		return TC_EINVALID;
+	}
+	if (strchr(block, '/')) {
+		tc_error_set("invalid block \"%s\": contains '/'", key_show(show, block));
+		return TC_EINVALID;
+	}
+	if (strlen(tenant) > TC_KEY_MAX || strlen(block) > TC_KEY_MAX)
+		return key_bad(strlen(tenant) > TC_KEY_MAX ? tenant : block, "longer than 512 bytes");
+	if ((err = tc_key_block(out, TC_KEY_MAX + 1, tenant, block, "meta.compacted.json")) < 0)
+		return err;
+	return tc_backend_key_check(out);
+}
+
+int tc_backend_read(tc_buf *out, tc_backend *be, const char *key)
+{
+	int err;
+	if ((err = tc_backend_key_check(key)) < 0)
+		return err;
+	return be->ops->read(out, be, key);
+}
+
+int tc_backend_read_range(uint8_t *out, tc_backend *be, const char *key, uint64_t off, size_t len)
+{
+	int err;
+	if ((err = tc_backend_key_check(key)) < 0)
+		return err;
+	return be->ops->read_range(out, be, key, off, len);
+}
+
+int tc_backend_write(tc_backend *be, const char *key, const void *data, size_t len)
+{
+	int err;
+	if ((err = tc_backend_key_check(key)) < 0)
+		return err;
+	return be->ops->write(be, key, data, len);
+}
+
+int tc_backend_append_open(tc_append **out, tc_backend *be, const char *key)
+{
+	int err;
+	*out = NULL;
+	if ((err = tc_backend_key_check(key)) < 0)
+		return err;
+	return be->ops->append_open(out, be, key);
+}
+
+int tc_backend_append(tc_append *a, const void *data, size_t len)
+{
+	if (!a) {
+		tc_error_set("append to a NULL handle");
+		return TC_EINVALID;
+	}
+	return a->be->ops->append(a, data, len);
+}
+
+int tc_backend_append_commit(tc_append *a)
+{
+	if (!a) {
+		tc_error_set("commit of a NULL append handle");
+		return TC_EINVALID;
+	}
+	return a->be->ops->append_commit(a);
+}
+
+void tc_backend_append_abort(tc_append *a)
+{
+	if (a)
+		a->be->ops->append_abort(a);
+}
+
+int tc_backend_list(tc_strlist *out, tc_backend *be, const char *prefix)
+{
+	int err;
+	if ((err = prefix_check(prefix)) < 0)
+		return err;
+	return be->ops->list(out, be, prefix);
+}
+
+int tc_backend_list_objects(tc_strlist *out, tc_backend *be, const char *prefix)
+{
+	int err;
+	if ((err = prefix_check(prefix)) < 0)
+		return err;
+	return be->ops->list_objects(out, be, prefix);
+}
+
+int tc_backend_stat(tc_stat *out, tc_backend *be, const char *key)
+{
+	int err;
+	if ((err = tc_backend_key_check(key)) < 0)
+		return err;
+	return be->ops->stat(out, be, key);
+}
+
+int tc_backend_delete(tc_backend *be, const char *key)
+{
+	int err;
+	if ((err = tc_backend_key_check(key)) < 0)
+		return err;
+	return be->ops->del(be, key);
+}
+
+int tc_backend_mark_compacted(tc_backend *be, const char *tenant, const char *block)
+{
+	char key[TC_KEY_MAX + 1];
+	int err;
+	if ((err = block_check(key, tenant, block)) < 0)
+		return err;
+	return be->ops->mark_compacted(be, tenant, block);
+}
+
+int tc_backend_clear_block(tc_backend *be, const char *tenant, const char *block)
+{
+	char key[TC_KEY_MAX + 1];
+	int err;
+	if ((err = block_check(key, tenant, block)) < 0)
+		return err;
+	return be->ops->clear_block(be, tenant, block);
+}
+
+const char *tc_backend_name(const tc_backend *be)
+{
+	return be ? be->ops->name : "none";
+}
+
+void tc_backend_free(tc_backend *be)
+{
+	if (be)
+		be->ops->free(be);
+}
