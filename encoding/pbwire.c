@@ -1,0 +1,329 @@
+#include "pbwire.h"
+
+#include "../src/util/error.h"
+
+/* Go's stack grows where ours does not: nesting past this is refused. */
+#define TC_PB_MAX_DEPTH 100
+
+static int get_varint(uint64_t *v, const uint8_t *buf, size_t len, size_t *pos, const char **why)
+{
+	uint64_t x = 0;
+	size_t i = *pos;
+
+	for (unsigned shift = 0;; shift += 7) {
+		if (shift >= 64) {
+			*why = "varint longer than 10 bytes";
+			return TC_ECORRUPT;
+		}
+		if (i >= len) {
+			*why = "truncated varint";
+			return TC_ECORRUPT;
+		}
+		x |= (uint64_t)(buf[i] & 0x7f) << shift;
+		if (buf[i++] < 0x80)
+			break;
+	}
+	*v = x;
+	*pos = i;
+	return TC_OK;
+}
+
+/* Skips the body of a group whose start tag ended at *pos (gogo's skip loop). */
+static int skip_group(const uint8_t *buf, size_t len, size_t *pos, const char **why)
+{
+	size_t depth = 1;
+	uint64_t tag, v;
+	int err;
+
+	while (depth > 0) {
+		if (*pos >= len) {
+			*why = "unterminated group";
+			return TC_ECORRUPT;
+		}
+		if ((err = get_varint(&tag, buf, len, pos, why)) < 0)
+			return err;
+		switch (tag & 7) {
+		case TC_PB_VARINT:
+			if ((err = get_varint(&v, buf, len, pos, why)) < 0)
+				return err;
+			break;
+		case TC_PB_FIXED64:
+		case TC_PB_FIXED32: {
+			size_t n = (tag & 7) == TC_PB_FIXED64 ? 8 : 4;
+			if (len - *pos < n) {
+				*why = "truncated fixed-width value";
+				return TC_ECORRUPT;
+			}
+			*pos += n;
+			break;
+		}
+		case TC_PB_LEN:
+			if ((err = get_varint(&v, buf, len, pos, why)) < 0)
+				return err;
+			if (v > len - *pos) {
+				*why = "length runs past the end of the message";
+				return TC_ECORRUPT;
+			}
+			*pos += (size_t)v;
+			break;
+		case TC_PB_SGROUP:
+			depth++;
+			break;
+		case TC_PB_EGROUP:
+			depth--;
+			break;
+		default:
+			*why = "illegal wire type";
+			return TC_ECORRUPT;
+		}
+	}
+	return TC_OK;
+}
+
+int tc_pb_next(tc_pb_field *f, const uint8_t *buf, size_t len, size_t *pos, const char **why)
+{
+	size_t p = *pos;
+	uint64_t tag, v;
+	int err;
+
+	if (p >= len)
+		return 0;
+	f->start = p;
+	if ((err = get_varint(&tag, buf, len, &p, why)) < 0)
+		goto bad;
+	/* gogo: fieldNum := int32(wire >> 3); fieldNum <= 0 is an illegal tag */
+	if ((int32_t)(uint32_t)(tag >> 3) <= 0) {
+		*why = "illegal tag (field number 0 or out of range)";
+		err = TC_ECORRUPT;
+		goto bad;
+	}
+	f->num = (uint32_t)(tag >> 3);
+	f->wt = (uint8_t)(tag & 7);
+	f->val = 0;
+	f->data = NULL;
+	f->len = 0;
+	switch (f->wt) {
+	case TC_PB_VARINT:
+		if ((err = get_varint(&f->val, buf, len, &p, why)) < 0)
+			goto bad;
+		break;
+	case TC_PB_FIXED64:
+		if (len - p < 8) {
+			*why = "truncated fixed64";
+			err = TC_ECORRUPT;
+			goto bad;
+		}
+		f->val = tc_get_u64le(buf + p);
+		p += 8;
+		break;
+	case TC_PB_FIXED32:
+		if (len - p < 4) {
+			*why = "truncated fixed32";
+			err = TC_ECORRUPT;
+			goto bad;
+		}
+		f->val = tc_get_u32le(buf + p);
+		p += 4;
+		break;
+	case TC_PB_LEN:
+		if ((err = get_varint(&v, buf, len, &p, why)) < 0)
+			goto bad;
+		if (v > len - p) {
+			*why = "length runs past the end of the message";
+			err = TC_ECORRUPT;
+			goto bad;
+		}
+		f->data = buf + p;
+		f->len = (size_t)v;
+		p += (size_t)v;
+		break;
+	case TC_PB_SGROUP: {
+		size_t body = p;
+		if ((err = skip_group(buf, len, &p, why)) < 0)
+			goto bad;
+		f->data = buf + body;
+		f->len = p - body;
+		break;
+	}
+	case TC_PB_EGROUP:
+		*why = "end-group tag outside a group";
+		err = TC_ECORRUPT;
+		goto bad;
+	default:
+		*why = "illegal wire type";
+		err = TC_ECORRUPT;
+		goto bad;
+	}
+	f->end = p;
+	*pos = p;
+	return 1;
+bad:
+	*pos = p;
+	return err;
+}
+
+/* Field tables: wire type and submessage type per known field number. */
+typedef struct field_desc {
+	uint32_t num;
+	uint8_t wt;
+	tc_pb_msg sub;
+} field_desc;
+
+#define SCALAR TC_PB_MSG_COUNT
+
+static const field_desc f_tracebytes[] = { { 1, TC_PB_LEN, SCALAR } };
+static const field_desc f_trace[] = { { 1, TC_PB_LEN, TC_PB_MSG_RESOURCE_SPANS } };
+static const field_desc f_rs[] = {
+	{ 1, TC_PB_LEN, TC_PB_MSG_RESOURCE },
+	{ 2, TC_PB_LEN, TC_PB_MSG_ILS },
+};
+static const field_desc f_ils[] = {
+	{ 1, TC_PB_LEN, TC_PB_MSG_INSTR_LIBRARY },
+	{ 2, TC_PB_LEN, TC_PB_MSG_SPAN },
+};
+static const field_desc f_span[] = {
+	{ 1, TC_PB_LEN, SCALAR },     { 2, TC_PB_LEN, SCALAR },
+	{ 3, TC_PB_LEN, SCALAR },     { 4, TC_PB_LEN, SCALAR },
+	{ 5, TC_PB_LEN, SCALAR },     { 6, TC_PB_VARINT, SCALAR },
+	{ 7, TC_PB_FIXED64, SCALAR }, { 8, TC_PB_FIXED64, SCALAR },
+	{ 9, TC_PB_LEN, TC_PB_MSG_KEY_VALUE }, { 10, TC_PB_VARINT, SCALAR },
+	{ 11, TC_PB_LEN, TC_PB_MSG_EVENT },    { 12, TC_PB_VARINT, SCALAR },
+	{ 13, TC_PB_LEN, TC_PB_MSG_LINK },     { 14, TC_PB_VARINT, SCALAR },
+	{ 15, TC_PB_LEN, TC_PB_MSG_STATUS },
+};
+static const field_desc f_resource[] = {
+	{ 1, TC_PB_LEN, TC_PB_MSG_KEY_VALUE },
+	{ 2, TC_PB_VARINT, SCALAR },
+};
+static const field_desc f_il[] = { { 1, TC_PB_LEN, SCALAR }, { 2, TC_PB_LEN, SCALAR } };
+static const field_desc f_kv[] = {
+	{ 1, TC_PB_LEN, SCALAR },
+	{ 2, TC_PB_LEN, TC_PB_MSG_ANY_VALUE },
+};
+static const field_desc f_any[] = {
+	{ 1, TC_PB_LEN, SCALAR },     { 2, TC_PB_VARINT, SCALAR },
+	{ 3, TC_PB_VARINT, SCALAR },  { 4, TC_PB_FIXED64, SCALAR },
+	{ 5, TC_PB_LEN, TC_PB_MSG_ARRAY_VALUE },
+	{ 6, TC_PB_LEN, TC_PB_MSG_KV_LIST },
+};
+static const field_desc f_array[] = { { 1, TC_PB_LEN, TC_PB_MSG_ANY_VALUE } };
+static const field_desc f_kvlist[] = { { 1, TC_PB_LEN, TC_PB_MSG_KEY_VALUE } };
+static const field_desc f_event[] = {
+	{ 1, TC_PB_FIXED64, SCALAR },
+	{ 2, TC_PB_LEN, SCALAR },
+	{ 3, TC_PB_LEN, TC_PB_MSG_KEY_VALUE },
+	{ 4, TC_PB_VARINT, SCALAR },
+};
+static const field_desc f_link[] = {
+	{ 1, TC_PB_LEN, SCALAR }, { 2, TC_PB_LEN, SCALAR }, { 3, TC_PB_LEN, SCALAR },
+	{ 4, TC_PB_LEN, TC_PB_MSG_KEY_VALUE },
+	{ 5, TC_PB_VARINT, SCALAR },
+};
+static const field_desc f_status[] = {
+	{ 1, TC_PB_VARINT, SCALAR },
+	{ 2, TC_PB_LEN, SCALAR },
+	{ 3, TC_PB_VARINT, SCALAR },
+};
+
+#define TABLE(t) { t, sizeof(t) / sizeof(t[0]) }
+static const struct {
+	const field_desc *f;
+	size_t n;
+} tables[TC_PB_MSG_COUNT] = {
+	[TC_PB_MSG_TRACEBYTES] = TABLE(f_tracebytes),
+	[TC_PB_MSG_TRACE] = TABLE(f_trace),
+	[TC_PB_MSG_RESOURCE_SPANS] = TABLE(f_rs),
+	[TC_PB_MSG_ILS] = TABLE(f_ils),
+	[TC_PB_MSG_SPAN] = TABLE(f_span),
+	[TC_PB_MSG_RESOURCE] = TABLE(f_resource),
+	[TC_PB_MSG_INSTR_LIBRARY] = TABLE(f_il),
+	[TC_PB_MSG_KEY_VALUE] = TABLE(f_kv),
+	[TC_PB_MSG_ANY_VALUE] = TABLE(f_any),
+	[TC_PB_MSG_ARRAY_VALUE] = TABLE(f_array),
+	[TC_PB_MSG_KV_LIST] = TABLE(f_kvlist),
+	[TC_PB_MSG_EVENT] = TABLE(f_event),
+	[TC_PB_MSG_LINK] = TABLE(f_link),
+	[TC_PB_MSG_STATUS] = TABLE(f_status),
+};
+
+int tc_pb_field_type(tc_pb_msg msg, uint32_t num, tc_pb_msg *sub)
+{
+	if (msg < TC_PB_MSG_COUNT)
+		for (size_t i = 0; i < tables[msg].n; i++)
+			if (tables[msg].f[i].num == num) {
+				if (sub)
+					*sub = tables[msg].f[i].sub;
+				return tables[msg].f[i].wt;
+			}
+	if (sub)
+		*sub = SCALAR;
+	return -1;
+}
+
+static int check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t base, int depth,
+		 size_t *bad_off, const char **why)
+{
+	tc_pb_field f;
+	size_t pos = 0;
+	int r;
+
+	if (depth > TC_PB_MAX_DEPTH) {
+		*why = "messages nested too deeply";
+		*bad_off = base;
+		return TC_ECORRUPT;
+	}
+	while ((r = tc_pb_next(&f, p, len, &pos, why)) > 0) {
+		tc_pb_msg sub;
+		int wt = tc_pb_field_type(msg, f.num, &sub);
+		if (wt < 0)
+			continue;
+		if (wt != f.wt) {
+			*why = "known field has the wrong wire type";
+			*bad_off = base + f.start;
+			return TC_ECORRUPT;
+		}
+		if (sub != SCALAR) {
+			r = check(sub, f.data, f.len, base + (size_t)(f.data - p), depth + 1, bad_off,
+				  why);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (r < 0)
+		*bad_off = base + pos;
+	return r;
+}
+
+int tc_pb_check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t *bad_off, const char **why)
+{
+	return check(msg, p, len, 0, 0, bad_off, why);
+}
+
+size_t tc_pb_encode_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+int tc_pb_put_varint(tc_buf *b, uint64_t v)
+{
+	uint8_t t[10];
+	return tc_buf_put(b, t, tc_pb_encode_varint(t, v));
+}
+
+int tc_pb_put_len_field(tc_buf *b, uint32_t num, const uint8_t *data, size_t len)
+{
+	uint8_t t[20];
+	size_t n = tc_pb_encode_varint(t, (uint64_t)num << 3 | TC_PB_LEN);
+	int err;
+
+	n += tc_pb_encode_varint(t + n, len);
+	if ((err = tc_buf_put(b, t, n)) < 0)
+		return err;
+	return tc_buf_put(b, data, len);
+}
