@@ -1,0 +1,124 @@
+#include "page.h"
+
+int tc_page_parse(size_t *page_len, const uint8_t **payload, size_t *payload_len,
+		  const uint8_t *p, size_t avail, const tc_where *w)
+{
+	uint32_t total;
+	uint16_t hdr_len;
+
+	if (avail < TC_PAGE_HEADER_LEN) {
+		tc_error_set_at(w, "truncated data page header: %zu bytes left, need %d", avail,
+				TC_PAGE_HEADER_LEN);
+		return TC_ECORRUPT;
+	}
+	total = tc_get_u32le(p);
+	hdr_len = tc_get_u16le(p + 4);
+	if (hdr_len != 0) {
+		tc_error_set_at(w, "data page header length %u, want 0", (unsigned)hdr_len);
+		return TC_ECORRUPT;
+	}
+	if (total < TC_PAGE_HEADER_LEN) {
+		tc_error_set_at(w, "data page length %u is below the header size %d", (unsigned)total,
+				TC_PAGE_HEADER_LEN);
+		return TC_ECORRUPT;
+	}
+	if ((uint64_t)total > (uint64_t)avail) {
+		tc_error_set_at(w, "data page length %u runs past the %zu bytes left", (unsigned)total,
+				avail);
+		return TC_ECORRUPT;
+	}
+	*page_len = total;
+	*payload = p + TC_PAGE_HEADER_LEN;
+	*payload_len = (size_t)total - TC_PAGE_HEADER_LEN;
+	return TC_OK;
+}
+
+int tc_page_header(uint8_t hdr[TC_PAGE_HEADER_LEN], size_t payload_len)
+{
+	if (payload_len > (size_t)UINT32_MAX - TC_PAGE_HEADER_LEN) {
+		tc_error_set("data page payload of %zu bytes does not fit a 32-bit page length",
+			     payload_len);
+		return TC_ELIMIT;
+	}
+	tc_put_u32le(hdr, (uint32_t)(payload_len + TC_PAGE_HEADER_LEN));
+	hdr[4] = 0;
+	hdr[5] = 0;
+	return TC_OK;
+}
+
+int tc_page_write(tc_buf *out, const uint8_t *payload, size_t len)
+{
+	uint8_t hdr[TC_PAGE_HEADER_LEN];
+	int r;
+
+	if ((r = tc_page_header(hdr, len)) < 0)
+		return r;
+	if ((r = tc_buf_reserve(out, TC_PAGE_HEADER_LEN + len)) < 0)
+		return r;
+	if ((r = tc_buf_put(out, hdr, sizeof(hdr))) < 0)
+		return r;
+	return tc_buf_put(out, payload, len);
+}
+
+int tc_object_next(tc_object *out, const uint8_t *buf, size_t len, size_t *pos, const tc_where *w)
+{
+	size_t at = *pos, left;
+	uint32_t total, id_len;
+
+	if (at == len)
+		return 0;
+	if (at > len) {
+		tc_error_set_at(w, "object position %zu is past the %zu-byte page", at, len);
+		return TC_ECORRUPT;
+	}
+	left = len - at;
+	if (left < TC_OBJECT_HEADER_LEN) {
+		tc_error_set_at(w, "truncated object header at page position %zu: %zu bytes left",
+				at, left);
+		return TC_ECORRUPT;
+	}
+	total = tc_get_u32le(buf + at);
+	id_len = tc_get_u32le(buf + at + 4);
+	if (total < TC_OBJECT_HEADER_LEN + TC_ID_LEN) {
+		tc_error_set_at(w, "object at page position %zu: length %u is too small for a "
+				"%d-byte header and a %d-byte ID", at, (unsigned)total,
+				TC_OBJECT_HEADER_LEN, TC_ID_LEN);
+		return TC_ECORRUPT;
+	}
+	if ((uint64_t)total > (uint64_t)left) {
+		tc_error_set_at(w, "object at page position %zu: length %u runs past the %zu bytes "
+				"left in the page", at, (unsigned)total, left);
+		return TC_ECORRUPT;
+	}
+	if (id_len != TC_ID_LEN) {
+		tc_error_set_at(w, "object at page position %zu: ID length %u, want %d", at,
+				(unsigned)id_len, TC_ID_LEN);
+		return TC_ECORRUPT;
+	}
+	out->id = buf + at + TC_OBJECT_HEADER_LEN;
+	out->id_len = TC_ID_LEN;
+	out->body = out->id + TC_ID_LEN;
+	out->body_len = (size_t)total - TC_OBJECT_HEADER_LEN - TC_ID_LEN;
+	*pos = at + total;
+	return 1;
+}
+
+int tc_object_write(tc_buf *out, const uint8_t *id, size_t id_len, const uint8_t *body, size_t body_len)
+{
+	size_t total;
+	int r;
+
+	if (id_len > (size_t)UINT32_MAX - TC_OBJECT_HEADER_LEN ||
+	    body_len > (size_t)UINT32_MAX - TC_OBJECT_HEADER_LEN - id_len) {
+		tc_error_set("object of %zu bytes does not fit a 32-bit object length", body_len);
+		return TC_ELIMIT;
+	}
+	total = tc_object_size(id_len, body_len);
+	if ((r = tc_buf_reserve(out, total)) < 0)
+		return r;
+	if ((r = tc_buf_put_u32le(out, (uint32_t)total)) < 0 ||
+	    (r = tc_buf_put_u32le(out, (uint32_t)id_len)) < 0 ||
+	    (r = tc_buf_put(out, id, id_len)) < 0 || (r = tc_buf_put(out, body, body_len)) < 0)
+		return r;
+	return TC_OK;
+}

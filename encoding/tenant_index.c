@@ -1,0 +1,330 @@
+/*
+ * The tenant index: Go's backend.TenantIndex as JSON, gzipped with the
+ * header klauspost/compress writes for it (FNAME "index.json", the MTIME of
+ * Go's zero time, OS 0xff) so tools that look at the header see what Tempo
+ * writes. Each meta is encoded and parsed by meta.c.
+ */
+#include "tenant_index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <zlib.h>
+
+#define GZIP_LEVEL 5                /* klauspost gzip.DefaultCompression */
+#define GZIP_MTIME 0x886e0900UL     /* Go's zero time.Unix() as uint32, bytes 00 09 6e 88 */
+#define GZIP_OS_UNKNOWN 255
+#define GZIP_CHUNK (64u << 10)
+
+/* Stable merge sort of pointers by startTime, as the poller orders both lists. */
+static void sort_by_start(const tc_meta **v, const tc_meta **tmp, size_t n)
+{
+	size_t mid = n / 2, i = 0, j = mid, k = 0;
+
+	if (n < 2)
+		return;
+	sort_by_start(v, tmp, mid);
+	sort_by_start(v + mid, tmp, n - mid);
+	while (i < mid && j < n)
+		tmp[k++] = tc_time_cmp(&v[j]->start, &v[i]->start) < 0 ? v[j++] : v[i++];
+	while (i < mid)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof(*v));
+}
+
+static int put_list(tc_buf *json, const char *key, const tc_meta *metas, size_t n, int compacted)
+{
+	const tc_meta **v = NULL, **tmp = NULL;
+	int r;
+
+	if ((r = tc_buf_printf(json, ",\"%s\":[", key)) < 0)
+		return r;
+	if (n) {
+		if (n > SIZE_MAX / 2 / sizeof(*v) || !(v = malloc(2 * n * sizeof(*v)))) {
+			tc_error_set("out of memory sorting %zu metas", n);
+			return TC_ERROR;
+		}
+		tmp = v + n;
+		for (size_t i = 0; i < n; i++)
+			v[i] = &metas[i];
+		sort_by_start(v, tmp, n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((i && (r = tc_buf_putc(json, ',')) < 0) ||
+		    (r = tc_meta_write(json, v[i], compacted)) < 0)
+			goto cleanup;
+	}
+	r = tc_buf_putc(json, ']');
+cleanup:
+	free(v);
+	return r;
+}
+
+static int gzip_into(tc_buf *out, const uint8_t *src, size_t len)
+{
+	z_stream zs;
+	gz_header hdr;
+	int zr, r = TC_OK;
+
+	memset(&zs, 0, sizeof(zs));
+	memset(&hdr, 0, sizeof(hdr));
+	if (deflateInit2(&zs, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		tc_error_set("gzip: deflateInit2 failed");
+		return TC_ERROR;
+	}
+	hdr.name = (Bytef *)"index.json";
+	hdr.time = GZIP_MTIME;
+	hdr.os = GZIP_OS_UNKNOWN;
+	deflateSetHeader(&zs, &hdr);
+	zs.next_in = (Bytef *)src;
+	do {
+		uint8_t *p;
+		size_t in_now = len > UINT32_MAX ? UINT32_MAX : len;
+
+		zs.avail_in = (uInt)in_now;
+		do {
+			if ((r = tc_buf_grow_by(out, &p, GZIP_CHUNK)) < 0)
+				goto cleanup;
+			zs.next_out = p;
+			zs.avail_out = GZIP_CHUNK;
+			zr = deflate(&zs, in_now == len ? Z_FINISH : Z_NO_FLUSH);
+			out->len -= zs.avail_out;
+			if (zr == Z_STREAM_ERROR) {
+				tc_error_set("gzip: deflate failed");
+				r = TC_ERROR;
+				goto cleanup;
+			}
+		} while (zs.avail_out == 0);
+		len -= in_now;
+	} while (len > 0 || zr != Z_STREAM_END);
+cleanup:
+	deflateEnd(&zs);
+	return r;
+}
+
+int tc_tenant_index_write(tc_buf *out, const tc_time *created_at, const tc_meta *live,
+			  size_t n_live, const tc_meta *compacted, size_t n_compacted)
+{
+	tc_buf json = TC_BUF_INIT;
+	char ts[TC_TIME_STR_MAX];
+	int r;
+
+	tc_buf_init(&json, TC_TENANT_INDEX_MAX_BYTES);
+	tc_time_format(ts, created_at);
+	if ((r = tc_buf_printf(&json, "{\"created_at\":\"%s\"", ts)) < 0 ||
+	    (r = put_list(&json, "meta", live, n_live, 0)) < 0 ||
+	    (r = put_list(&json, "compacted", compacted, n_compacted, 1)) < 0 ||
+	    (r = tc_buf_putc(&json, '}')) < 0)
+		goto cleanup;
+	r = gzip_into(out, json.ptr, json.len);
+cleanup:
+	tc_buf_dispose(&json);
+	return r;
+}
+
+/* Decompresses every gzip member (Go's reader is multistream) into out. */
+static int gunzip(tc_buf *out, const uint8_t *gz, size_t len, const char *what)
+{
+	z_stream zs;
+	int zr = Z_OK, r = TC_OK;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 16) != Z_OK) {
+		tc_error_set("%s: inflateInit2 failed", what);
+		return TC_ERROR;
+	}
+	if (len == 0 || len > UINT32_MAX) {
+		tc_error_set("%s: %s gzip stream", what, len ? "oversized" : "empty");
+		r = len ? TC_ELIMIT : TC_ECORRUPT;
+		goto cleanup;
+	}
+	zs.next_in = (Bytef *)gz;
+	zs.avail_in = (uInt)len;
+	for (;;) {
+		uint8_t *p;
+		size_t room = out->cap - out->len < GZIP_CHUNK ? out->cap - out->len : GZIP_CHUNK;
+
+		if (zr == Z_STREAM_END) {
+			if (zs.avail_in == 0)
+				break;
+			inflateReset(&zs);
+		}
+		if (room == 0) {
+			tc_error_set("%s: decompressed index exceeds %zu bytes", what, out->cap);
+			r = TC_ELIMIT;
+			goto cleanup;
+		}
+		if ((r = tc_buf_grow_by(out, &p, room)) < 0)
+			goto cleanup;
+		zs.next_out = p;
+		zs.avail_out = (uInt)room;
+		zr = inflate(&zs, Z_NO_FLUSH);
+		out->len -= zs.avail_out;
+		if (zr == Z_STREAM_END)
+			continue;
+		if (zr != Z_OK || (zs.avail_in == 0 && zs.avail_out != 0)) {
+			tc_error_set("%s: corrupt gzip stream at input byte %zu: %s", what,
+				     len - zs.avail_in,
+				     zr == Z_OK || zr == Z_BUF_ERROR ? "truncated"
+				     : zs.msg ? zs.msg : "inflate failed");
+			r = TC_ECORRUPT;
+			goto cleanup;
+		}
+	}
+cleanup:
+	inflateEnd(&zs);
+	return r;
+}
+
+static int parse_list(tc_meta **out, size_t *n_out, const cJSON *arr, const char *what,
+		      const char *key, int compacted)
+{
+	size_t n = 0, i = 0;
+	char ewhat[256];
+	int r = TC_OK;
+
+	if (cJSON_IsNull(arr))
+		return TC_OK;
+	if (!cJSON_IsArray(arr)) {
+		tc_error_set("%s: key \"%s\" is not an array", what, key);
+		return TC_ECORRUPT;
+	}
+	for (const cJSON *it = arr->child; it; it = it->next)
+		n++;
+	free(*out); /* a duplicate key replaces the list, as in Go */
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return TC_OK;
+	if (!(*out = calloc(n, sizeof(**out)))) {
+		tc_error_set("%s: out of memory for %zu metas", what, n);
+		return TC_ERROR;
+	}
+	for (const cJSON *it = arr->child; it; it = it->next, i++) {
+		char *s;
+
+		snprintf(ewhat, sizeof(ewhat), "%s %s[%zu]", what, key, i);
+		if (!cJSON_IsObject(it)) {
+			tc_error_set("%s: not an object", ewhat);
+			return TC_ECORRUPT;
+		}
+		if (!(s = cJSON_PrintUnformatted(it))) {
+			tc_error_set("%s: out of memory", ewhat);
+			return TC_ERROR;
+		}
+		r = tc_meta_parse(&(*out)[i], s, strlen(s), ewhat);
+		cJSON_free(s);
+		if (r < 0)
+			return r;
+		(*out)[i].compacted = compacted;
+		*n_out = i + 1;
+	}
+	return TC_OK;
+}
+
+/*
+ * As in meta.c: Go rejects raw control bytes and keeps \u0000, which cJSON
+ * would turn into a shortened C string.
+ */
+static int check_raw(const char *json, size_t len, const char *what)
+{
+	size_t bs = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)json[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+		    (c == 'u' && bs % 2 == 1 && len - i >= 5 && memcmp(json + i + 1, "0000", 4) == 0)) {
+			tc_error_set("%s: invalid JSON: control character at byte %zu", what, i);
+			return TC_ECORRUPT;
+		}
+		bs = c == '\\' ? bs + 1 : 0;
+	}
+	return TC_OK;
+}
+
+static int parse_json(tc_tenant_index *ti, const char *json, size_t len, const char *what)
+{
+	const char *end = NULL;
+	cJSON *root;
+	int r = check_raw(json, len, what);
+
+	if (r < 0)
+		return r;
+	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	if (!root) {
+		tc_error_set("%s: invalid JSON", what);
+		return TC_ECORRUPT;
+	}
+	for (; end < json + len; end++) {
+		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
+			tc_error_set("%s: invalid JSON: data after the top-level value", what);
+			r = TC_ECORRUPT;
+			goto cleanup;
+		}
+	}
+	if (!cJSON_IsObject(root)) {
+		tc_error_set("%s: JSON is not an object", what);
+		r = TC_ECORRUPT;
+		goto cleanup;
+	}
+	for (const cJSON *it = root->child; it && r == TC_OK; it = it->next) {
+		if (!it->string)
+			continue;
+		if (strcasecmp(it->string, "created_at") == 0) {
+			if (cJSON_IsNull(it))
+				continue;
+			if (!cJSON_IsString(it) || tc_time_parse(&ti->created_at, it->valuestring) < 0) {
+				tc_error_set("%s: key \"created_at\" is not an RFC 3339 time", what);
+				r = TC_ECORRUPT;
+			}
+		} else if (strcasecmp(it->string, "meta") == 0) {
+			r = parse_list(&ti->live, &ti->n_live, it, what, "meta", 0);
+		} else if (strcasecmp(it->string, "compacted") == 0) {
+			r = parse_list(&ti->compacted, &ti->n_compacted, it, what, "compacted", 1);
+		}
+	}
+cleanup:
+	cJSON_Delete(root);
+	return r;
+}
+
+int tc_tenant_index_parse(tc_tenant_index *out, const uint8_t *gz, size_t len, const char *what)
+{
+	tc_buf json = TC_BUF_INIT;
+	int r;
+
+	if (!what)
+		what = "tenant index";
+	memset(out, 0, sizeof(*out));
+	out->created_at.sec = -62135596800LL; /* Go's zero time when the key is missing */
+	tc_buf_init(&json, TC_TENANT_INDEX_MAX_BYTES);
+	if ((r = gunzip(&json, gz, len, what)) < 0)
+		goto cleanup;
+	if (json.len == 0) {
+		tc_error_set("%s: empty JSON", what);
+		r = TC_ECORRUPT;
+		goto cleanup;
+	}
+	r = parse_json(out, (const char *)json.ptr, json.len, what);
+cleanup:
+	tc_buf_dispose(&json);
+	if (r < 0)
+		tc_tenant_index_dispose(out);
+	return r;
+}
+
+void tc_tenant_index_dispose(tc_tenant_index *ti)
+{
+	if (!ti)
+		return;
+	free(ti->live);
+	free(ti->compacted);
+	ti->live = ti->compacted = NULL;
+	ti->n_live = ti->n_compacted = 0;
+}

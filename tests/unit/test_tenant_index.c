@@ -1,0 +1,250 @@
+/* <tenant>/index.json.gz: parse Tempo's, write it back, parse again; reject garbage. */
+#include "test.h"
+
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "encoding/tenant_index.h"
+
+#define ZSTD_INDEX "fixtures/tempo-v2/zstd-tempo-compacted/blocks/single-tenant/index.json.gz"
+
+static const char META_A[] =
+	"{\"format\":\"v2\",\"blockID\":\"bd0e9980-3783-4776-ae16-4ecb3f67945d\","
+	"\"minID\":\"AEAky2WkmqPVYmtnGzESPQ==\",\"maxID\":\"/vHu9g2dKQ5ezU25s4m0sw==\","
+	"\"tenantID\":\"single-tenant\",\"startTime\":\"2026-11-25T05:25:31Z\","
+	"\"endTime\":\"2026-11-25T03:25:37Z\",\"totalObjects\":150,\"size\":130640,"
+	"\"compactionLevel\":0,\"encoding\":\"zstd\",\"indexPageSize\":256000,\"totalRecords\":1,"
+	"\"dataEncoding\":\"v2\",\"bloomShards\":1,\"footerSize\":0}";
+
+/* Decompresses with plain zlib, independent of the code under test. */
+static int gunzip_all(tc_buf *out, const uint8_t *gz, size_t len)
+{
+	z_stream zs;
+	uint8_t tmp[65536];
+	int zr;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)gz;
+	zs.avail_in = (uInt)len;
+	do {
+		zs.next_out = tmp;
+		zs.avail_out = sizeof(tmp);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END) {
+			inflateEnd(&zs);
+			return -1;
+		}
+		tc_buf_put(out, tmp, sizeof(tmp) - zs.avail_out);
+	} while (zr != Z_STREAM_END);
+	inflateEnd(&zs);
+	return 0;
+}
+
+static int same_meta(const tc_meta *a, const tc_meta *b)
+{
+	tc_buf x = TC_BUF_INIT, y = TC_BUF_INIT;
+	int same = tc_meta_write(&x, a, 1) == 0 && tc_meta_write(&y, b, 1) == 0 &&
+		   x.len == y.len && memcmp(x.ptr, y.ptr, x.len) == 0 &&
+		   a->compacted == b->compacted;
+	tc_buf_dispose(&x);
+	tc_buf_dispose(&y);
+	return same;
+}
+
+static void test_fixture_roundtrip(void)
+{
+	tc_buf gz = TC_BUF_INIT, ours = TC_BUF_INIT, json = TC_BUF_INIT, ours_json = TC_BUF_INIT;
+	tc_tenant_index ti, again;
+
+	CHECK_OK(tc_test_read_file(&gz, tc_test_shared(ZSTD_INDEX)));
+	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "single-tenant/index.json.gz"));
+	CHECK_EQ_U64(ti.n_live, 4);
+	CHECK_EQ_U64(ti.n_compacted, 0);
+	CHECK_EQ_U64(ti.created_at.sec, 1795584331);
+	CHECK_EQ_U64(ti.created_at.nsec, 174019812);
+	CHECK_STR(ti.live[0].block_id, "bd0e9980-3783-4776-ae16-4ecb3f67945d");
+	CHECK_STR(ti.live[3].block_id, "a9699e76-e822-4d13-850a-655048c517e4");
+	CHECK(ti.live[2].encoding == TC_ENC_ZSTD);
+	CHECK_EQ_U64(ti.live[2].size, 140893);
+
+	CHECK_OK(tc_tenant_index_write(&ours, &ti.created_at, ti.live, ti.n_live, ti.compacted,
+				       ti.n_compacted));
+	/* gzip header as Tempo writes it: FNAME index.json, MTIME quirk, OS 0xff */
+	CHECK(ours.len > 21 && memcmp(ours.ptr, "\x1f\x8b\x08\x08\x00\x09\x6e\x88\x00\xff"
+					       "index.json\0", 21) == 0);
+	/* the JSON inside is Tempo's, byte for byte (same input order, all startTimes equal) */
+	CHECK(gunzip_all(&json, gz.ptr, gz.len) == 0);
+	CHECK(gunzip_all(&ours_json, ours.ptr, ours.len) == 0);
+	CHECK_MSG(json.len == ours_json.len && memcmp(json.ptr, ours_json.ptr, json.len) == 0,
+		  "JSON differs:\n  tempo: %.*s\n  ours:  %.*s", (int)json.len, (char *)json.ptr,
+		  (int)ours_json.len, (char *)ours_json.ptr);
+
+	CHECK_OK(tc_tenant_index_parse(&again, ours.ptr, ours.len, "again"));
+	CHECK_EQ_U64(again.n_live, ti.n_live);
+	CHECK_EQ_U64(again.n_compacted, ti.n_compacted);
+	CHECK(tc_time_cmp(&again.created_at, &ti.created_at) == 0);
+	for (size_t i = 0; i < ti.n_live; i++)
+		CHECK(same_meta(&again.live[i], &ti.live[i]));
+	tc_tenant_index_dispose(&ti);
+	tc_tenant_index_dispose(&again);
+	tc_buf_dispose(&gz);
+	tc_buf_dispose(&ours);
+	tc_buf_dispose(&json);
+	tc_buf_dispose(&ours_json);
+}
+
+/* Every fixture tenant index parses. */
+static void test_all_fixture_indexes(void)
+{
+	static const char *const sets[] = { "zstd", "snappy", "none", "gzip", "lz4-1M" };
+	for (size_t i = 0; i < 5; i++) {
+		char rel[256];
+		tc_buf gz = TC_BUF_INIT;
+		tc_tenant_index ti;
+
+		snprintf(rel, sizeof(rel),
+			 "fixtures/tempo-v2/%s-tempo-compacted/blocks/single-tenant/index.json.gz",
+			 sets[i]);
+		CHECK_OK(tc_test_read_file(&gz, tc_test_shared(rel)));
+		CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, rel));
+		CHECK_EQ_U64(ti.n_live, 4);
+		tc_tenant_index_dispose(&ti);
+		tc_buf_dispose(&gz);
+	}
+}
+
+static void test_sort_and_compacted(void)
+{
+	tc_meta live[3], comp[2];
+	tc_time now = tc_time_from_unix(1800000000, 5);
+	tc_buf gz = TC_BUF_INIT, json = TC_BUF_INIT;
+	tc_tenant_index ti;
+
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(tc_meta_parse(&live[i], META_A, strlen(META_A), "a"));
+	live[0].start.sec += 100; /* sorts last */
+	live[1].total_objects = 1;  /* ties keep their order: 1 before 2 */
+	live[2].total_objects = 2;
+	for (int i = 0; i < 2; i++) {
+		CHECK_OK(tc_meta_parse(&comp[i], META_A, strlen(META_A), "c"));
+		comp[i].compacted = 1;
+		comp[i].compacted_time = tc_time_from_unix(1800000000 + i, 0);
+	}
+	comp[0].start.sec += 1;
+	CHECK_OK(tc_tenant_index_write(&gz, &now, live, 3, comp, 2));
+	CHECK(gunzip_all(&json, gz.ptr, gz.len) == 0);
+	CHECK_OK(tc_buf_cstr(&json));
+	CHECK(strncmp((char *)json.ptr, "{\"created_at\":\"2027-01-15T08:00:00.000000005Z\","
+				       "\"meta\":[{", 56) == 0);
+	CHECK(strstr((char *)json.ptr, "\"footerSize\":0,\"compactedTime\":\"2027-01-15T08:00:01Z\"}"));
+	CHECK(strstr((char *)json.ptr, "}],\"compacted\":[{") != NULL);
+	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t"));
+	CHECK_EQ_U64(ti.n_live, 3);
+	CHECK_EQ_U64(ti.live[0].total_objects, 1);
+	CHECK_EQ_U64(ti.live[1].total_objects, 2);
+	CHECK_EQ_U64(ti.live[2].start.sec, live[0].start.sec);
+	CHECK(!ti.live[0].compacted);
+	CHECK_EQ_U64(ti.n_compacted, 2);
+	CHECK(ti.compacted[0].compacted && ti.compacted[1].compacted);
+	CHECK_EQ_U64(ti.compacted[0].compacted_time.sec, 1800000001); /* comp[1] first */
+	CHECK_EQ_U64(ti.compacted[1].compacted_time.sec, 1800000000);
+	tc_tenant_index_dispose(&ti);
+	tc_buf_clear(&gz);
+	tc_buf_clear(&json);
+	/* empty lists are [] */
+	CHECK_OK(tc_tenant_index_write(&gz, &now, NULL, 0, NULL, 0));
+	CHECK(gunzip_all(&json, gz.ptr, gz.len) == 0);
+	{
+		static const char want[] = "{\"created_at\":\"2027-01-15T08:00:00.000000005Z\","
+					   "\"meta\":[],\"compacted\":[]}";
+		CHECK(json.len == strlen(want) && memcmp(json.ptr, want, json.len) == 0);
+	}
+	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t"));
+	CHECK(ti.n_live == 0 && ti.n_compacted == 0);
+	tc_tenant_index_dispose(&ti);
+	tc_buf_dispose(&gz);
+	tc_buf_dispose(&json);
+}
+
+static int gzip_str(tc_buf *out, const char *s)
+{
+	z_stream zs;
+	uint8_t tmp[65536];
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)s;
+	zs.avail_in = (uInt)strlen(s);
+	zs.next_out = tmp;
+	zs.avail_out = sizeof(tmp);
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		return -1;
+	tc_buf_put(out, tmp, sizeof(tmp) - zs.avail_out);
+	deflateEnd(&zs);
+	return 0;
+}
+
+static void expect_json_err(const char *json, int code)
+{
+	tc_buf gz = TC_BUF_INIT;
+	tc_tenant_index ti;
+
+	CHECK(gzip_str(&gz, json) == 0);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t9/index.json.gz"), code);
+	CHECK_ERRMSG("t9/index.json.gz");
+	CHECK(ti.live == NULL && ti.compacted == NULL);
+	tc_buf_dispose(&gz);
+}
+
+static void test_errors(void)
+{
+	tc_buf gz = TC_BUF_INIT;
+	tc_tenant_index ti;
+	char bad[2048];
+
+	/* not gzip at all */
+	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"{\"meta\":[]}", 11, "t9/x"),
+		  TC_ECORRUPT);
+	CHECK_ERRMSG("t9/x");
+	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"", 0, "t9/x"), TC_ECORRUPT);
+	/* truncated and bit-flipped gzip */
+	CHECK_OK(tc_test_read_file(&gz, tc_test_shared(ZSTD_INDEX)));
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len - 10, "t9/x"), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len / 2, "t9/x"), TC_ECORRUPT);
+	gz.ptr[gz.len - 5] ^= 0xff; /* the CRC/ISIZE trailer */
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t9/x"), TC_ECORRUPT);
+	gz.ptr[gz.len - 5] ^= 0xff;
+	/* trailing garbage after the member */
+	CHECK_OK(tc_buf_put(&gz, "junk", 4));
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t9/x"), TC_ECORRUPT);
+	tc_buf_dispose(&gz);
+	/* garbage JSON inside good gzip */
+	expect_json_err("not json", TC_ECORRUPT);
+	expect_json_err("", TC_ECORRUPT);
+	expect_json_err("[1,2]", TC_ECORRUPT);
+	expect_json_err("{\"created_at\":5,\"meta\":[],\"compacted\":[]}", TC_ECORRUPT);
+	expect_json_err("{\"created_at\":\"2026-11-25T05:25:31Z\",\"meta\":{}}", TC_ECORRUPT);
+	expect_json_err("{\"created_at\":\"2026-11-25T05:25:31Z\",\"meta\":[1]}", TC_ECORRUPT);
+	snprintf(bad, sizeof(bad), "{\"meta\":[%s,%.*s\"encoding\":\"zip\"}]}", META_A,
+		 (int)(strstr(META_A, "\"encoding\"") - META_A), META_A);
+	expect_json_err(bad, TC_ECORRUPT);
+	CHECK_ERRMSG("meta[1]");
+	/* concatenated members are one stream, as in Go */
+	{
+		tc_buf two = TC_BUF_INIT;
+		CHECK(gzip_str(&two, "{\"meta\":[") == 0);
+		CHECK(gzip_str(&two, META_A) == 0);
+		CHECK(gzip_str(&two, "],\"compacted\":null}") == 0);
+		CHECK_OK(tc_tenant_index_parse(&ti, two.ptr, two.len, "t"));
+		CHECK_EQ_U64(ti.n_live, 1);
+		CHECK_EQ_U64(ti.n_compacted, 0);
+		tc_tenant_index_dispose(&ti);
+		tc_buf_dispose(&two);
+	}
+}
+
+TC_TEST_MAIN(T(test_fixture_roundtrip), T(test_all_fixture_indexes), T(test_sort_and_compacted),
+	     T(test_errors))
