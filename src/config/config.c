@@ -1,0 +1,646 @@
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoding/codec.h"
+#include "src/util/error.h"
+#include "src/util/timeutil.h"
+#include "yamlnode.h"
+
+enum cfg_type { CT_DURATION, CT_U32, CT_U64, CT_BOOL, CT_STRING, CT_FLOAT, CT_ENCODING };
+
+enum {
+	CF_SECRET = 1,          /* redacted by tc_config_write_yaml */
+	CF_ZERO_IS_DEFAULT = 2, /* Tempo replaces 0 by the default; so do we */
+	CF_NONEMPTY = 4,
+	CF_NOSTORE = 8,         /* accepted and checked, but no field (block.version) */
+	CF_MODEL_DURATION = 16, /* Prometheus durations too ("2w"), as Tempo's overrides */
+	CF_OPEN01 = 32,         /* float strictly between 0 and 1 */
+	CF_ZERO_OK = 64,        /* 0 allowed even below min */
+};
+
+typedef struct cfg_row {
+	const char *key;  /* dotted YAML path */
+	enum cfg_type type;
+	const char *def;  /* default, as a user would write it */
+	size_t off;       /* into tc_config */
+	const char *doc;
+	uint64_t min, max; /* integers and durations (ns); max 0 = the type's */
+	const char *choices; /* strings: allowed values, '|'-separated */
+	unsigned flags;
+} cfg_row;
+
+#define SEC ((uint64_t)1000000000)
+#define F(field) offsetof(tc_config, field)
+/* Designated initializers, so rows name only the limits and flags they use. */
+#define ROW(k, t, d, o, doc_, ...) { .key = k, .type = t, .def = d, .off = o, .doc = doc_, __VA_ARGS__ }
+
+/* The order here is the order of tc_config_write_yaml. */
+static const cfg_row rows[] = {
+	ROW("server.http_listen_address", CT_STRING, "0.0.0.0", F(server.http_listen_address),
+	  "Address the HTTP server (metrics, /config, /ready) listens on.", .flags = CF_NONEMPTY),
+	ROW("server.http_listen_port", CT_U32, "3200", F(server.http_listen_port),
+	  "HTTP port; 0 picks a free one.", .max = 65535),
+	ROW("server.graceful_shutdown_timeout", CT_DURATION, "30s",
+	  F(server.graceful_shutdown_timeout_ns),
+	  "How long a shutdown waits for the running compaction job."),
+	ROW("server.log_level", CT_STRING, "info", F(server.log_level),
+	  "debug, info, warn or error.", .choices = "debug|info|warn|warning|error"),
+
+	ROW("compactor.compaction.compaction_cycle", CT_DURATION, "30s",
+	  F(compactor.compaction.compaction_cycle_ns),
+	  "Period of the compaction loop (one tenant per cycle).", .min = 1),
+	ROW("compactor.compaction.compaction_window", CT_DURATION, "1h",
+	  F(compactor.compaction.compaction_window_ns),
+	  "Width of the time windows blocks are grouped in (whole seconds).", .min = SEC),
+	ROW("compactor.compaction.max_compaction_objects", CT_U64, "6000000",
+	  F(compactor.compaction.max_compaction_objects),
+	  "Most objects (traces) in one compacted block.", .min = 1),
+	ROW("compactor.compaction.max_block_bytes", CT_U64, "107374182400",
+	  F(compactor.compaction.max_block_bytes), "Largest compacted block (100 GiB).", .min = 1),
+	ROW("compactor.compaction.block_retention", CT_DURATION, "336h",
+	  F(compactor.compaction.block_retention_ns),
+	  "Blocks whose end time is older than this are deleted (per-tenant overrides win).",
+	  .min = 1),
+	ROW("compactor.compaction.compacted_block_retention", CT_DURATION, "1h",
+	  F(compactor.compaction.compacted_block_retention_ns),
+	  "How long compacted (replaced) blocks are kept before deletion."),
+	ROW("compactor.compaction.retention_concurrency", CT_U32, "10",
+	  F(compactor.compaction.retention_concurrency),
+	  "Tenants processed in parallel by retention; 0 means 10.",
+	  .flags = CF_ZERO_IS_DEFAULT),
+	ROW("compactor.compaction.max_time_per_tenant", CT_DURATION, "5m",
+	  F(compactor.compaction.max_time_per_tenant_ns),
+	  "Stop working on a tenant after this long (checked after each job)."),
+	ROW("compactor.compaction.chunk_size_bytes", CT_U64, "5242880",
+	  F(compactor.compaction.chunk_size_bytes),
+	  "Input read size (alias v2_in_buffer_bytes).", .min = 1, .max = UINT32_MAX),
+	ROW("compactor.compaction.flush_size_bytes", CT_U64, "20971520",
+	  F(compactor.compaction.flush_size_bytes),
+	  "Output buffered before appending to the data object (alias v2_out_buffer_bytes).",
+	  .min = 1, .max = UINT32_MAX),
+	ROW("compactor.compaction.iterator_buffer_size", CT_U32, "1000",
+	  F(compactor.compaction.iterator_buffer_size),
+	  "Objects buffered between merge and writer (alias v2_prefetch_traces_count).",
+	  .min = 1, .max = INT32_MAX),
+
+	ROW("storage.trace.backend", CT_STRING, "local", F(storage.backend),
+	  "Where blocks live: local or s3.", .choices = "local|s3"),
+	ROW("storage.trace.blocklist_poll", CT_DURATION, "5m", F(storage.blocklist_poll_ns),
+	  "Period of the blocklist poll and of retention; 0 means 5m.",
+	  .flags = CF_ZERO_IS_DEFAULT),
+	ROW("storage.trace.blocklist_poll_concurrency", CT_U32, "50",
+	  F(storage.blocklist_poll_concurrency), "Parallel meta.json reads per tenant.",
+	  .min = 1),
+	ROW("storage.trace.local.path", CT_STRING, "", F(storage.local_path),
+	  "Directory of the local backend."),
+	ROW("storage.trace.block.version", CT_STRING, "v2", 0,
+	  "Block format; only v2 is written.", .choices = "v2", .flags = CF_NOSTORE),
+	ROW("storage.trace.block.encoding", CT_ENCODING, "zstd", F(storage.block.encoding),
+	  "Page compression of compacted blocks: none, gzip, lz4-64k, lz4-256k, lz4-1M, lz4, "
+	  "snappy or zstd."),
+	ROW("storage.trace.block.index_downsample_bytes", CT_U32, "1048576",
+	  F(storage.block.index_downsample_bytes),
+	  "Uncompressed bytes per data page (one index record each).", .min = 1,
+	  .max = INT32_MAX),
+	ROW("storage.trace.block.index_page_size_bytes", CT_U32, "256000",
+	  F(storage.block.index_page_size_bytes),
+	  "Size of one index page; must hold a 14-byte header and one 28-byte record.",
+	  .min = 42, .max = INT32_MAX),
+	ROW("storage.trace.block.bloom_filter_false_positive", CT_FLOAT, "0.01",
+	  F(storage.block.bloom_fp), "Bloom filter false-positive rate, between 0 and 1.",
+	  .flags = CF_OPEN01),
+	ROW("storage.trace.block.bloom_filter_shard_size_bytes", CT_U32, "102400",
+	  F(storage.block.bloom_shard_size_bytes), "Size of one bloom filter shard.", .min = 1,
+	  .max = INT32_MAX),
+
+	ROW("storage.trace.s3.bucket", CT_STRING, "", F(storage.s3.bucket), "Bucket name."),
+	ROW("storage.trace.s3.prefix", CT_STRING, "", F(storage.s3.prefix),
+	  "Key prefix inside the bucket (not in Tempo 1.5; leave empty to share its bucket)."),
+	ROW("storage.trace.s3.endpoint", CT_STRING, "", F(storage.s3.endpoint),
+	  "host[:port], no scheme."),
+	ROW("storage.trace.s3.region", CT_STRING, "", F(storage.s3.region),
+	  "Signing region; empty asks the bucket's location."),
+	ROW("storage.trace.s3.access_key", CT_STRING, "", F(storage.s3.access_key),
+	  "Static access key id."),
+	ROW("storage.trace.s3.secret_key", CT_STRING, "", F(storage.s3.secret_key),
+	  "Static secret key.", .flags = CF_SECRET),
+	ROW("storage.trace.s3.session_token", CT_STRING, "", F(storage.s3.session_token),
+	  "Session token for temporary credentials.", .flags = CF_SECRET),
+	ROW("storage.trace.s3.insecure", CT_BOOL, "false", F(storage.s3.insecure),
+	  "Use http:// instead of https://."),
+	ROW("storage.trace.s3.insecure_skip_verify", CT_BOOL, "false",
+	  F(storage.s3.insecure_skip_verify), "Do not verify the TLS certificate."),
+	ROW("storage.trace.s3.forcepathstyle", CT_BOOL, "false", F(storage.s3.forcepathstyle),
+	  "Always use path-style URLs (https://endpoint/bucket/key)."),
+	ROW("storage.trace.s3.part_size", CT_U64, "0", F(storage.s3.part_size),
+	  "Multipart part size for whole-object writes; 0 means 16 MiB.",
+	  .min = (uint64_t)5 << 20, .max = (uint64_t)5 << 30, .flags = CF_ZERO_OK),
+	ROW("storage.trace.s3.max_retries", CT_U32, "5", F(storage.s3.max_retries),
+	  "Retries of a failed request."),
+
+	ROW("overrides.block_retention", CT_DURATION, "0", F(overrides.block_retention_ns),
+	  "Default per-tenant block retention; 0 uses compactor.compaction.block_retention.",
+	  .flags = CF_MODEL_DURATION),
+	ROW("overrides.max_bytes_per_trace", CT_U64, "5000000", F(overrides.max_bytes_per_trace),
+	  "Traces that would grow past this are not combined; 0 is unlimited."),
+	ROW("overrides.per_tenant_override_config", CT_STRING, "",
+	  F(overrides.per_tenant_override_config), "Per-tenant overrides file, or empty."),
+	ROW("overrides.per_tenant_override_period", CT_DURATION, "10s",
+	  F(overrides.per_tenant_override_period_ns), "How often the overrides file is re-read.",
+	  .min = 1, .flags = CF_MODEL_DURATION),
+};
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* Tempo 2.x names of the same settings. */
+static const struct { const char *alias, *key; } aliases[] = {
+	{ "compactor.compaction.v2_in_buffer_bytes", "compactor.compaction.chunk_size_bytes" },
+	{ "compactor.compaction.v2_out_buffer_bytes", "compactor.compaction.flush_size_bytes" },
+	{ "compactor.compaction.v2_prefetch_traces_count",
+	  "compactor.compaction.iterator_buffer_size" },
+};
+
+/* Tempo keys people will have; a hint beats a bare "unknown key". */
+static const struct { const char *key, *hint; } hints[] = {
+	{ "compactor.ring", "the sharding ring is not supported: run a single compactor" },
+	{ "storage.trace.gcs", "backend not supported (local or s3)" },
+	{ "storage.trace.azure", "backend not supported (local or s3)" },
+};
+
+static const cfg_row *find_row(const char *key)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (!strcmp(rows[i].key, key))
+			return &rows[i];
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(aliases[i].alias, key))
+			return find_row(aliases[i].key);
+	return NULL;
+}
+
+/* Whether key names a mapping that holds rows ("storage.trace.s3"). */
+static int is_section(const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; i < NROWS; i++)
+		if (!strncmp(rows[i].key, key, n) && rows[i].key[n] == '.')
+			return 1;
+	return 0;
+}
+
+static void *field(tc_config *c, const cfg_row *r)
+{
+	return (char *)c + r->off;
+}
+
+static const void *cfield(const tc_config *c, const cfg_row *r)
+{
+	return (const char *)c + r->off;
+}
+
+static int in_choices(const char *choices, const char *s)
+{
+	size_t n = strlen(s);
+	const char *p = choices;
+
+	while (*p) {
+		const char *e = strchr(p, '|');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == n && !strncmp(p, s, n))
+			return 1;
+		p += l + (e ? 1 : 0);
+	}
+	return 0;
+}
+
+/* Sets "<where>: <why>, got "<value>"" (value left out for secrets). */
+static int bad(const cfg_row *r, const char *where, const char *value, const char *why)
+{
+	if (r->flags & CF_SECRET)
+		tc_error_set("%s: %s", where, why);
+	else
+		tc_error_set("%s: %s, got \"%.64s\"", where, why, value);
+	return TC_EINVALID;
+}
+
+static int check_range(const cfg_row *r, const char *where, const char *s, uint64_t v,
+		       uint64_t typemax)
+{
+	uint64_t max = r->max ? r->max : typemax;
+	char msg[96], d[48];
+
+	if (v == 0 && (r->flags & CF_ZERO_OK))
+		return TC_OK;
+	if (v < r->min) {
+		if (r->min == 1)
+			snprintf(msg, sizeof(msg), "must be greater than 0");
+		else if (r->type == CT_DURATION) {
+			tc_duration_format(d, sizeof(d), (int64_t)r->min);
+			snprintf(msg, sizeof(msg), "must be at least %s", d);
+		} else
+			snprintf(msg, sizeof(msg), "must be at least %" PRIu64 "%s", r->min,
+				 (r->flags & CF_ZERO_OK) ? " (or 0)" : "");
+		return bad(r, where, s, msg);
+	}
+	if (v > max) {
+		snprintf(msg, sizeof(msg), "must be at most %" PRIu64, max);
+		return bad(r, where, s, msg);
+	}
+	return TC_OK;
+}
+
+static int set_string(tc_config *c, const cfg_row *r, const char *where, const char *s)
+{
+	char *dup = NULL;
+
+	if (r->choices && !in_choices(r->choices, s)) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "want one of %s", r->choices);
+		return bad(r, where, s, msg);
+	}
+	if ((r->flags & CF_NONEMPTY) && !*s)
+		return bad(r, where, s, "must not be empty");
+	if (r->flags & CF_NOSTORE)
+		return TC_OK;
+	/* Empty strings are stored as NULL: "not set". */
+	if (*s && !(dup = strdup(s))) {
+		tc_error_set("%s: out of memory", where);
+		return TC_ERROR;
+	}
+	free(*(char **)field(c, r));
+	*(char **)field(c, r) = dup;
+	return TC_OK;
+}
+
+/* Parses s as row r's type, checks it and stores it; messages start with where. */
+static int row_set(tc_config *c, const cfg_row *r, const char *where, const char *s)
+{
+	const char *why = NULL;
+	uint64_t u;
+	int64_t d;
+	double f;
+	int b, error;
+	tc_encoding enc;
+
+	switch (r->type) {
+	case CT_STRING:
+		return set_string(c, r, where, s);
+	case CT_DURATION:
+		if (tc_cfgyaml_parse_duration(&d, s, (r->flags & CF_MODEL_DURATION) != 0, &why) < 0)
+			return bad(r, where, s, why);
+		if (d == 0 && (r->flags & CF_ZERO_IS_DEFAULT))
+			return row_set(c, r, where, r->def);
+		if ((error = check_range(r, where, s, (uint64_t)d, INT64_MAX)) < 0)
+			return error;
+		*(int64_t *)field(c, r) = d;
+		return TC_OK;
+	case CT_U32:
+	case CT_U64:
+		if (tc_cfgyaml_parse_uint(&u, s, &why) < 0)
+			return bad(r, where, s, why);
+		if (u == 0 && (r->flags & CF_ZERO_IS_DEFAULT))
+			return row_set(c, r, where, r->def);
+		error = check_range(r, where, s, u, r->type == CT_U32 ? UINT32_MAX : UINT64_MAX);
+		if (error < 0)
+			return error;
+		if (r->type == CT_U32)
+			*(uint32_t *)field(c, r) = (uint32_t)u;
+		else
+			*(uint64_t *)field(c, r) = u;
+		return TC_OK;
+	case CT_BOOL:
+		if (tc_cfgyaml_parse_bool(&b, s, &why) < 0)
+			return bad(r, where, s, why);
+		*(int *)field(c, r) = b;
+		return TC_OK;
+	case CT_FLOAT:
+		if (tc_cfgyaml_parse_float(&f, s, &why) < 0)
+			return bad(r, where, s, why);
+		if ((r->flags & CF_OPEN01) && !(f > 0.0 && f < 1.0))
+			return bad(r, where, s, "must be between 0 and 1 (exclusive)");
+		*(double *)field(c, r) = f;
+		return TC_OK;
+	case CT_ENCODING:
+		if (tc_encoding_from_name(&enc, s) < 0)
+			return bad(r, where, s,
+				   "unknown encoding (want none, gzip, lz4-64k, lz4-256k, lz4-1M, "
+				   "lz4, snappy or zstd)");
+		if (!tc_encoding_can_write(enc))
+			return bad(r, where, s, "blocks cannot be written in this encoding");
+		*(tc_encoding *)field(c, r) = enc;
+		return TC_OK;
+	}
+	tc_error_set("%s: internal error: bad row type", where);
+	return TC_ERROR;
+}
+
+int tc_config_default(tc_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < NROWS; i++) {
+		int error = row_set(out, &rows[i], rows[i].key, rows[i].def);
+		if (error < 0) {
+			tc_config_dispose(out);
+			return error;
+		}
+	}
+	return TC_OK;
+}
+
+int tc_config_set(tc_config *c, const char *key, const char *value)
+{
+	const cfg_row *r = find_row(key);
+
+	if (!r) {
+		tc_error_set("unknown config key \"%.128s\"", key);
+		return TC_EINVALID;
+	}
+	return row_set(c, r, key, value);
+}
+
+/* ---- YAML loading ---- */
+
+typedef struct load_ctx {
+	tc_config *c;
+	yaml_document_t *doc;
+	const char *name;
+} load_ctx;
+
+#define PATH_MAX_LEN 256
+
+/* Joins parent and key into out; TC_EINVALID (with message) if too long. */
+static int join_path(char *out, const char *parent, const char *key, const load_ctx *lc,
+		     const yaml_node_t *at)
+{
+	int n = *parent ? snprintf(out, PATH_MAX_LEN, "%s.%s", parent, key)
+			: snprintf(out, PATH_MAX_LEN, "%s", key);
+
+	if (n < 0 || n >= PATH_MAX_LEN) {
+		tc_error_set("%s:%lu: %s.%.32s...: unknown key", lc->name, tc_cfgyaml_line(at),
+			     parent, key);
+		return TC_EINVALID;
+	}
+	return TC_OK;
+}
+
+/* The row a key sets, or the key itself, to find repeats (aliases included). */
+static const char *canonical(const char *path)
+{
+	const cfg_row *r = find_row(path);
+	return r ? r->key : path;
+}
+
+static int check_repeat(const load_ctx *lc, const char *parent, yaml_node_pair_t *begin,
+			yaml_node_pair_t *cur, const char *path)
+{
+	const char *mine = canonical(path);
+	char other[PATH_MAX_LEN];
+
+	for (yaml_node_pair_t *p = begin; p < cur; p++) {
+		yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
+		const char *ks = tc_cfgyaml_scalar(k);
+
+		if (!ks || join_path(other, parent, ks, lc, k) < 0)
+			continue;
+		if (!strcmp(canonical(other), mine)) {
+			tc_error_set("%s:%lu: %s: already set at line %lu", lc->name,
+				     tc_cfgyaml_line(yaml_document_get_node(lc->doc, cur->key)),
+				     path, tc_cfgyaml_line(k));
+			return TC_EINVALID;
+		}
+	}
+	return TC_OK;
+}
+
+static int load_mapping(const load_ctx *lc, const char *parent, yaml_node_t *map);
+
+static int load_value(const load_ctx *lc, const char *path, yaml_node_t *key, yaml_node_t *val)
+{
+	char where[PATH_MAX_LEN + 256];
+	const cfg_row *r = find_row(path);
+	const char *s;
+
+	snprintf(where, sizeof(where), "%s:%lu: %s", lc->name, tc_cfgyaml_line(val), path);
+	if (r) {
+		if (tc_cfgyaml_is_null(val)) {
+			if (r->type != CT_STRING) {
+				tc_error_set("%s: missing value", where);
+				return TC_EINVALID;
+			}
+			return row_set(lc->c, r, where, "");
+		}
+		if (!(s = tc_cfgyaml_scalar(val))) {
+			tc_error_set("%s: want a single value, got %s", where,
+				     tc_cfgyaml_kind(val));
+			return TC_EINVALID;
+		}
+		return row_set(lc->c, r, where, s);
+	}
+	if (is_section(path)) {
+		if (tc_cfgyaml_is_null(val))
+			return TC_OK;
+		if (val->type != YAML_MAPPING_NODE) {
+			tc_error_set("%s: want a mapping, got %s", where, tc_cfgyaml_kind(val));
+			return TC_EINVALID;
+		}
+		return load_mapping(lc, path, val);
+	}
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
+		if (!strcmp(hints[i].key, path)) {
+			tc_error_set("%s:%lu: %s: unknown key (%s)", lc->name,
+				     tc_cfgyaml_line(key), path, hints[i].hint);
+			return TC_EINVALID;
+		}
+	}
+	tc_error_set("%s:%lu: %s: unknown key", lc->name, tc_cfgyaml_line(key), path);
+	return TC_EINVALID;
+}
+
+static int load_mapping(const load_ctx *lc, const char *parent, yaml_node_t *map)
+{
+	yaml_node_pair_t *begin = map->data.mapping.pairs.start;
+	yaml_node_pair_t *end = map->data.mapping.pairs.top;
+	char path[PATH_MAX_LEN];
+	int error;
+
+	for (yaml_node_pair_t *p = begin; p < end; p++) {
+		yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(lc->doc, p->value);
+		const char *ks = tc_cfgyaml_scalar(k);
+
+		if (!ks) {
+			tc_error_set("%s:%lu: %s%skeys must be plain names, got %s", lc->name,
+				     tc_cfgyaml_line(k), parent, *parent ? ": " : "",
+				     tc_cfgyaml_kind(k));
+			return TC_EINVALID;
+		}
+		if (strchr(ks, '.')) {
+			/* Dotted names are for the command line; YAML nests. */
+			tc_error_set("%s:%lu: %s%s%s: unknown key", lc->name, tc_cfgyaml_line(k),
+				     parent, *parent ? "." : "", ks);
+			return TC_EINVALID;
+		}
+		if ((error = join_path(path, parent, ks, lc, k)) < 0 ||
+		    (error = check_repeat(lc, parent, begin, p, path)) < 0 ||
+		    (error = load_value(lc, path, k, v)) < 0)
+			return error;
+	}
+	return TC_OK;
+}
+
+int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const char *name)
+{
+	yaml_document_t doc;
+	tc_config c;
+	load_ctx lc = { &c, &doc, name };
+	yaml_node_t *root;
+	int has_root, error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = tc_config_default(&c)) < 0)
+		return error;
+	if ((error = tc_cfgyaml_load(&doc, &has_root, yaml, len, name)) < 0) {
+		tc_config_dispose(&c);
+		return error;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (root && !tc_cfgyaml_is_null(root)) {
+		if (root->type != YAML_MAPPING_NODE) {
+			tc_error_set("%s:%lu: the config must be a mapping, got %s", name,
+				     tc_cfgyaml_line(root), tc_cfgyaml_kind(root));
+			error = TC_EINVALID;
+		} else {
+			error = load_mapping(&lc, "", root);
+		}
+	}
+	yaml_document_delete(&doc);
+	if (error < 0) {
+		tc_config_dispose(&c);
+		return error;
+	}
+	*out = c;
+	return TC_OK;
+}
+
+int tc_config_load_file(tc_config *out, const char *path)
+{
+	tc_buf b;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = tc_cfgyaml_read_file(&b, path)) < 0)
+		return error;
+	error = tc_config_load_string(out, (const char *)b.ptr, b.len, path);
+	tc_buf_dispose(&b);
+	return error;
+}
+
+/* ---- writing ---- */
+
+static int put_quoted(tc_buf *out, const char *s)
+{
+	int error = tc_buf_putc(out, '"');
+
+	for (; error >= 0 && s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			error = tc_buf_printf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			error = tc_buf_printf(out, "\\x%02x", ch);
+		else
+			error = tc_buf_putc(out, ch);
+	}
+	return error < 0 ? error : tc_buf_putc(out, '"');
+}
+
+static int put_value(tc_buf *out, const tc_config *c, const cfg_row *r, int redact)
+{
+	char tmp[64];
+	const char *s;
+
+	if (r->flags & CF_NOSTORE)
+		return put_quoted(out, r->def);
+	switch (r->type) {
+	case CT_STRING:
+		s = *(char *const *)cfield(c, r);
+		if (redact && (r->flags & CF_SECRET) && s && *s)
+			s = "<redacted>";
+		return put_quoted(out, s);
+	case CT_DURATION:
+		tc_duration_format(tmp, sizeof(tmp), *(const int64_t *)cfield(c, r));
+		return tc_buf_puts(out, tmp);
+	case CT_U32:
+		return tc_buf_printf(out, "%" PRIu32, *(const uint32_t *)cfield(c, r));
+	case CT_U64:
+		return tc_buf_printf(out, "%" PRIu64, *(const uint64_t *)cfield(c, r));
+	case CT_BOOL:
+		return tc_buf_puts(out, *(const int *)cfield(c, r) ? "true" : "false");
+	case CT_FLOAT: {
+		double v = *(const double *)cfield(c, r);
+		/* Shortest form that reads back the same. */
+		for (int prec = 6; prec <= 17; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+			if (strtod(tmp, NULL) == v)
+				break;
+		}
+		return tc_buf_puts(out, tmp);
+	}
+	case CT_ENCODING:
+		return tc_buf_puts(out, tc_encoding_name(*(const tc_encoding *)cfield(c, r)));
+	}
+	return TC_ERROR;
+}
+
+/* Number of leading dotted segments a and b share, leaves excluded. */
+static size_t shared_sections(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '.')
+			n++;
+	return n;
+}
+
+int tc_config_write_yaml(tc_buf *out, const tc_config *c, int redact)
+{
+	const char *prev = "";
+	int error = TC_OK;
+
+	for (size_t i = 0; i < NROWS && error >= 0; i++) {
+		const char *key = rows[i].key, *seg = key;
+		size_t depth = 0, keep = shared_sections(prev, key);
+
+		/* Open the sections this row does not share with the previous one. */
+		for (const char *dot; (dot = strchr(seg, '.')) != NULL; seg = dot + 1, depth++) {
+			if (depth < keep)
+				continue;
+			error = tc_buf_printf(out, "%*s%.*s:\n", (int)(2 * depth), "",
+					      (int)(dot - seg), seg);
+			if (error < 0)
+				return error;
+		}
+		if ((error = tc_buf_printf(out, "%*s%s: ", (int)(2 * depth), "", seg)) < 0 ||
+		    (error = put_value(out, c, &rows[i], redact)) < 0 ||
+		    (error = tc_buf_putc(out, '\n')) < 0)
+			return error;
+		prev = key;
+	}
+	return error;
+}
+
+void tc_config_dispose(tc_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < NROWS; i++) {
+		if (rows[i].type == CT_STRING && !(rows[i].flags & CF_NOSTORE)) {
+			free(*(char **)field(c, &rows[i]));
+			*(char **)field(c, &rows[i]) = NULL;
+		}
+	}
+}

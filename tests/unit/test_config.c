@@ -1,0 +1,563 @@
+#include <stdlib.h>
+
+#include "test.h"
+
+#include "src/config/config.h"
+
+#define NS_S 1000000000LL
+
+static const char *src_path(const char *rel)
+{
+	static char buf[4096];
+	const char *root = getenv("TC_SRC");
+
+	snprintf(buf, sizeof(buf), "%s/%s", root && *root ? root : ".", rel);
+	return buf;
+}
+
+/* Loads yaml (a C string) named "t.yaml"; returns the code. */
+static int load(tc_config *c, const char *yaml)
+{
+	return tc_config_load_string(c, yaml, strlen(yaml), "t.yaml");
+}
+
+/* The load must fail with TC_EINVALID and a message containing want. */
+static int load_fails(const char *yaml, const char *want)
+{
+	tc_config c;
+	int r = load(&c, yaml);
+
+	tc_config_dispose(&c);
+	if (r != TC_EINVALID) {
+		tc_test_fail(__FILE__, __LINE__, "load of <<%s>> returned %d, want TC_EINVALID (%s)",
+			     yaml, r, tc_error_last());
+		return 0;
+	}
+	if (!strstr(tc_error_last(), want)) {
+		tc_test_fail(__FILE__, __LINE__, "load of <<%s>>: message \"%s\" lacks \"%s\"",
+			     yaml, tc_error_last(), want);
+		return 0;
+	}
+	return 1;
+}
+
+static char *dump(const tc_config *c, int redact)
+{
+	tc_buf b = TC_BUF_INIT;
+
+	if (tc_config_write_yaml(&b, c, redact) < 0 || tc_buf_cstr(&b) < 0) {
+		tc_buf_dispose(&b);
+		return NULL;
+	}
+	return (char *)tc_buf_detach(&b, NULL);
+}
+
+static void test_defaults(void)
+{
+	tc_config c;
+
+	CHECK_OK(tc_config_default(&c));
+	CHECK_STR(c.server.http_listen_address, "0.0.0.0");
+	CHECK_EQ_U64(c.server.http_listen_port, 3200);
+	CHECK_EQ_U64(c.server.graceful_shutdown_timeout_ns, 30 * NS_S);
+	CHECK_STR(c.server.log_level, "info");
+	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 30 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compaction_window_ns, 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.max_compaction_objects, 6000000);
+	CHECK_EQ_U64(c.compactor.compaction.max_block_bytes, 107374182400ULL);
+	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 336 * 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compacted_block_retention_ns, 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.retention_concurrency, 10);
+	CHECK_EQ_U64(c.compactor.compaction.max_time_per_tenant_ns, 300 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.chunk_size_bytes, 5242880);
+	CHECK_EQ_U64(c.compactor.compaction.flush_size_bytes, 20971520);
+	CHECK_EQ_U64(c.compactor.compaction.iterator_buffer_size, 1000);
+	CHECK_STR(c.storage.backend, "local");
+	CHECK(c.storage.local_path == NULL);
+	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 300 * NS_S);
+	CHECK_EQ_U64(c.storage.blocklist_poll_concurrency, 50);
+	CHECK(c.storage.block.encoding == TC_ENC_ZSTD);
+	CHECK_EQ_U64(c.storage.block.index_downsample_bytes, 1048576);
+	CHECK_EQ_U64(c.storage.block.index_page_size_bytes, 256000);
+	CHECK(c.storage.block.bloom_fp == 0.01);
+	CHECK_EQ_U64(c.storage.block.bloom_shard_size_bytes, 102400);
+	CHECK(c.storage.s3.bucket == NULL && c.storage.s3.secret_key == NULL);
+	CHECK(!c.storage.s3.insecure && !c.storage.s3.forcepathstyle);
+	CHECK_EQ_U64(c.storage.s3.part_size, 0);
+	CHECK_EQ_U64(c.storage.s3.max_retries, 5);
+	CHECK_EQ_U64(c.overrides.block_retention_ns, 0);
+	CHECK_EQ_U64(c.overrides.max_bytes_per_trace, 5000000);
+	CHECK(c.overrides.per_tenant_override_config == NULL);
+	CHECK_EQ_U64(c.overrides.per_tenant_override_period_ns, 10 * NS_S);
+	tc_config_dispose(&c);
+}
+
+static void test_empty_file_is_defaults(void)
+{
+	tc_config c;
+
+	CHECK_OK(load(&c, ""));
+	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 30 * NS_S);
+	tc_config_dispose(&c);
+	CHECK_OK(load(&c, "# only a comment\n"));
+	CHECK_STR(c.storage.backend, "local");
+	tc_config_dispose(&c);
+	/* Empty sections, as Tempo configs often have. */
+	CHECK_OK(load(&c, "compactor:\nstorage:\n  trace:\n    s3:\n"));
+	CHECK_EQ_U64(c.storage.s3.max_retries, 5);
+	tc_config_dispose(&c);
+}
+
+/* The shipped config lists every key with its default. */
+static void test_shipped_config_is_defaults(void)
+{
+	tc_config d, c;
+	char *a = NULL, *b = NULL;
+
+	CHECK_OK(tc_config_default(&d));
+	CHECK_OK(tc_config_load_file(&c, src_path("configs/tracecompactor.yaml")));
+	a = dump(&d, 0);
+	b = dump(&c, 0);
+	tc_config_dispose(&d);
+	tc_config_dispose(&c);
+	if (!a || !b || strcmp(a, b) != 0) {
+		tc_test_fail(__FILE__, __LINE__, "shipped config differs from defaults:\n%s\n---\n%s",
+			     a ? a : "(null)", b ? b : "(null)");
+	}
+	free(a);
+	free(b);
+}
+
+/* Every key the writer emits is present in the shipped config. */
+static void test_shipped_config_lists_every_key(void)
+{
+	tc_config d;
+	tc_buf file = TC_BUF_INIT;
+	char *out, *line, *save = NULL;
+
+	CHECK_OK(tc_config_default(&d));
+	out = dump(&d, 0);
+	tc_config_dispose(&d);
+	CHECK(out != NULL);
+	CHECK_OK(tc_test_read_file(&file, src_path("configs/tracecompactor.yaml")));
+	CHECK_OK(tc_buf_cstr(&file));
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char key[128];
+		const char *s = line;
+		size_t n;
+
+		while (*s == ' ')
+			s++;
+		n = strcspn(s, ":");
+		snprintf(key, sizeof(key), "%.*s:", (int)n, s);
+		if (!strstr((char *)file.ptr, key)) {
+			tc_test_fail(__FILE__, __LINE__, "configs/tracecompactor.yaml lacks %s", key);
+			break;
+		}
+	}
+	free(out);
+	tc_buf_dispose(&file);
+}
+
+static const char full_yaml[] =
+	"server:\n"
+	"  http_listen_address: 127.0.0.1\n"
+	"  http_listen_port: 3201\n"
+	"  graceful_shutdown_timeout: 1m\n"
+	"  log_level: debug\n"
+	"compactor:\n"
+	"  compaction:\n"
+	"    compaction_cycle: 5s\n"
+	"    compaction_window: 30m\n"
+	"    max_compaction_objects: 1000\n"
+	"    max_block_bytes: 1_000_000\n"
+	"    block_retention: 48h\n"
+	"    compacted_block_retention: 10m\n"
+	"    retention_concurrency: 3\n"
+	"    max_time_per_tenant: 1m30s\n"
+	"    chunk_size_bytes: 1048576\n"
+	"    flush_size_bytes: 2097152\n"
+	"    iterator_buffer_size: 10\n"
+	"storage:\n"
+	"  trace:\n"
+	"    backend: s3\n"
+	"    blocklist_poll: 30s\n"
+	"    blocklist_poll_concurrency: 4\n"
+	"    local:\n"
+	"      path: /var/tempo/traces\n"
+	"    block:\n"
+	"      version: v2\n"
+	"      encoding: snappy\n"
+	"      index_downsample_bytes: 2000\n"
+	"      index_page_size_bytes: 1000\n"
+	"      bloom_filter_false_positive: .05\n"
+	"      bloom_filter_shard_size_bytes: 1000\n"
+	"    s3:\n"
+	"      bucket: tempo\n"
+	"      prefix: pre\n"
+	"      endpoint: minio:9000\n"
+	"      region: us-east-1\n"
+	"      access_key: AKID\n"
+	"      secret_key: s3cr3t\n"
+	"      session_token: t0k3n\n"
+	"      insecure: true\n"
+	"      insecure_skip_verify: yes\n"
+	"      forcepathstyle: True\n"
+	"      part_size: 16777216\n"
+	"      max_retries: 2\n"
+	"overrides:\n"
+	"  block_retention: 2w\n"
+	"  max_bytes_per_trace: 0\n"
+	"  per_tenant_override_config: /etc/tempo/overrides.yaml\n"
+	"  per_tenant_override_period: 1m\n";
+
+static void test_full_file(void)
+{
+	tc_config c;
+	char *path;
+
+	path = malloc(strlen(tc_test_tmpdir()) + 32);
+	CHECK(path != NULL);
+	sprintf(path, "%s/full.yaml", tc_test_tmpdir());
+	if (tc_test_write_file(path, full_yaml, strlen(full_yaml)) < 0) {
+		free(path);
+		CHECK(0);
+	}
+	if (tc_config_load_file(&c, path) < 0) {
+		tc_test_fail(__FILE__, __LINE__, "load: %s", tc_error_last());
+		free(path);
+		return;
+	}
+	free(path);
+	CHECK_STR(c.server.http_listen_address, "127.0.0.1");
+	CHECK_EQ_U64(c.server.http_listen_port, 3201);
+	CHECK_EQ_U64(c.server.graceful_shutdown_timeout_ns, 60 * NS_S);
+	CHECK_STR(c.server.log_level, "debug");
+	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 5 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compaction_window_ns, 1800 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.max_compaction_objects, 1000);
+	CHECK_EQ_U64(c.compactor.compaction.max_block_bytes, 1000000);
+	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 48 * 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compacted_block_retention_ns, 600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.retention_concurrency, 3);
+	CHECK_EQ_U64(c.compactor.compaction.max_time_per_tenant_ns, 90 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.chunk_size_bytes, 1048576);
+	CHECK_EQ_U64(c.compactor.compaction.flush_size_bytes, 2097152);
+	CHECK_EQ_U64(c.compactor.compaction.iterator_buffer_size, 10);
+	CHECK_STR(c.storage.backend, "s3");
+	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 30 * NS_S);
+	CHECK_EQ_U64(c.storage.blocklist_poll_concurrency, 4);
+	CHECK_STR(c.storage.local_path, "/var/tempo/traces");
+	CHECK(c.storage.block.encoding == TC_ENC_SNAPPY);
+	CHECK_EQ_U64(c.storage.block.index_downsample_bytes, 2000);
+	CHECK_EQ_U64(c.storage.block.index_page_size_bytes, 1000);
+	CHECK(c.storage.block.bloom_fp == 0.05);
+	CHECK_EQ_U64(c.storage.block.bloom_shard_size_bytes, 1000);
+	CHECK_STR(c.storage.s3.bucket, "tempo");
+	CHECK_STR(c.storage.s3.prefix, "pre");
+	CHECK_STR(c.storage.s3.endpoint, "minio:9000");
+	CHECK_STR(c.storage.s3.region, "us-east-1");
+	CHECK_STR(c.storage.s3.access_key, "AKID");
+	CHECK_STR(c.storage.s3.secret_key, "s3cr3t");
+	CHECK_STR(c.storage.s3.session_token, "t0k3n");
+	CHECK(c.storage.s3.insecure == 1 && c.storage.s3.insecure_skip_verify == 1 &&
+	      c.storage.s3.forcepathstyle == 1);
+	CHECK_EQ_U64(c.storage.s3.part_size, 16777216);
+	CHECK_EQ_U64(c.storage.s3.max_retries, 2);
+	CHECK_EQ_U64(c.overrides.block_retention_ns, 14 * 86400 * NS_S);
+	CHECK_EQ_U64(c.overrides.max_bytes_per_trace, 0);
+	CHECK_STR(c.overrides.per_tenant_override_config, "/etc/tempo/overrides.yaml");
+	CHECK_EQ_U64(c.overrides.per_tenant_override_period_ns, 60 * NS_S);
+	tc_config_dispose(&c);
+}
+
+/* What the writer produces loads back to the same config. */
+static void test_write_roundtrip(void)
+{
+	tc_config c, back;
+	char *a, *b;
+	int r;
+
+	CHECK_OK(load(&c, full_yaml));
+	a = dump(&c, 0);
+	tc_config_dispose(&c);
+	CHECK(a != NULL);
+	r = load(&back, a);
+	if (r < 0) {
+		tc_test_fail(__FILE__, __LINE__, "reload of written config: %s\n%s", tc_error_last(), a);
+		free(a);
+		return;
+	}
+	b = dump(&back, 0);
+	CHECK_STR(back.storage.s3.secret_key, "s3cr3t");
+	tc_config_dispose(&back);
+	if (!b || strcmp(a, b) != 0)
+		tc_test_fail(__FILE__, __LINE__, "round trip differs:\n%s\n---\n%s", a, b ? b : "");
+	free(a);
+	free(b);
+}
+
+static void test_redaction(void)
+{
+	tc_config c;
+	char *red, *plain;
+
+	CHECK_OK(load(&c, full_yaml));
+	red = dump(&c, 1);
+	plain = dump(&c, 0);
+	tc_config_dispose(&c);
+	CHECK(red && plain);
+	CHECK_MSG(!strstr(red, "s3cr3t") && !strstr(red, "t0k3n"), "secret leaked:\n%s", red);
+	CHECK(strstr(red, "secret_key: \"<redacted>\"") != NULL);
+	CHECK(strstr(red, "session_token: \"<redacted>\"") != NULL);
+	CHECK(strstr(red, "access_key: \"AKID\"") != NULL);
+	CHECK(strstr(plain, "secret_key: \"s3cr3t\"") != NULL);
+	free(red);
+	free(plain);
+
+	/* An unset secret is shown as unset. */
+	CHECK_OK(tc_config_default(&c));
+	red = dump(&c, 1);
+	tc_config_dispose(&c);
+	CHECK(red != NULL);
+	CHECK(strstr(red, "secret_key: \"\"") != NULL);
+	free(red);
+}
+
+static void test_written_layout(void)
+{
+	tc_config c;
+	char *out;
+
+	CHECK_OK(tc_config_default(&c));
+	out = dump(&c, 1);
+	tc_config_dispose(&c);
+	CHECK(out != NULL);
+	CHECK_MSG(strstr(out, "compactor:\n  compaction:\n    compaction_cycle: 30s\n") != NULL,
+		  "layout:\n%s", out);
+	CHECK_MSG(strstr(out, "    block_retention: 336h0m0s\n") != NULL, "layout:\n%s", out);
+	CHECK_MSG(strstr(out, "    block:\n      version: \"v2\"\n      encoding: zstd\n") != NULL,
+		  "layout:\n%s", out);
+	CHECK_MSG(strstr(out, "bloom_filter_false_positive: 0.01\n") != NULL, "layout:\n%s", out);
+	free(out);
+}
+
+static void test_aliases(void)
+{
+	tc_config c;
+
+	CHECK_OK(load(&c, "compactor:\n"
+			  "  compaction:\n"
+			  "    v2_in_buffer_bytes: 111\n"
+			  "    v2_out_buffer_bytes: 222\n"
+			  "    v2_prefetch_traces_count: 333\n"));
+	CHECK_EQ_U64(c.compactor.compaction.chunk_size_bytes, 111);
+	CHECK_EQ_U64(c.compactor.compaction.flush_size_bytes, 222);
+	CHECK_EQ_U64(c.compactor.compaction.iterator_buffer_size, 333);
+	tc_config_dispose(&c);
+
+	/* Both names of one setting in one file is a mistake. */
+	CHECK(load_fails("compactor:\n"
+			 "  compaction:\n"
+			 "    chunk_size_bytes: 1\n"
+			 "    v2_in_buffer_bytes: 2\n",
+			 "t.yaml:4: compactor.compaction.v2_in_buffer_bytes: already set at line 3"));
+
+	CHECK_OK(tc_config_default(&c));
+	CHECK_OK(tc_config_set(&c, "compactor.compaction.v2_out_buffer_bytes", "4096"));
+	CHECK_EQ_U64(c.compactor.compaction.flush_size_bytes, 4096);
+	tc_config_dispose(&c);
+}
+
+static void test_unknown_keys(void)
+{
+	CHECK(load_fails("server:\n  http_listen_port: 1\n  grpc_listen_port: 9095\n",
+			 "t.yaml:3: server.grpc_listen_port: unknown key"));
+	CHECK(load_fails("target: compactor\n", "t.yaml:1: target: unknown key"));
+	CHECK(load_fails("compactor:\n  compaction:\n    compaction_windw: 1h\n",
+			 "t.yaml:3: compactor.compaction.compaction_windw: unknown key"));
+	CHECK(load_fails("compactor:\n  ring:\n    kvstore:\n      store: memberlist\n",
+			 "t.yaml:2: compactor.ring: unknown key (the sharding ring"));
+	CHECK(load_fails("storage:\n  trace:\n    gcs:\n      bucket_name: x\n",
+			 "t.yaml:3: storage.trace.gcs: unknown key"));
+	CHECK(load_fails("compactor.compaction.compaction_cycle: 5s\n",
+			 "t.yaml:1: compactor.compaction.compaction_cycle: unknown key"));
+	CHECK(load_fails("server:\n  log_level: info\nserver:\n  log_level: warn\n",
+			 "t.yaml:3: server: already set at line 1"));
+}
+
+static void test_wrong_types(void)
+{
+	CHECK(load_fails("compactor:\n  compaction:\n    compaction_window: 1 hour\n",
+			 "t.yaml:3: compactor.compaction.compaction_window: want a duration"));
+	/* A bare number is not a duration (Go would read nanoseconds). */
+	CHECK(load_fails("compactor:\n  compaction:\n    compaction_cycle: 30\n",
+			 "t.yaml:3: compactor.compaction.compaction_cycle: want a duration"));
+	CHECK(load_fails("compactor:\n  compaction:\n    max_block_bytes: 10GB\n",
+			 "t.yaml:3: compactor.compaction.max_block_bytes: want an unsigned integer"));
+	CHECK(load_fails("storage:\n  trace:\n    s3:\n      insecure: maybe\n",
+			 "t.yaml:4: storage.trace.s3.insecure: want true or false"));
+	CHECK(load_fails("storage:\n  trace:\n    block:\n      bloom_filter_false_positive: low\n",
+			 "t.yaml:4: storage.trace.block.bloom_filter_false_positive: want a number"));
+	CHECK(load_fails("server:\n  http_listen_port: [1, 2]\n",
+			 "t.yaml:2: server.http_listen_port: want a single value, got a sequence"));
+	CHECK(load_fails("compactor: 5\n", "t.yaml:1: compactor: want a mapping, got a scalar"));
+	CHECK(load_fails("compactor:\n  compaction:\n    block_retention:\n",
+			 "compactor.compaction.block_retention: missing value"));
+	CHECK(load_fails("compactor:\n  compaction:\n    max_compaction_objects: "
+			 "99999999999999999999999\n",
+			 "t.yaml:3: compactor.compaction.max_compaction_objects: number too large"));
+}
+
+static void test_impossible_values(void)
+{
+	CHECK(load_fails("compactor:\n  compaction:\n    compacted_block_retention: -1h\n",
+			 "t.yaml:3: compactor.compaction.compacted_block_retention: must not be "
+			 "negative"));
+	CHECK(load_fails("compactor:\n  compaction:\n    compaction_cycle: 0s\n",
+			 "t.yaml:3: compactor.compaction.compaction_cycle: must be greater than 0"));
+	CHECK(load_fails("compactor:\n  compaction:\n    compaction_window: 500ms\n",
+			 "t.yaml:3: compactor.compaction.compaction_window: must be at least 1s"));
+	CHECK(load_fails("compactor:\n  compaction:\n    max_compaction_objects: -5\n",
+			 "max_compaction_objects: must not be negative"));
+	CHECK(load_fails("server:\n  http_listen_port: 65536\n",
+			 "t.yaml:2: server.http_listen_port: must be at most 65535"));
+	CHECK(load_fails("server:\n  log_level: loud\n",
+			 "t.yaml:2: server.log_level: want one of debug|info|warn|warning|error"));
+	CHECK(load_fails("storage:\n  trace:\n    backend: gcs\n",
+			 "t.yaml:3: storage.trace.backend: want one of local|s3"));
+	CHECK(load_fails("storage:\n  trace:\n    block:\n      encoding: brotli\n",
+			 "t.yaml:4: storage.trace.block.encoding: unknown encoding"));
+	CHECK(load_fails("storage:\n  trace:\n    block:\n      encoding: s2\n",
+			 "t.yaml:4: storage.trace.block.encoding: blocks cannot be written"));
+	CHECK(load_fails("storage:\n  trace:\n    block:\n      version: vParquet\n",
+			 "t.yaml:4: storage.trace.block.version: want one of v2"));
+	CHECK(load_fails("storage:\n  trace:\n    block:\n      bloom_filter_false_positive: 0\n",
+			 "bloom_filter_false_positive: must be between 0 and 1"));
+	CHECK(load_fails("storage:\n  trace:\n    block:\n      bloom_filter_false_positive: 1\n",
+			 "bloom_filter_false_positive: must be between 0 and 1"));
+	CHECK(load_fails("storage:\n  trace:\n    block:\n      index_page_size_bytes: 10\n",
+			 "index_page_size_bytes: must be at least 42"));
+	CHECK(load_fails("storage:\n  trace:\n    blocklist_poll_concurrency: 0\n",
+			 "t.yaml:3: storage.trace.blocklist_poll_concurrency: must be greater than 0"));
+	CHECK(load_fails("storage:\n  trace:\n    s3:\n      part_size: 1000\n",
+			 "t.yaml:4: storage.trace.s3.part_size: must be at least 5242880 (or 0)"));
+	CHECK(load_fails("compactor:\n  compaction:\n    flush_size_bytes: 5000000000\n",
+			 "flush_size_bytes: must be at most 4294967295"));
+	CHECK(load_fails("server:\n  http_listen_address: \"\"\n",
+			 "server.http_listen_address: must not be empty"));
+	CHECK(load_fails("overrides:\n  per_tenant_override_period: 0s\n",
+			 "t.yaml:2: overrides.per_tenant_override_period: must be greater than 0"));
+}
+
+/* Where Tempo replaces 0 by the default, so do we. */
+static void test_zero_means_default(void)
+{
+	tc_config c;
+
+	CHECK_OK(load(&c, "compactor:\n  compaction:\n    retention_concurrency: 0\n"
+			  "storage:\n  trace:\n    blocklist_poll: 0\n"));
+	CHECK_EQ_U64(c.compactor.compaction.retention_concurrency, 10);
+	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 300 * NS_S);
+	tc_config_dispose(&c);
+}
+
+static void test_garbage_yaml(void)
+{
+	CHECK(load_fails("server:\n  http_listen_port: [1, 2\n", "t.yaml:3: invalid YAML"));
+	CHECK(load_fails("server:\n\thttp_listen_port: 1\n", "t.yaml:2: invalid YAML"));
+	CHECK(load_fails("a: b: c\n", "t.yaml:1: invalid YAML"));
+	CHECK(load_fails("just a string\n", "t.yaml:1: the config must be a mapping, got a scalar"));
+	CHECK(load_fails("- server\n", "t.yaml:1: the config must be a mapping, got a sequence"));
+	CHECK(load_fails("server: {}\n---\nserver: {}\n",
+			 "t.yaml:3: only one YAML document is allowed"));
+	CHECK(load_fails("? [a, b]\n: 1\n", "t.yaml:1: keys must be plain names"));
+	{
+		tc_config c;
+		static const char nul[] = "server:\n  log_level: info\0\n";
+		CHECK_ERR(tc_config_load_string(&c, nul, sizeof(nul) - 1, "t.yaml"), TC_EINVALID);
+		CHECK_ERRMSG("t.yaml");
+		tc_config_dispose(&c);
+	}
+}
+
+static void test_yaml_features(void)
+{
+	tc_config c;
+
+	/* Anchors, flow mappings, quoting and comments are plain YAML. */
+	CHECK_ERR(load(&c, "x-common: &d 45m\n"), TC_EINVALID);
+	CHECK_ERRMSG("x-common: unknown key");
+	CHECK_OK(load(&c, "compactor: {compaction: {compaction_window: 2h, block_retention: '72h',\n"
+			  "  max_time_per_tenant: &d 45m, compacted_block_retention: *d}}\n"
+			  "server:\n  log_level: \"warn\" # comment\n"
+			  "storage:\n  trace:\n    local: {path: '/data/traces'}\n"));
+	CHECK_EQ_U64(c.compactor.compaction.compaction_window_ns, 7200 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 72 * 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compacted_block_retention_ns, 45 * 60 * NS_S);
+	CHECK_STR(c.server.log_level, "warn");
+	CHECK_STR(c.storage.local_path, "/data/traces");
+	tc_config_dispose(&c);
+}
+
+static void test_set(void)
+{
+	tc_config c;
+
+	CHECK_OK(tc_config_default(&c));
+	CHECK_OK(tc_config_set(&c, "compactor.compaction.compaction_cycle", "5s"));
+	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 5 * NS_S);
+	CHECK_OK(tc_config_set(&c, "storage.trace.local.path", "/data"));
+	CHECK_STR(c.storage.local_path, "/data");
+	CHECK_OK(tc_config_set(&c, "storage.trace.local.path", "/other"));
+	CHECK_STR(c.storage.local_path, "/other");
+	CHECK_OK(tc_config_set(&c, "storage.trace.block.encoding", "LZ4-1M"));
+	CHECK(c.storage.block.encoding == TC_ENC_LZ4_1M);
+	CHECK_OK(tc_config_set(&c, "storage.trace.s3.forcepathstyle", "true"));
+	CHECK(c.storage.s3.forcepathstyle == 1);
+	CHECK_OK(tc_config_set(&c, "overrides.per_tenant_override_config", ""));
+	CHECK(c.overrides.per_tenant_override_config == NULL);
+
+	CHECK_ERR(tc_config_set(&c, "compactor.compaction.nope", "1"), TC_EINVALID);
+	CHECK_ERRMSG("unknown config key \"compactor.compaction.nope\"");
+	CHECK_ERR(tc_config_set(&c, "compactor.compaction", "1"), TC_EINVALID);
+	CHECK_ERR(tc_config_set(&c, "compactor.compaction.compaction_cycle", "-5s"), TC_EINVALID);
+	CHECK_ERRMSG("compactor.compaction.compaction_cycle: must not be negative");
+	/* A failed set leaves the old value. */
+	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 5 * NS_S);
+	CHECK_ERR(tc_config_set(&c, "server.http_listen_port", "70000"), TC_EINVALID);
+	CHECK_ERRMSG("server.http_listen_port: must be at most 65535");
+	tc_config_dispose(&c);
+}
+
+static void test_file_errors(void)
+{
+	tc_config c;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/missing.yaml", tc_test_tmpdir());
+	CHECK_ERR(tc_config_load_file(&c, path), TC_ENOTFOUND);
+	CHECK_ERRMSG("missing.yaml");
+	tc_config_dispose(&c);
+
+	snprintf(path, sizeof(path), "%s/bad.yaml", tc_test_tmpdir());
+	CHECK_OK(tc_test_write_file(path, "server:\n  http_listen_port: x\n", 30));
+	CHECK_ERR(tc_config_load_file(&c, path), TC_EINVALID);
+	CHECK_ERRMSG("bad.yaml:2: server.http_listen_port:");
+	tc_config_dispose(&c);
+}
+
+/* A secret's value never appears in a message. */
+static void test_secret_not_in_messages(void)
+{
+	CHECK(load_fails("storage:\n  trace:\n    s3:\n      secret_key: [hunter2]\n",
+			 "t.yaml:4: storage.trace.s3.secret_key: want a single value"));
+	CHECK(strstr(tc_error_last(), "hunter2") == NULL);
+}
+
+TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_config_is_defaults),
+	     T(test_shipped_config_lists_every_key), T(test_full_file), T(test_write_roundtrip),
+	     T(test_redaction), T(test_written_layout), T(test_aliases), T(test_unknown_keys),
+	     T(test_wrong_types), T(test_impossible_values), T(test_zero_means_default),
+	     T(test_garbage_yaml), T(test_yaml_features), T(test_set), T(test_file_errors),
+	     T(test_secret_not_in_messages))
