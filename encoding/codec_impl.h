@@ -1,0 +1,62 @@
+/*
+ * Shared between the codec family files (codec_*.c); not part of the public
+ * interface. codec.c owns the struct and dispatches to the family functions.
+ */
+#ifndef TC_ENCODING_CODEC_IMPL_H
+#define TC_ENCODING_CODEC_IMPL_H
+
+#ifndef ZLIB_CONST
+#define ZLIB_CONST /* const next_in */
+#endif
+#include <lz4frame.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "codec.h"
+
+struct tc_codec {
+	tc_encoding enc;
+	ZSTD_CCtx *zc;
+	ZSTD_DCtx *zd;
+	uint16_t *lz4_table; /* unused (NULL); codec.c still frees it */
+	LZ4F_dctx *ld;
+	z_stream def;   /* raw deflate, for writing gzip members */
+	z_stream inf;   /* gzip inflate */
+	int def_ready;
+	int inf_ready;
+};
+
+/* The most bytes out may hold (its cap, or the buffer default). */
+size_t tc_codec_out_cap(const tc_buf *out);
+
+/*
+ * Makes room for decompressed output: *room is set to min(want, bytes left
+ * under the cap), which is 0 when the cap is reached.
+ */
+int tc_codec_out_room(tc_buf *out, size_t want, size_t *room);
+
+/* TC_ELIMIT with a message naming w, for output that would pass the cap. */
+int tc_codec_limit(tc_buf *out, const tc_where *w, const char *what);
+
+/* TC_ECORRUPT with a message naming w's key and w->off + pos. */
+int tc_codec_corrupt(const tc_where *w, size_t pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+int tc_codec_snappy_compress(tc_buf *out, const uint8_t *src, size_t len);
+int tc_codec_snappy_decompress(tc_buf *out, const uint8_t *src, size_t len, const tc_where *w);
+
+int tc_codec_gzip_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
+int tc_codec_gzip_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
+			     const tc_where *w);
+
+int tc_codec_zstd_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
+int tc_codec_zstd_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
+			     const tc_where *w);
+
+int tc_codec_lz4_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
+int tc_codec_lz4_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
+			    const tc_where *w);
+
+void tc_codec_gzip_free(tc_codec *c);
+
+#endif
