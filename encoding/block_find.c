@@ -1,0 +1,215 @@
+/*
+ * Random access into a block, the way a Tempo querier does it: meta ID
+ * range, bloom shard, binary search over index records, one data page.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block_reader.h"
+#include "bloom.h"
+#include "codec.h"
+
+/* Reads and verifies index page page_no, copying its records to out. */
+static int read_index_page(tc_record *out, tc_backend *be, const tc_meta *m, const char *key,
+			   size_t page_no, size_t rpp)
+{
+	uint32_t psize = m->index_page_size;
+	size_t n = m->total_records - page_no * rpp;
+	uint8_t *buf;
+	int rc;
+
+	if (n > rpp)
+		n = rpp;
+	buf = malloc(psize);
+	if (!buf) {
+		tc_error_set("%s: out of memory", key);
+		return TC_ERROR;
+	}
+	rc = tc_backend_read_range(buf, be, key, (uint64_t)page_no * psize, psize);
+	if (rc == TC_OK) {
+		tc_where w = { key, (uint64_t)page_no * psize };
+		rc = tc_index_page_parse(out, n, buf, psize, &w);
+	}
+	free(buf);
+	return rc;
+}
+
+static int check_index_params(const tc_meta *m)
+{
+	if (m->index_page_size < TC_INDEX_PAGE_MIN || m->index_page_size > TC_INDEX_PAGE_MAX) {
+		tc_error_set("block %s: indexPageSize %u is out of range", m->block_id, m->index_page_size);
+		return TC_ECORRUPT;
+	}
+	return TC_OK;
+}
+
+int tc_block_read_index(tc_record **out, tc_backend *be, const tc_meta *meta)
+{
+	char key[TC_KEY_MAX];
+	size_t rpp, pages, n = meta->total_records;
+	tc_record *recs = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_index_params(meta)) < 0 ||
+	    (rc = tc_key_block(key, sizeof(key), meta->tenant, meta->block_id, "index")) < 0)
+		return rc;
+	if (n == 0)
+		return TC_OK;
+	rpp = tc_index_records_per_page(meta->index_page_size);
+	pages = tc_index_page_count(n, meta->index_page_size);
+	recs = calloc(n, sizeof(*recs));
+	if (!recs) {
+		tc_error_set("%s: out of memory for %zu records", key, n);
+		return TC_ERROR;
+	}
+	for (size_t p = 0; p < pages; p++) {
+		if ((rc = read_index_page(recs + p * rpp, be, meta, key, p, rpp)) < 0) {
+			free(recs);
+			return rc;
+		}
+	}
+	*out = recs;
+	return TC_OK;
+}
+
+static int bloom_says_present(int *present, tc_backend *be, const tc_meta *m, const uint8_t *id)
+{
+	char name[16], key[TC_KEY_MAX];
+	uint16_t shard = tc_bloom_shard_of(id, TC_ID_LEN, m->bloom_shards);
+	tc_buf file = TC_BUF_INIT;
+	int rc;
+
+	snprintf(name, sizeof(name), "bloom-%u", (unsigned)shard);
+	if ((rc = tc_key_block(key, sizeof(key), m->tenant, m->block_id, name)) < 0)
+		return rc;
+	tc_buf_init(&file, 64u << 20);
+	rc = tc_backend_read(&file, be, key);
+	if (rc == TC_OK) {
+		tc_where w = { key, 0 };
+		rc = tc_bloom_file_test(present, file.ptr, file.len, id, TC_ID_LEN, &w);
+	}
+	tc_buf_dispose(&file);
+	return rc;
+}
+
+/* The index of the first record whose ID is >= id, or total_records. */
+static int search_records(size_t *out, tc_record *page, tc_backend *be, const tc_meta *m,
+			  const char *key, const uint8_t *id)
+{
+	size_t rpp = tc_index_records_per_page(m->index_page_size);
+	size_t lo = 0, hi = m->total_records, loaded = SIZE_MAX;
+	int rc;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (mid / rpp != loaded) {
+			if ((rc = read_index_page(page, be, m, key, mid / rpp, rpp)) < 0)
+				return rc;
+			loaded = mid / rpp;
+		}
+		if (memcmp(page[mid % rpp].id, id, TC_ID_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m->total_records && lo / rpp != loaded &&
+	    (rc = read_index_page(page, be, m, key, lo / rpp, rpp)) < 0)
+		return rc;
+	*out = lo;
+	return TC_OK;
+}
+
+static int find_in_page(tc_buf *out, tc_backend *be, const tc_meta *m, const tc_record *rec,
+			const uint8_t *id)
+{
+	char key[TC_KEY_MAX];
+	uint8_t *raw = NULL;
+	tc_buf page = TC_BUF_INIT;
+	tc_codec *codec = NULL;
+	const uint8_t *payload;
+	size_t page_len, plen, pos = 0;
+	tc_object obj;
+	int rc;
+
+	if ((rc = tc_key_block(key, sizeof(key), m->tenant, m->block_id, "data")) < 0)
+		return rc;
+	tc_where w = { key, rec->start };
+	if (rec->length < TC_PAGE_HEADER_LEN || rec->length > TC_DEFAULT_MAX_PAGE_BYTES ||
+	    rec->start + rec->length > m->size) {
+		tc_error_set_at(&w, "index record length %u is not a plausible page", rec->length);
+		return TC_ECORRUPT;
+	}
+	raw = malloc(rec->length);
+	if (!raw) {
+		tc_error_set("out of memory");
+		return TC_ERROR;
+	}
+	if ((rc = tc_backend_read_range(raw, be, key, rec->start, rec->length)) < 0 ||
+	    (rc = tc_page_parse(&page_len, &payload, &plen, raw, rec->length, &w)) < 0 ||
+	    (rc = tc_codec_new(&codec, m->encoding)) < 0)
+		goto cleanup;
+	tc_buf_init(&page, TC_DEFAULT_MAX_PAGE_BYTES);
+	if ((rc = tc_codec_decompress(&page, codec, payload, plen, &w)) < 0)
+		goto cleanup;
+	rc = TC_ENOTFOUND;
+	for (;;) {
+		int r = tc_object_next(&obj, page.ptr, page.len, &pos, &w);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		if (r == 0)
+			break;
+		if (obj.id_len == TC_ID_LEN && memcmp(obj.id, id, TC_ID_LEN) == 0) {
+			rc = tc_buf_put(out, obj.body, obj.body_len);
+			break;
+		}
+	}
+	if (rc == TC_ENOTFOUND)
+		tc_error_set("trace not found in block %s", m->block_id);
+cleanup:
+	free(raw);
+	tc_buf_dispose(&page);
+	tc_codec_free(codec);
+	return rc;
+}
+
+int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_t id[TC_ID_LEN])
+{
+	char key[TC_KEY_MAX];
+	tc_record *page = NULL;
+	size_t idx;
+	int present = 0, rc;
+
+	if (meta->total_objects == 0 || meta->total_records == 0 ||
+	    (meta->min_id_len == TC_ID_LEN && memcmp(id, meta->min_id, TC_ID_LEN) < 0) ||
+	    (meta->max_id_len == TC_ID_LEN && memcmp(id, meta->max_id, TC_ID_LEN) > 0))
+		goto not_found;
+	if ((rc = check_index_params(meta)) < 0 ||
+	    (rc = bloom_says_present(&present, be, meta, id)) < 0)
+		return rc;
+	if (!present)
+		goto not_found;
+	if ((rc = tc_key_block(key, sizeof(key), meta->tenant, meta->block_id, "index")) < 0)
+		return rc;
+	page = calloc(tc_index_records_per_page(meta->index_page_size), sizeof(*page));
+	if (!page) {
+		tc_error_set("out of memory");
+		return TC_ERROR;
+	}
+	rc = search_records(&idx, page, be, meta, key, id);
+	if (rc == TC_OK && idx < meta->total_records) {
+		size_t rpp = tc_index_records_per_page(meta->index_page_size);
+		rc = find_in_page(out, be, meta, &page[idx % rpp], id);
+	} else if (rc == TC_OK) {
+		rc = TC_ENOTFOUND;
+	}
+	free(page);
+	if (rc != TC_ENOTFOUND)
+		return rc;
+not_found:
+	tc_error_set("trace not found in block %s", meta->block_id);
+	return TC_ENOTFOUND;
+}
