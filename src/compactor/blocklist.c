@@ -1,0 +1,163 @@
+#include "blocklist.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/log.h"
+
+static int read_json(tc_meta *out, tc_backend *be, const char *key)
+{
+	tc_buf b = TC_BUF_INIT;
+	int rc;
+
+	tc_buf_init(&b, TC_META_MAX_BYTES);
+	rc = tc_backend_read(&b, be, key);
+	if (rc == TC_ELIMIT) {
+		tc_error_set("%s: larger than %u bytes, not a meta", key, TC_META_MAX_BYTES);
+		rc = TC_ECORRUPT;
+	}
+	if (rc == TC_OK)
+		rc = tc_meta_parse(out, (const char *)b.ptr, b.len, key);
+	tc_buf_dispose(&b);
+	return rc;
+}
+
+int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, const char *block)
+{
+	char key[TC_KEY_MAX];
+	tc_stat st;
+	int rc;
+
+	if ((rc = tc_key_block(key, sizeof(key), tenant, block, "meta.json")) < 0)
+		return rc;
+	rc = read_json(out, be, key);
+	if (rc == TC_OK) {
+		out->compacted = 0;
+		return tc_meta_check_location(out, tenant, block, key);
+	}
+	if (rc != TC_ENOTFOUND)
+		return rc;
+	if ((rc = tc_key_block(key, sizeof(key), tenant, block, "meta.compacted.json")) < 0)
+		return rc;
+	if ((rc = read_json(out, be, key)) < 0)
+		return rc;
+	if ((rc = tc_meta_check_location(out, tenant, block, key)) < 0)
+		return rc;
+	/* Tempo takes compactedTime from the object's modification time, whatever the JSON says. */
+	if ((rc = tc_backend_stat(&st, be, key)) < 0)
+		return rc;
+	out->compacted = 1;
+	out->compacted_time = st.mtime;
+	return TC_OK;
+}
+
+static int push(tc_meta **arr, size_t *n, size_t *cap, const tc_meta *m)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		tc_meta *p = realloc(*arr, nc * sizeof(*p));
+		if (!p) {
+			tc_error_set("out of memory");
+			return TC_ERROR;
+		}
+		*arr = p;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = *m;
+	return TC_OK;
+}
+
+/* Insertion sort keeps it stable; block lists are short enough. */
+static void sort_by_start(tc_meta *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		tc_meta t = a[i];
+		size_t j = i;
+		while (j > 0 && tc_time_cmp(&a[j - 1].start, &t.start) > 0) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = t;
+	}
+}
+
+int tc_blocklist_read_tenant(tc_blocklist *out, tc_backend *be, const char *tenant)
+{
+	tc_strlist names = TC_STRLIST_INIT;
+	char prefix[TC_KEY_MAX];
+	size_t cap_live = 0, cap_comp = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = tc_tenant_validate(tenant)) < 0)
+		return rc;
+	snprintf(prefix, sizeof(prefix), "%s/", tenant);
+	if ((rc = tc_backend_list(&names, be, prefix)) < 0)
+		return rc;
+	for (size_t i = 0; i < names.n; i++) {
+		const char *b = names.items[i];
+		tc_meta m;
+		if (!tc_uuid_is_valid(b)) {
+			tc_log_warn("msg=\"skipping a prefix that is not a block ID\" tenant=%s name=%s",
+				    tc_log_q(tenant), tc_log_q(b));
+			out->skipped++;
+			continue;
+		}
+		rc = tc_blocklist_read_meta(&m, be, tenant, b);
+		if (rc == TC_ENOTFOUND) {
+			/* A partial block: invisible to readers, as in Tempo. */
+			if ((rc = tc_strlist_add(&out->partial, b)) < 0)
+				goto fail;
+			continue;
+		}
+		if (rc < 0) {
+			tc_log_error("msg=\"skipping block with unreadable meta\" tenant=%s block=%s err=%s",
+				     tc_log_q(tenant), b, tc_log_q(tc_error_last()));
+			out->skipped++;
+			continue;
+		}
+		rc = m.compacted ? push(&out->compacted, &out->n_compacted, &cap_comp, &m)
+				 : push(&out->live, &out->n_live, &cap_live, &m);
+		if (rc < 0)
+			goto fail;
+	}
+	sort_by_start(out->live, out->n_live);
+	sort_by_start(out->compacted, out->n_compacted);
+	tc_strlist_dispose(&names);
+	return TC_OK;
+fail:
+	tc_strlist_dispose(&names);
+	tc_blocklist_dispose(out);
+	return rc;
+}
+
+int tc_blocklist_tenants(tc_strlist *out, tc_backend *be)
+{
+	tc_strlist names = TC_STRLIST_INIT;
+	int rc = tc_backend_list(&names, be, "");
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < names.n && rc == TC_OK; i++) {
+		if (tc_tenant_validate(names.items[i]) < 0) {
+			tc_log_warn("msg=\"skipping a prefix that is not a tenant ID\" name=%s err=%s",
+				    tc_log_q(names.items[i]), tc_log_q(tc_error_last()));
+			continue;
+		}
+		rc = tc_strlist_add(out, names.items[i]);
+	}
+	tc_strlist_dispose(&names);
+	tc_strlist_sort(out);
+	return rc;
+}
+
+void tc_blocklist_dispose(tc_blocklist *bl)
+{
+	if (!bl)
+		return;
+	free(bl->live);
+	free(bl->compacted);
+	tc_strlist_dispose(&bl->partial);
+	memset(bl, 0, sizeof(*bl));
+}

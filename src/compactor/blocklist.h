@@ -1,0 +1,41 @@
+/*
+ * A tenant's blocks as the poller sees them: every block prefix that is a
+ * valid UUID, with meta.json (live) or else meta.compacted.json (compacted,
+ * compactedTime from its modification time, as Tempo reads it).
+ */
+#ifndef TC_COMPACTOR_BLOCKLIST_H
+#define TC_COMPACTOR_BLOCKLIST_H
+
+#include <stddef.h>
+
+#include "../../encoding/meta.h"
+#include "../backend/backend.h"
+
+typedef struct tc_blocklist {
+	tc_meta *live;
+	size_t n_live;
+	tc_meta *compacted;
+	size_t n_compacted;
+	size_t skipped;       /* prefixes skipped: bad names, unreadable metas, other formats */
+	tc_strlist partial;   /* block IDs with neither meta: being written, or left by a crash */
+} tc_blocklist;
+
+#define TC_BLOCKLIST_INIT { NULL, 0, NULL, 0, 0, TC_STRLIST_INIT }
+
+/*
+ * Lists and reads the tenant's blocks. A name that is not a UUID, a meta
+ * that fails to parse or belongs elsewhere, or a non-v2 block is logged
+ * and skipped (it never stops the other blocks from being seen); listing
+ * errors fail the call. Both lists are sorted by startTime (stable).
+ */
+int tc_blocklist_read_tenant(tc_blocklist *out, tc_backend *be, const char *tenant);
+
+/* Reads one block's meta.json (live) or meta.compacted.json; TC_ENOTFOUND if neither. */
+int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, const char *block);
+
+/* Valid tenant names under the root, sorted; invalid ones logged and skipped. */
+int tc_blocklist_tenants(tc_strlist *out, tc_backend *be);
+
+void tc_blocklist_dispose(tc_blocklist *bl);
+
+#endif

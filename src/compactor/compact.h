@@ -1,0 +1,46 @@
+/*
+ * One compaction job (COMPACTOR.md §5): N live input blocks of a tenant are
+ * merged into one block of level max+1, then the inputs are marked
+ * compacted.
+ */
+#ifndef TC_COMPACTOR_COMPACT_H
+#define TC_COMPACTOR_COMPACT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../encoding/block_writer.h"
+#include "../../encoding/meta.h"
+#include "../../encoding/trace.h"
+#include "../backend/backend.h"
+
+typedef struct tc_compact_opts {
+	tc_block_config block;
+	size_t chunk_size_bytes;    /* read-ahead per input; 0 = default */
+	size_t flush_size_bytes;    /* output append size; 0 = default */
+	size_t max_bytes_per_trace; /* 0 = no limit */
+	const atomic_int *cancel;   /* non-zero: stop soon with TC_ECANCELED; may be NULL */
+} tc_compact_opts;
+
+typedef struct tc_compact_result {
+	tc_meta output;
+	tc_combine_stats stats;
+	int64_t objects_in;   /* Σ input totalObjects */
+	uint64_t bytes_in;    /* Σ input data bytes read */
+	uint64_t marked;      /* inputs marked compacted */
+	int failed_input;     /* index of an input that failed to read, or -1 */
+	uint64_t duration_ns;
+} tc_compact_result;
+
+/*
+ * Runs the job. Inputs must share tenant, format and data encoding. On any
+ * failure before the output's meta.json exists, nothing is changed: the
+ * partial output is deleted and the inputs stay live. A failure while
+ * marking inputs leaves a valid output and live inputs (duplicates that a
+ * later cycle compacts away), never a loss.
+ */
+int tc_compact_blocks(tc_compact_result *res, tc_backend *be, const tc_meta *const *inputs, size_t n,
+		      const tc_compact_opts *o);
+
+#endif
