@@ -10,7 +10,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libcurl4-openssl-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler
       libzstd-dev libsnappy-dev libyaml-dev libcjson-dev zlib1g-dev liblz4-dev
       libxxhash-dev libmicrohttpd-dev libmurmurhash-dev libisal-dev
-      curl ca-certificates valgrind)
+      curl ca-certificates valgrind python3)
 for arg in "$@"; do
   case "$arg" in
     --s3) pkgs+=(radosgw ceph-mon ceph-osd ceph-common) ;;

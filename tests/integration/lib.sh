@@ -1,0 +1,17 @@
+# Shared by the integration tests: fail(), a temp dir removed on exit, and
+# the locations ctest passes in (TC_BIN, TC_SHARED, TC_SRC).
+set -euo pipefail
+: "${TC_BIN:?TC_BIN must point at the tracecompactor binary}"
+: "${TC_SHARED:?TC_SHARED must point at ../shared}"
+FIX="$TC_SHARED/fixtures/tempo-v2"
+[ -d "$FIX" ] || { echo "FAIL: fixtures missing at $FIX" >&2; exit 1; }
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tc-it.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect_exit CODE CMD... : runs CMD, fails unless it exits with CODE; output in $TMP/out, $TMP/err
+expect_exit() {
+  local want=$1; shift
+  set +e; "$@" >"$TMP/out" 2>"$TMP/err"; local got=$?; set -e
+  [ "$got" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "exit $got, want $want: $*"; }
+}
+tree_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find . | sort) | sha256sum; }
