@@ -1,0 +1,279 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "../util/log.h"
+
+#define CT_TEXT "text/plain; charset=utf-8"
+#define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
+#define CT_JSON "application/json"
+#define CT_YAML "text/yaml"
+
+/* Enough for Prometheus and a few status clients; more are refused, not queued. */
+#define MAX_CONNECTIONS 64
+#define CONNECTION_TIMEOUT_S 30
+
+struct tc_http {
+	struct MHD_Daemon *d;
+	tc_http_handlers h;
+	uint16_t port;
+	/* MHD's first complaint while starting, for the error message. */
+	pthread_mutex_t err_mu;
+	int starting;
+	char start_err[256];
+};
+
+/* MHD reports through a printf-style logger; keep the start-up reason, log the rest at debug. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	tc_http *s = cls;
+	char msg[256];
+	size_t n;
+	int starting;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	pthread_mutex_lock(&s->err_mu);
+	starting = s->starting;
+	if (starting && !s->start_err[0])
+		snprintf(s->start_err, sizeof(s->start_err), "%s", msg);
+	pthread_mutex_unlock(&s->err_mu);
+	if (!starting)
+		tc_log_debug("msg=\"http server\" detail=%s", tc_log_q(msg));
+}
+
+/* Queues body (taken from b, which is left empty) with the given status and type. */
+static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
+				 tc_buf *b)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len;
+	uint8_t *p = tc_buf_detach(b, &len);
+
+	r = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(p);
+		return MHD_NO;
+	}
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
+	    (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	tc_buf b = TC_BUF_INIT;
+
+	if (tc_buf_puts(&b, text) < 0 || tc_buf_putc(&b, '\n') < 0) {
+		tc_buf_dispose(&b);
+		return MHD_NO;
+	}
+	return reply_buf(c, status, CT_TEXT, &b);
+}
+
+/*
+ * Maps a callback's result to a response: TC_ENOTFOUND 404, TC_EINVALID
+ * 400, any other failure 500, each with the callback's message.
+ */
+static enum MHD_Result reply_result(struct MHD_Connection *c, const char *url, int r,
+				    const char *ctype, tc_buf *b)
+{
+	unsigned status;
+
+	if (r >= 0)
+		return reply_buf(c, MHD_HTTP_OK, ctype, b);
+	tc_buf_dispose(b);
+	switch (r) {
+	case TC_ENOTFOUND:
+		status = MHD_HTTP_NOT_FOUND;
+		break;
+	case TC_EINVALID:
+		status = MHD_HTTP_BAD_REQUEST;
+		break;
+	default:
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		/* The request is the top level for this failure, so it is logged here, once. */
+		tc_log_warn("msg=\"http request failed\" path=%s err=%s", tc_log_q(url),
+			    tc_log_q(tc_error_last()));
+		break;
+	}
+	return reply_text(c, status, tc_error_last());
+}
+
+typedef enum route { R_NONE, R_METRICS, R_READY, R_BLOCKLIST, R_CONFIG } route;
+
+static route route_of(const tc_http *s, const char *url)
+{
+	if (strcmp(url, "/metrics") == 0 && s->h.metrics)
+		return R_METRICS;
+	if (strcmp(url, "/ready") == 0)
+		return R_READY;
+	if (strcmp(url, "/status/blocklist") == 0 && s->h.blocklist_json)
+		return R_BLOCKLIST;
+	if (strcmp(url, "/config") == 0 && s->h.config_yaml)
+		return R_CONFIG;
+	return R_NONE;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	tc_http *s = cls;
+	tc_buf b = TC_BUF_INIT;
+	const char *tenant;
+	route rt = route_of(s, url);
+	int r;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	if (rt == R_NONE)
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found");
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	/* A message left on this worker thread by an earlier request must not leak into this one. */
+	tc_error_clear();
+	switch (rt) {
+	case R_METRICS:
+		r = tc_metrics_render(&b, s->h.metrics);
+		return reply_result(c, url, r, CT_METRICS, &b);
+	case R_READY:
+		if (s->h.ready && !s->h.ready(s->h.ctx))
+			return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready");
+		return reply_text(c, MHD_HTTP_OK, "ready");
+	case R_BLOCKLIST:
+		tenant = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant");
+		if (!tenant || !*tenant)
+			return reply_text(c, MHD_HTTP_BAD_REQUEST, "missing tenant parameter");
+		r = s->h.blocklist_json(&b, s->h.ctx, tenant);
+		return reply_result(c, url, r, CT_JSON, &b);
+	case R_CONFIG:
+		r = s->h.config_yaml(&b, s->h.ctx);
+		return reply_result(c, url, r, CT_YAML, &b);
+	case R_NONE:
+		break;
+	}
+	return MHD_NO;
+}
+
+/* Fills sa from an IPv4 or IPv6 literal (brackets allowed); NULL or "" means 0.0.0.0. */
+static int parse_address(struct sockaddr_storage *sa, int *v6, const char *address,
+			 uint16_t port)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t n;
+
+	memset(sa, 0, sizeof(*sa));
+	*v6 = 0;
+	if (!address || !*address)
+		address = "0.0.0.0";
+	n = strlen(address);
+	if (n >= 2 && address[0] == '[' && address[n - 1] == ']') {
+		address++;
+		n -= 2;
+	}
+	if (n >= sizeof(host))
+		goto bad;
+	memcpy(host, address, n);
+	host[n] = '\0';
+	{
+		struct sockaddr_in *in = (struct sockaddr_in *)sa;
+		if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+			in->sin_family = AF_INET;
+			in->sin_port = htons(port);
+			return TC_OK;
+		}
+	}
+	{
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+		if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = htons(port);
+			*v6 = 1;
+			return TC_OK;
+		}
+	}
+bad:
+	tc_error_set("http: listen address \"%s\" is not an IPv4 or IPv6 address", address);
+	return TC_EINVALID;
+}
+
+int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_http_handlers *h)
+{
+	struct sockaddr_storage sa;
+	const union MHD_DaemonInfo *info;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			     MHD_USE_ERROR_LOG;
+	tc_http *s;
+	int v6, r;
+
+	*out = NULL;
+	if ((r = parse_address(&sa, &v6, address, port)) < 0)
+		return r;
+	/* Like Go's listener on "[::]": IPv6 wildcards take IPv4 connections too. */
+	if (v6)
+		flags |= MHD_USE_DUAL_STACK;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		tc_error_set("http: out of memory");
+		return TC_ERROR;
+	}
+	if (h)
+		s->h = *h;
+	pthread_mutex_init(&s->err_mu, NULL);
+	s->starting = 1;
+	/* The logger goes first so MHD reports option errors through it as well. */
+	s->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+				MHD_OPTION_END);
+	pthread_mutex_lock(&s->err_mu);
+	s->starting = 0;
+	pthread_mutex_unlock(&s->err_mu);
+	if (!s->d) {
+		tc_error_set("http: cannot listen on %s port %u: %s",
+			     address && *address ? address : "0.0.0.0", (unsigned)port,
+			     s->start_err[0] ? s->start_err : "libmicrohttpd failed to start");
+		tc_http_stop(s);
+		return TC_ERROR;
+	}
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : port;
+	*out = s;
+	return TC_OK;
+}
+
+uint16_t tc_http_port(const tc_http *s)
+{
+	return s ? s->port : 0;
+}
+
+void tc_http_stop(tc_http *s)
+{
+	if (!s)
+		return;
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->err_mu);
+	free(s);
+}

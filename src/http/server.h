@@ -1,0 +1,36 @@
+/*
+ * The HTTP endpoints (libmicrohttpd, its own thread pool):
+ *   GET /metrics                  Prometheus text
+ *   GET /ready                    200 "ready" once ready() says so, else 503
+ *   GET /status/blocklist?tenant= JSON of the tenant's live and compacted blocks
+ *   GET /config                   effective config as YAML, secrets redacted
+ * Content comes from callbacks so the server knows nothing of the service.
+ */
+#ifndef TC_HTTP_SERVER_H
+#define TC_HTTP_SERVER_H
+
+#include <stdint.h>
+
+#include "../util/buf.h"
+#include "metrics.h"
+
+typedef struct tc_http_handlers {
+	void *ctx;
+	int (*ready)(void *ctx); /* non-zero when ready */
+	/*
+	 * Appends the blocklist JSON for tenant; TC_ENOTFOUND -> 404,
+	 * TC_EINVALID -> 400 (bad tenant name); message from tc_error_last().
+	 */
+	int (*blocklist_json)(tc_buf *out, void *ctx, const char *tenant);
+	int (*config_yaml)(tc_buf *out, void *ctx);
+	tc_metrics *metrics;
+} tc_http_handlers;
+
+typedef struct tc_http tc_http;
+
+/* Binds and starts serving; port 0 picks a free port (see tc_http_port). */
+int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_http_handlers *h);
+uint16_t tc_http_port(const tc_http *s);
+void tc_http_stop(tc_http *s);
+
+#endif

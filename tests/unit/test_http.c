@@ -1,0 +1,392 @@
+#include <curl/curl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#include "src/http/server.h"
+#include "src/util/log.h"
+
+/* Stub service behind the handlers. */
+static atomic_int ready_flag;
+static atomic_int config_fails;
+
+static int stub_ready(void *ctx)
+{
+	(void)ctx;
+	return atomic_load(&ready_flag);
+}
+
+static int stub_blocklist(tc_buf *out, void *ctx, const char *tenant)
+{
+	(void)ctx;
+	if (strcmp(tenant, "missing") == 0) {
+		tc_error_set("tenant %s has no blocks", tenant);
+		return TC_ENOTFOUND;
+	}
+	if (strcmp(tenant, "bad/name") == 0) {
+		tc_error_set("invalid tenant name \"%s\"", tenant);
+		return TC_EINVALID;
+	}
+	if (strcmp(tenant, "boom") == 0) {
+		tc_error_set("backend exploded");
+		return TC_ERROR;
+	}
+	return tc_buf_printf(out, "{\"tenant\":\"%s\",\"blocks\":[]}", tenant);
+}
+
+static int stub_config(tc_buf *out, void *ctx)
+{
+	(void)ctx;
+	if (atomic_load(&config_fails)) {
+		tc_error_set("config render failed");
+		return TC_ERROR;
+	}
+	return tc_buf_puts(out, "target: compactor\nstorage:\n  trace:\n    backend: local\n");
+}
+
+typedef struct resp {
+	long status;
+	char ctype[128];
+	char allow[64];
+	tc_buf body;
+} resp;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	resp *r = ud;
+
+	return tc_buf_put(&r->body, p, size * n) < 0 ? 0 : size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	resp *r = ud;
+	size_t len = size * n;
+
+	if (len > 7 && strncasecmp(p, "Allow: ", 7) == 0)
+		snprintf(r->allow, sizeof(r->allow), "%.*s", (int)(len - 7), p + 7);
+	r->allow[strcspn(r->allow, "\r\n")] = '\0';
+	return len;
+}
+
+/* Sends method url; fills out (body NUL-terminated). Returns 0 on a transport success. */
+static int request(resp *out, const char *method, const char *url)
+{
+	CURL *c = curl_easy_init();
+	const char *ct = NULL;
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	tc_buf_init(&out->body, 1 << 24);
+	if (!c)
+		return -1;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "POST") == 0)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "x=1");
+	else if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+			snprintf(out->ctype, sizeof(out->ctype), "%s", ct);
+	} else {
+		fprintf(stderr, "curl %s %s: %s\n", method, url, curl_easy_strerror(rc));
+	}
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK || tc_buf_cstr(&out->body) < 0)
+		return -1;
+	return 0;
+}
+
+static const char *body(const resp *r)
+{
+	return r->body.ptr ? (const char *)r->body.ptr : "";
+}
+
+static tc_http *srv;
+static tc_metrics *metrics;
+static char base[64];
+
+static int start(void)
+{
+	static int curl_ready;
+	tc_http_handlers h = { NULL, stub_ready, stub_blocklist, stub_config, NULL };
+
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+		tc_log_set_level(TC_LOG_ERROR); /* the 500 cases log warnings by design */
+	}
+	if (tc_metrics_new(&metrics) < 0)
+		return -1;
+	h.metrics = metrics;
+	atomic_store(&ready_flag, 1);
+	atomic_store(&config_fails, 0);
+	if (tc_http_start(&srv, "127.0.0.1", 0, &h) < 0)
+		return -1;
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", (unsigned)tc_http_port(srv));
+	return 0;
+}
+
+static void stop(void)
+{
+	tc_http_stop(srv);
+	srv = NULL;
+	tc_metrics_free(metrics);
+	metrics = NULL;
+}
+
+/* GETs path from the running server, expecting status; leaves the response in *r. */
+#define GET_EXPECT(r, method, path, want)                                                  \
+	do {                                                                               \
+		char _u[256];                                                              \
+		snprintf(_u, sizeof(_u), "%s%s", base, (path));                            \
+		if (request((r), (method), _u) != 0 || (r)->status != (want)) {            \
+			tc_test_fail(__FILE__, __LINE__, "%s %s: status %ld, want %d: %s", \
+				     (method), (path), (r)->status, (want), body(r));      \
+			tc_buf_dispose(&(r)->body);                                        \
+			stop();                                                            \
+			return;                                                            \
+		}                                                                          \
+	} while (0)
+
+/* Like CHECK but stops the server first. */
+#define CHECK_S(c)                                                                         \
+	do {                                                                               \
+		if (!(c)) {                                                                \
+			tc_test_fail(__FILE__, __LINE__, "CHECK(%s)", #c);                 \
+			tc_buf_dispose(&r.body);                                           \
+			stop();                                                            \
+			return;                                                            \
+		}                                                                          \
+	} while (0)
+
+static void test_routes_ok(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	CHECK(tc_http_port(srv) != 0);
+	tc_metrics_add(metrics, TC_M_COMPACTION_BLOCKS_TOTAL, 4, "0", NULL);
+
+	GET_EXPECT(&r, "GET", "/metrics", 200);
+	CHECK_S(strcmp(r.ctype, "text/plain; version=0.0.4; charset=utf-8") == 0);
+	CHECK_S(strstr(body(&r), "\ntempodb_compaction_errors_total 0\n") != NULL);
+	CHECK_S(strstr(body(&r), "\ntempodb_compaction_blocks_total{level=\"0\"} 4\n") != NULL);
+	CHECK_S(strstr(body(&r), "\nprocess_resident_memory_bytes ") != NULL);
+	tc_buf_dispose(&r.body);
+
+	GET_EXPECT(&r, "GET", "/ready", 200);
+	CHECK_S(strcmp(body(&r), "ready\n") == 0);
+	tc_buf_dispose(&r.body);
+
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=t1", 200);
+	CHECK_S(strcmp(r.ctype, "application/json") == 0);
+	CHECK_S(strcmp(body(&r), "{\"tenant\":\"t1\",\"blocks\":[]}") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* The query value arrives URL-decoded. */
+	GET_EXPECT(&r, "GET", "/status/blocklist?x=1&tenant=a%2Db", 200);
+	CHECK_S(strcmp(body(&r), "{\"tenant\":\"a-b\",\"blocks\":[]}") == 0);
+	tc_buf_dispose(&r.body);
+
+	GET_EXPECT(&r, "GET", "/config", 200);
+	CHECK_S(strcmp(r.ctype, "text/yaml") == 0);
+	CHECK_S(strcmp(body(&r), "target: compactor\nstorage:\n  trace:\n    backend: local\n") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* HEAD answers like GET without a body. */
+	GET_EXPECT(&r, "HEAD", "/metrics", 200);
+	CHECK_S(r.body.len == 0);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+static void test_ready_503(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	atomic_store(&ready_flag, 0);
+	GET_EXPECT(&r, "GET", "/ready", 503);
+	CHECK_S(strstr(body(&r), "not ready") != NULL);
+	tc_buf_dispose(&r.body);
+	atomic_store(&ready_flag, 1);
+	GET_EXPECT(&r, "GET", "/ready", 200);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+static void test_client_errors(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	GET_EXPECT(&r, "GET", "/nope", 404);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "GET", "/metrics/", 404);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "GET", "/", 404);
+	tc_buf_dispose(&r.body);
+
+	GET_EXPECT(&r, "POST", "/metrics", 405);
+	CHECK_S(strcmp(r.allow, "GET, HEAD") == 0);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "DELETE", "/status/blocklist?tenant=t1", 405);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "PUT", "/config", 405);
+	tc_buf_dispose(&r.body);
+
+	GET_EXPECT(&r, "GET", "/status/blocklist", 400);
+	CHECK_S(strstr(body(&r), "tenant") != NULL);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=", 400);
+	tc_buf_dispose(&r.body);
+
+	/* Callback codes: TC_ENOTFOUND -> 404, TC_EINVALID -> 400, with their messages. */
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=missing", 404);
+	CHECK_S(strcmp(body(&r), "tenant missing has no blocks\n") == 0);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=bad%2Fname", 400);
+	CHECK_S(strcmp(body(&r), "invalid tenant name \"bad/name\"\n") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* The server keeps serving after errors. */
+	GET_EXPECT(&r, "GET", "/ready", 200);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+static void test_callback_errors_500(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=boom", 500);
+	CHECK_S(strcmp(body(&r), "backend exploded\n") == 0);
+	CHECK_S(strncmp(r.ctype, "text/plain", 10) == 0);
+	tc_buf_dispose(&r.body);
+	atomic_store(&config_fails, 1);
+	GET_EXPECT(&r, "GET", "/config", 500);
+	CHECK_S(strcmp(body(&r), "config render failed\n") == 0);
+	tc_buf_dispose(&r.body);
+	atomic_store(&config_fails, 0);
+	GET_EXPECT(&r, "GET", "/config", 200);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+/* Handlers left NULL: their routes do not exist; /ready without a callback is ready. */
+static void test_missing_handlers(void)
+{
+	tc_http_handlers h = { 0 };
+	tc_http *s = NULL;
+	char url[128];
+	resp r;
+
+	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", (unsigned)tc_http_port(s));
+	if (request(&r, "GET", url) != 0 || r.status != 404) {
+		tc_test_fail(__FILE__, __LINE__, "/metrics status %ld", r.status);
+		tc_buf_dispose(&r.body);
+		tc_http_stop(s);
+		return;
+	}
+	tc_buf_dispose(&r.body);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/ready", (unsigned)tc_http_port(s));
+	if (request(&r, "GET", url) != 0 || r.status != 200) {
+		tc_test_fail(__FILE__, __LINE__, "/ready status %ld", r.status);
+		tc_buf_dispose(&r.body);
+		tc_http_stop(s);
+		return;
+	}
+	tc_buf_dispose(&r.body);
+	tc_http_stop(s);
+}
+
+static void test_ipv6_loopback(void)
+{
+	tc_http_handlers h = { 0 };
+	tc_http *s = NULL;
+	char url[128];
+	resp r;
+
+	CHECK_OK(tc_http_start(&s, "::1", 0, &h));
+	CHECK(tc_http_port(s) != 0);
+	snprintf(url, sizeof(url), "http://[::1]:%u/ready", (unsigned)tc_http_port(s));
+	if (request(&r, "GET", url) != 0 || r.status != 200) {
+		tc_test_fail(__FILE__, __LINE__, "/ready over IPv6: status %ld", r.status);
+		tc_buf_dispose(&r.body);
+		tc_http_stop(s);
+		return;
+	}
+	tc_buf_dispose(&r.body);
+	tc_http_stop(s);
+	/* Brackets are accepted too. */
+	CHECK_OK(tc_http_start(&s, "[::1]", 0, &h));
+	tc_http_stop(s);
+}
+
+static void test_bad_address(void)
+{
+	tc_http_handlers h = { 0 };
+	tc_http *s = (tc_http *)&h, *s2 = NULL;
+
+	CHECK_ERR(tc_http_start(&s, "localhost", 0, &h), TC_EINVALID);
+	CHECK(s == NULL);
+	CHECK_ERRMSG("localhost");
+	CHECK_ERR(tc_http_start(&s, "1.2.3.4.5", 0, &h), TC_EINVALID);
+	CHECK_ERR(tc_http_start(&s, "[::1", 0, &h), TC_EINVALID);
+
+	/* A port already taken fails with a message naming it. */
+	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h));
+	{
+		uint16_t port = tc_http_port(s);
+		char want[32];
+		int r = tc_http_start(&s2, "127.0.0.1", port, &h);
+
+		snprintf(want, sizeof(want), "port %u", (unsigned)port);
+		tc_http_stop(s);
+		tc_http_stop(s2);
+		CHECK(r == TC_ERROR);
+		CHECK(s2 == NULL);
+		CHECK_ERRMSG(want);
+	}
+	tc_http_stop(NULL);
+}
+
+/* The default address is every interface; reachable on loopback. */
+static void test_default_address(void)
+{
+	tc_http_handlers h = { 0 };
+	tc_http *s = NULL;
+	char url[128];
+	resp r;
+
+	CHECK_OK(tc_http_start(&s, NULL, 0, &h));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/ready", (unsigned)tc_http_port(s));
+	if (request(&r, "GET", url) != 0 || r.status != 200) {
+		tc_test_fail(__FILE__, __LINE__, "/ready status %ld", r.status);
+		tc_buf_dispose(&r.body);
+		tc_http_stop(s);
+		return;
+	}
+	tc_buf_dispose(&r.body);
+	tc_http_stop(s);
+}
+
+TC_TEST_MAIN(T(test_routes_ok), T(test_ready_503), T(test_client_errors),
+	     T(test_callback_errors_500), T(test_missing_handlers), T(test_ipv6_loopback),
+	     T(test_bad_address), T(test_default_address))
