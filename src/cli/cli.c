@@ -11,6 +11,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "serve", tc_cmd_serve, "run the compactor service (-config.file=FILE)" },
 	{ "compact", tc_cmd_compact, "compact blocks of one tenant of a local bucket" },
 	{ "inspect", tc_cmd_inspect, "validate one block and print a summary" },
 	{ "query", tc_cmd_query, "find a trace by ID and print it as OTLP JSON" },
@@ -34,6 +35,9 @@ int tc_cli_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* Tempo's spelling: `tracecompactor -config.file=FILE` runs the service. */
+	if (argv[1][0] == '-' && strstr(argv[1], "config.file"))
+		return tc_cmd_serve(argc, argv);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("tracecompactor %s\n", TC_VERSION);
 		return 0;

@@ -5,5 +5,6 @@
 int tc_cmd_compact(int argc, char **argv);
 int tc_cmd_inspect(int argc, char **argv);
 int tc_cmd_query(int argc, char **argv);
+int tc_cmd_serve(int argc, char **argv);
 
 #endif

@@ -45,6 +45,7 @@ static void output_params(tc_block_write_opts *wo, const tc_meta *const *in, siz
 	wo->tenant = in[0]->tenant;
 	wo->data_encoding = in[0]->data_encoding;
 	wo->flush_size_bytes = o->flush_size_bytes;
+	wo->block_id = o->output_block_id;
 	wo->start = in[0]->start;
 	wo->end = in[0]->end;
 	for (size_t i = 0; i < n; i++) {

@@ -21,6 +21,7 @@ typedef struct tc_compact_opts {
 	size_t flush_size_bytes;    /* output append size; 0 = default */
 	size_t max_bytes_per_trace; /* 0 = no limit */
 	const atomic_int *cancel;   /* non-zero: stop soon with TC_ECANCELED; may be NULL */
+	const char *output_block_id; /* NULL: a new random UUID */
 } tc_compact_opts;
 
 typedef struct tc_compact_result {

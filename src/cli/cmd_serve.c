@@ -1,0 +1,189 @@
+/*
+ * tracecompactor serve --config FILE (or Tempo's -config.file=FILE): the
+ * long-running service. Signals are taken synchronously on this thread:
+ * SIGTERM/SIGINT stop, SIGHUP reloads the overrides.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "src/backend/open.h"
+#include "src/compactor/service.h"
+#include "src/config/overrides.h"
+#include "src/http/server.h"
+#include "src/util/log.h"
+
+static const char USAGE[] =
+	"usage: tracecompactor serve -config.file=FILE [-log.level=LEVEL] [-<config.key>=VALUE ...]\n"
+	"       (also: --config FILE; any config key can be set as a flag, e.g. -storage.trace.local.path=/data)\n";
+
+typedef struct app {
+	tc_config cfg;
+	tc_metrics *metrics;
+	tc_backend *be;
+	tc_overrides *ov;
+	tc_service *svc;
+	tc_http *http;
+} app;
+
+static int h_ready(void *ctx) { return tc_service_ready(((app *)ctx)->svc); }
+static int h_blocklist(tc_buf *out, void *ctx, const char *tenant)
+{
+	return tc_service_blocklist_json(out, ((app *)ctx)->svc, tenant);
+}
+static int h_config(tc_buf *out, void *ctx) { return tc_config_write_yaml(out, &((app *)ctx)->cfg, 1); }
+
+/* Loads the config file, then applies -key=value flags on top. */
+static int parse_args(app *a, int argc, char **argv)
+{
+	const char *file = NULL, *level = NULL;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "-help")) {
+			fputs(USAGE, stdout);
+			return 1;
+		}
+		if (!strcmp(arg, "--config") || !strcmp(arg, "-config.file") || !strcmp(arg, "--config.file")) {
+			if (i + 1 >= argc)
+				goto usage;
+			file = argv[++i];
+		} else if (!strncmp(arg, "-config.file=", 13) || !strncmp(arg, "--config.file=", 14)) {
+			file = strchr(arg, '=') + 1;
+		} else if (!strncmp(arg, "--config=", 9)) {
+			file = arg + 9;
+		}
+	}
+	rc = file ? tc_config_load_file(&a->cfg, file) : tc_config_default(&a->cfg);
+	if (rc < 0) {
+		fprintf(stderr, "tracecompactor: %s\n", tc_error_last());
+		return -1;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *eq;
+		char key[256];
+		if (!strcmp(arg, "--config") || !strcmp(arg, "-config.file") || !strcmp(arg, "--config.file")) {
+			i++;
+			continue;
+		}
+		if (strstr(arg, "config.file=") || !strncmp(arg, "--config=", 9))
+			continue;
+		if (arg[0] != '-' || !(eq = strchr(arg, '=')))
+			goto usage;
+		arg += arg[1] == '-' ? 2 : 1;
+		eq = strchr(arg, '=');
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - arg), arg);
+		if (!strcmp(key, "log.level")) {
+			level = eq + 1;
+			continue;
+		}
+		if (tc_config_set(&a->cfg, key, eq + 1) < 0) {
+			fprintf(stderr, "tracecompactor: flag -%s: %s\n", key, tc_error_last());
+			return -1;
+		}
+	}
+	if (!level)
+		level = a->cfg.server.log_level ? a->cfg.server.log_level : "info";
+	if (tc_log_level_parse(level) < 0) {
+		fprintf(stderr, "tracecompactor: -log.level: unknown level \"%s\" (debug, info, warn, error)\n", level);
+		return -1;
+	}
+	tc_log_set_level(tc_log_level_parse(level));
+	return 0;
+usage:
+	fprintf(stderr, "tracecompactor: unexpected argument \"%s\"\n%s", argv[argc - 1], USAGE);
+	return -1;
+}
+
+static int start(app *a)
+{
+	tc_http_handlers h = { a, h_ready, h_blocklist, h_config, NULL };
+	int rc;
+
+	if ((rc = tc_metrics_new(&a->metrics)) < 0 || (rc = tc_backend_open(&a->be, &a->cfg)) < 0 ||
+	    (rc = tc_overrides_new(&a->ov, &a->cfg)) < 0 ||
+	    (rc = tc_service_new(&a->svc, &a->cfg, a->be, a->ov, a->metrics)) < 0)
+		return rc;
+	tc_metrics_set(a->metrics, TC_M_BUILD_INFO, 1, TC_VERSION, "");
+	h.metrics = a->metrics;
+	if ((rc = tc_http_start(&a->http, a->cfg.server.http_listen_address, (uint16_t)a->cfg.server.http_listen_port,
+				&h)) < 0)
+		return rc;
+	tc_log_info("msg=\"http server listening\" address=%s port=%u",
+		    tc_log_q(a->cfg.server.http_listen_address ? a->cfg.server.http_listen_address : "0.0.0.0"),
+		    (unsigned)tc_http_port(a->http));
+	return tc_service_start(a->svc);
+}
+
+static void reload_overrides(app *a, const char *why)
+{
+	uint64_t gen = tc_overrides_generation(a->ov);
+	if (tc_overrides_reload(a->ov) < 0) {
+		tc_metrics_add(a->metrics, TC_M_OVERRIDES_RELOAD_ERRORS_TOTAL, 1, NULL, NULL);
+		tc_log_error("msg=\"failed to reload overrides; keeping the last good ones\" trigger=%s err=%s", why,
+			     tc_log_q(tc_error_last()));
+	} else if (tc_overrides_generation(a->ov) != gen) {
+		tc_log_debug("msg=\"overrides reloaded\" trigger=%s", why);
+	}
+}
+
+/* Waits for a stop signal, reloading the overrides every period and on SIGHUP. */
+static void wait_for_signals(app *a, const sigset_t *set)
+{
+	int64_t period = a->cfg.overrides.per_tenant_override_period_ns;
+	uint64_t next = tc_mono_ns() + (uint64_t)period;
+
+	for (;;) {
+		struct timespec ts = { 1, 0 };
+		int sig = sigtimedwait(set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT) {
+			tc_log_info("msg=\"shutting down\" signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			return;
+		}
+		if (sig == SIGHUP)
+			reload_overrides(a, "SIGHUP");
+		if (a->cfg.overrides.per_tenant_override_config && tc_mono_ns() >= next) {
+			reload_overrides(a, "period");
+			next = tc_mono_ns() + (uint64_t)period;
+		}
+	}
+}
+
+int tc_cmd_serve(int argc, char **argv)
+{
+	app a;
+	sigset_t set;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = parse_args(&a, argc, argv);
+	if (rc != 0) {
+		tc_config_dispose(&a.cfg);
+		return rc > 0 ? 0 : 2;
+	}
+	/* Blocked before any thread starts, so every thread inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = start(&a)) < 0) {
+		tc_log_error("msg=\"startup failed\" err=%s", tc_log_q(tc_error_last()));
+	} else {
+		wait_for_signals(&a, &set);
+		tc_service_stop(a.svc, a.cfg.server.graceful_shutdown_timeout_ns);
+		tc_log_info("msg=\"stopped\"");
+	}
+	tc_http_stop(a.http);
+	tc_service_free(a.svc);
+	tc_overrides_free(a.ov);
+	tc_backend_free(a.be);
+	tc_metrics_free(a.metrics);
+	tc_config_dispose(&a.cfg);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,159 @@
+/*
+ * Blocklist poller (COMPACTOR.md §7): lists tenants and blocks, reads their
+ * metas, installs the lists in the store and writes each tenant's
+ * index.json.gz for queriers. We are the only compactor, hence always the
+ * tenant index builder.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../encoding/tenant_index.h"
+#include "../util/log.h"
+#include "service_impl.h"
+
+/* Partial blocks younger than this may still be being written by an ingester. */
+#define PARTIAL_GRACE_MIN_NS (5LL * 60 * 1000000000LL)
+
+static int64_t partial_grace_ns(const tc_service *s)
+{
+	int64_t g = s->cfg->compactor.compaction.compacted_block_retention_ns;
+	return g > PARTIAL_GRACE_MIN_NS ? g : PARTIAL_GRACE_MIN_NS;
+}
+
+/* Newest modification time of the block's objects, in unix nanoseconds. */
+static int newest_mtime(int64_t *out, tc_backend *be, const char *tenant, const char *block)
+{
+	tc_strlist names = TC_STRLIST_INIT;
+	char prefix[TC_KEY_MAX], key[TC_KEY_MAX];
+	int rc;
+
+	*out = 0;
+	snprintf(prefix, sizeof(prefix), "%s/%s/", tenant, block);
+	if ((rc = tc_backend_list_objects(&names, be, prefix)) < 0)
+		return rc;
+	for (size_t i = 0; i < names.n && rc == TC_OK; i++) {
+		tc_stat st;
+		if ((rc = tc_key_block(key, sizeof(key), tenant, block, names.items[i])) < 0)
+			break;
+		rc = tc_backend_stat(&st, be, key);
+		if (rc == TC_ENOTFOUND) {
+			rc = TC_OK;
+			continue;
+		}
+		int64_t t = st.mtime.sec * 1000000000LL + st.mtime.nsec;
+		if (rc == TC_OK && t > *out)
+			*out = t;
+	}
+	tc_strlist_dispose(&names);
+	return rc;
+}
+
+/*
+ * Removes partial blocks (no meta.json, no meta.compacted.json) left by a
+ * crashed or canceled writer, once nothing has touched them for the grace
+ * period and no job of ours is writing them.
+ */
+static void clean_partials(tc_service *s, const char *tenant, const tc_strlist *partial)
+{
+	tc_time now = tc_time_now();
+	int64_t now_ns = now.sec * 1000000000LL + now.nsec;
+
+	for (size_t i = 0; i < partial->n; i++) {
+		const char *b = partial->items[i];
+		int64_t newest;
+		if (tc_service_is_in_progress(s, b))
+			continue;
+		if (newest_mtime(&newest, s->be, tenant, b) < 0 || now_ns - newest < partial_grace_ns(s))
+			continue;
+		if (tc_backend_clear_block(s->be, tenant, b) < 0) {
+			tc_log_error("msg=\"failed to remove partial block\" tenant=%s block=%s err=%s",
+				     tc_log_q(tenant), b, tc_log_q(tc_error_last()));
+			continue;
+		}
+		tc_metrics_add(s->metrics, TC_M_COMPACTION_PARTIAL_BLOCKS_CLEANED_TOTAL, 1, tenant, NULL);
+		tc_log_info("msg=\"removed partial block\" tenant=%s block=%s", tc_log_q(tenant), b);
+	}
+}
+
+static void publish(tc_service *s, const char *tenant, const tc_blocklist *bl)
+{
+	double objs[2] = { 0, 0 }, bytes[2] = { 0, 0 };
+
+	for (size_t i = 0; i < bl->n_live; i++) {
+		objs[0] += (double)bl->live[i].total_objects;
+		bytes[0] += (double)bl->live[i].size;
+	}
+	for (size_t i = 0; i < bl->n_compacted; i++) {
+		objs[1] += (double)bl->compacted[i].total_objects;
+		bytes[1] += (double)bl->compacted[i].size;
+	}
+	tc_metrics_set(s->metrics, TC_M_BLOCKLIST_LENGTH, (double)bl->n_live, tenant, NULL);
+	tc_metrics_set(s->metrics, TC_M_BACKEND_OBJECTS_TOTAL, objs[0], tenant, "live");
+	tc_metrics_set(s->metrics, TC_M_BACKEND_OBJECTS_TOTAL, objs[1], tenant, "compacted");
+	tc_metrics_set(s->metrics, TC_M_BACKEND_BYTES_TOTAL, bytes[0], tenant, "live");
+	tc_metrics_set(s->metrics, TC_M_BACKEND_BYTES_TOTAL, bytes[1], tenant, "compacted");
+}
+
+static int write_tenant_index(tc_service *s, const char *tenant, const tc_blocklist *bl)
+{
+	tc_buf gz = TC_BUF_INIT;
+	tc_time now = tc_time_now();
+	char key[TC_KEY_MAX];
+	int rc;
+
+	if ((rc = tc_key_tenant(key, sizeof(key), tenant, "index.json.gz")) == TC_OK &&
+	    (rc = tc_tenant_index_write(&gz, &now, bl->live, bl->n_live, bl->compacted, bl->n_compacted)) == TC_OK)
+		rc = tc_backend_write(s->be, key, gz.ptr, gz.len);
+	tc_buf_dispose(&gz);
+	if (rc < 0) {
+		tc_metrics_add(s->metrics, TC_M_TENANT_INDEX_ERRORS_TOTAL, 1, tenant, NULL);
+		tc_log_error("msg=\"failed to write tenant index\" tenant=%s err=%s", tc_log_q(tenant),
+			     tc_log_q(tc_error_last()));
+		return rc;
+	}
+	tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 1, tenant, NULL);
+	tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_AGE_SECONDS, 0, tenant, NULL);
+	return TC_OK;
+}
+
+static int poll_tenant(tc_service *s, const char *tenant)
+{
+	tc_blocklist bl;
+	uint64_t seq = tc_store_seq(s->store);
+	int rc = tc_blocklist_read_tenant(&bl, s->be, tenant);
+
+	if (rc < 0) {
+		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, 1, tenant, NULL);
+		tc_log_error("msg=\"failed to poll tenant\" tenant=%s err=%s", tc_log_q(tenant),
+			     tc_log_q(tc_error_last()));
+		return rc;
+	}
+	clean_partials(s, tenant, &bl.partial);
+	tc_strlist_dispose(&bl.partial);
+	write_tenant_index(s, tenant, &bl);
+	publish(s, tenant, &bl);
+	tc_log_debug("msg=\"polled tenant\" tenant=%s live=%zu compacted=%zu", tc_log_q(tenant), bl.n_live,
+		     bl.n_compacted);
+	return tc_store_replace(s->store, tenant, &bl, seq);
+}
+
+int tc_service_poll_once(tc_service *s)
+{
+	tc_strlist tenants = TC_STRLIST_INIT;
+	uint64_t t0 = tc_mono_ns();
+	int rc = tc_blocklist_tenants(&tenants, s->be);
+
+	if (rc < 0) {
+		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, 1, "", NULL);
+		tc_log_error("msg=\"failed to list tenants\" err=%s", tc_log_q(tc_error_last()));
+		tc_strlist_dispose(&tenants);
+		return rc;
+	}
+	for (size_t i = 0; i < tenants.n && !atomic_load(&s->stopping); i++)
+		if (poll_tenant(s, tenants.items[i]) < 0)
+			rc = TC_ERROR;
+	tc_store_retain_tenants(s->store, &tenants);
+	tc_metrics_observe(s->metrics, TC_M_POLL_DURATION_SECONDS, (double)(tc_mono_ns() - t0) / 1e9, NULL, NULL);
+	tc_strlist_dispose(&tenants);
+	return rc;
+}

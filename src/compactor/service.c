@@ -1,0 +1,190 @@
+/*
+ * Threads and lifecycle of the service. Each loop sleeps on one condition
+ * variable so a stop wakes every loop at once instead of waiting out a
+ * compaction_cycle or blocklist_poll period.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../encoding/meta.h"
+#include "../util/log.h"
+#include "service_impl.h"
+
+int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_overrides *ov,
+		   tc_metrics *metrics)
+{
+	tc_service *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s) {
+		tc_error_set("out of memory");
+		return TC_ERROR;
+	}
+	s->cfg = cfg;
+	s->be = be;
+	s->ov = ov;
+	s->metrics = metrics;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if ((rc = tc_store_new(&s->store)) < 0) {
+		tc_service_free(s);
+		return rc;
+	}
+	*out = s;
+	return TC_OK;
+}
+
+int tc_service_sleep(tc_service *s, int64_t ns)
+{
+	struct timespec until;
+	int stop;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ns / 1000000000LL;
+	until.tv_nsec += ns % 1000000000LL;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->mu);
+	while (!(stop = atomic_load(&s->stopping)))
+		if (pthread_cond_timedwait(&s->wake, &s->mu, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&s->mu);
+	return stop || atomic_load(&s->stopping);
+}
+
+static void *poll_loop(void *arg)
+{
+	tc_service *s = arg;
+	while (!tc_service_sleep(s, s->cfg->storage.blocklist_poll_ns))
+		tc_service_poll_once(s);
+	return NULL;
+}
+
+static void *compact_loop(void *arg)
+{
+	tc_service *s = arg;
+	while (!tc_service_sleep(s, s->cfg->compactor.compaction.compaction_cycle_ns))
+		tc_service_compact_once(s);
+	atomic_store(&s->compact_done, 1);
+	return NULL;
+}
+
+static void *retention_loop(void *arg)
+{
+	tc_service *s = arg;
+	while (!tc_service_sleep(s, s->cfg->storage.blocklist_poll_ns))
+		tc_service_retention_once(s);
+	return NULL;
+}
+
+int tc_service_start(tc_service *s)
+{
+	int rc = tc_service_poll_once(s);
+
+	if (rc < 0)
+		tc_log_warn("msg=\"first blocklist poll had errors; continuing\" err=%s", tc_log_q(tc_error_last()));
+	atomic_store(&s->ready, 1);
+	if (pthread_create(&s->poll_thread, NULL, poll_loop, s) != 0)
+		goto fail;
+	s->threads_started = 1;
+	if (pthread_create(&s->compact_thread, NULL, compact_loop, s) != 0)
+		goto fail;
+	s->threads_started = 2;
+	if (pthread_create(&s->retention_thread, NULL, retention_loop, s) != 0)
+		goto fail;
+	s->threads_started = 3;
+	tc_log_info("msg=\"compactor started\" backend=%s compaction_cycle=%llds blocklist_poll=%llds",
+		    tc_backend_name(s->be), (long long)(s->cfg->compactor.compaction.compaction_cycle_ns / 1000000000LL),
+		    (long long)(s->cfg->storage.blocklist_poll_ns / 1000000000LL));
+	return TC_OK;
+fail:
+	tc_error_set_os("starting service threads");
+	tc_service_stop(s, 0);
+	return TC_ERROR;
+}
+
+void tc_service_stop(tc_service *s, int64_t timeout_ns)
+{
+	struct timespec deadline;
+	/* Keep a second for unwinding a canceled job within the shutdown timeout. */
+	int64_t grace = timeout_ns > 2000000000LL ? timeout_ns - 1000000000LL : timeout_ns / 2;
+
+	pthread_mutex_lock(&s->mu);
+	atomic_store(&s->stopping, 1);
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+	if (s->threads_started >= 2) {
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += grace / 1000000000LL;
+		deadline.tv_nsec += grace % 1000000000LL;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(s->compact_thread, NULL, &deadline) != 0) {
+			tc_log_warn("msg=\"shutdown timeout: abandoning the running compaction\"");
+			atomic_store(&s->cancel, 1);
+			pthread_join(s->compact_thread, NULL);
+		}
+	}
+	if (s->threads_started >= 1)
+		pthread_join(s->poll_thread, NULL);
+	if (s->threads_started >= 3)
+		pthread_join(s->retention_thread, NULL);
+	s->threads_started = 0;
+}
+
+void tc_service_free(tc_service *s)
+{
+	if (!s)
+		return;
+	if (s->threads_started)
+		tc_service_stop(s, 0);
+	tc_store_free(s->store);
+	tc_strlist_dispose(&s->in_progress);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+int tc_service_ready(tc_service *s)
+{
+	return atomic_load(&s->ready);
+}
+
+static int metas_json(tc_buf *out, const tc_meta *m, size_t n, int compacted)
+{
+	int rc = tc_buf_putc(out, '[');
+	for (size_t i = 0; i < n && rc == TC_OK; i++) {
+		if (i)
+			rc = tc_buf_putc(out, ',');
+		if (rc == TC_OK)
+			rc = tc_meta_write(out, &m[i], compacted);
+	}
+	return rc < 0 ? rc : tc_buf_putc(out, ']');
+}
+
+int tc_service_blocklist_json(tc_buf *out, tc_service *s, const char *tenant)
+{
+	tc_blocklist bl;
+	int rc;
+
+	if ((rc = tc_tenant_validate(tenant)) < 0 || (rc = tc_store_snapshot(&bl, s->store, tenant)) < 0)
+		return rc;
+	if ((rc = tc_buf_printf(out, "{\"tenant\":\"%s\",\"live\":", tenant)) == TC_OK &&
+	    (rc = metas_json(out, bl.live, bl.n_live, 0)) == TC_OK && (rc = tc_buf_puts(out, ",\"compacted\":")) == TC_OK &&
+	    (rc = metas_json(out, bl.compacted, bl.n_compacted, 1)) == TC_OK)
+		rc = tc_buf_puts(out, "}\n");
+	tc_blocklist_dispose(&bl);
+	return rc;
+}

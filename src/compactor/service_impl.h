@@ -1,0 +1,36 @@
+/* Shared by the service's files only: the service struct and loop entry points. */
+#ifndef TC_COMPACTOR_SERVICE_IMPL_H
+#define TC_COMPACTOR_SERVICE_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../util/strlist.h"
+#include "service.h"
+#include "store.h"
+
+struct tc_service {
+	const tc_config *cfg;
+	tc_backend *be;
+	tc_overrides *ov;
+	tc_metrics *metrics;
+	tc_store *store;
+
+	atomic_int stopping; /* no new work */
+	atomic_int cancel;   /* abandon the running job */
+	atomic_int ready;
+	pthread_mutex_t mu; /* guards the wake-up condition and in_progress */
+	pthread_cond_t wake;
+	tc_strlist in_progress; /* output block IDs being written right now */
+	size_t tenant_offset;   /* compaction round-robin position */
+
+	pthread_t poll_thread, compact_thread, retention_thread;
+	int threads_started;
+	atomic_int compact_done;
+};
+
+/* Sleeps up to ns or until stop; returns non-zero when stopping. */
+int tc_service_sleep(tc_service *s, int64_t ns);
+int tc_service_is_in_progress(tc_service *s, const char *block);
+
+#endif
