@@ -42,8 +42,7 @@ struct tc_block_writer {
 	uint8_t max_id[TC_ID_LEN];
 	uint64_t off; /* data bytes cut so far */
 	int64_t objects;
-	uint16_t shards_written;
-	int data_committed, index_written, finished;
+	int data_committed, finished;
 };
 
 void tc_block_config_default(tc_block_config *c)
@@ -200,14 +199,12 @@ int tc_block_writer_finish(tc_meta *out, tc_block_writer *w)
 		return rc;
 	if ((rc = tc_index_write(&buf, w->recs, w->nrecs, w->opts.block.index_page_size_bytes)) < 0)
 		goto cleanup;
-	w->index_written = 1;
 	if ((rc = write_key(w, "index", buf.ptr, buf.len)) < 0)
 		goto cleanup;
 	for (uint16_t s = 0; s < tc_bloom_shard_count(w->bloom); s++) {
 		char name[16];
 		snprintf(name, sizeof(name), "bloom-%u", (unsigned)s);
 		tc_buf_clear(&buf);
-		w->shards_written = (uint16_t)(s + 1);
 		if ((rc = tc_bloom_write_shard(&buf, w->bloom, s)) < 0 ||
 		    (rc = write_key(w, name, buf.ptr, buf.len)) < 0)
 			goto cleanup;
@@ -291,22 +288,15 @@ const char *tc_block_writer_id(const tc_block_writer *w)
 	return w->block_id;
 }
 
-/* Deletes what an unfinished writer stored; meta.json was never written. */
+/*
+ * Deletes what an unfinished writer stored. meta.json was never written, so
+ * nothing outside this writer can be using the block.
+ */
 static void remove_partial(tc_block_writer *w)
 {
-	char key[TC_KEY_MAX], name[16];
-
 	tc_backend_append_abort(w->append);
 	w->append = NULL;
-	if (tc_key_block(key, sizeof(key), w->tenant, w->block_id, "data") == TC_OK)
-		tc_backend_delete(w->be, key);
-	if (w->index_written && tc_key_block(key, sizeof(key), w->tenant, w->block_id, "index") == TC_OK)
-		tc_backend_delete(w->be, key);
-	for (uint16_t s = 0; s < w->shards_written; s++) {
-		snprintf(name, sizeof(name), "bloom-%u", (unsigned)s);
-		if (tc_key_block(key, sizeof(key), w->tenant, w->block_id, name) == TC_OK)
-			tc_backend_delete(w->be, key);
-	}
+	tc_backend_clear_block(w->be, w->tenant, w->block_id);
 }
 
 void tc_block_writer_free(tc_block_writer *w)

@@ -24,7 +24,9 @@ struct tc_merge {
 	size_t n;
 	head *heads;
 	tc_object *group; /* equal-ID heads, in input order */
+	size_t *group_src; /* the input each group entry came from */
 	tc_combiner *combiner;
+	tc_data_kind kind;
 	size_t max_bytes;
 	tc_buf out;
 	tc_combine_stats stats;
@@ -51,6 +53,29 @@ static int fill(tc_merge *m, size_t i)
 	return TC_OK;
 }
 
+/*
+ * A combine that fails on undecodable bytes is the fault of one input;
+ * find it so the caller can set that block aside. The combiner's message
+ * is kept.
+ */
+static void blame(tc_merge *m, size_t k, int rc)
+{
+	char msg[1024];
+
+	if (rc != TC_ECORRUPT)
+		return;
+	snprintf(msg, sizeof(msg), "%s", tc_error_last());
+	for (size_t j = 0; j < k; j++) {
+		size_t spans;
+		tc_where w = { m->where_key, 0 };
+		if (tc_trace_validate(&spans, m->kind, m->group[j].body, m->group[j].body_len, &w) < 0) {
+			m->failed_input = (int)m->group_src[j];
+			break;
+		}
+	}
+	tc_error_set("%s", msg);
+}
+
 static int next(tc_object *out, tc_merge *m)
 {
 	const uint8_t *min = NULL;
@@ -72,6 +97,7 @@ static int next(tc_object *out, tc_merge *m)
 	for (size_t i = first; i < m->n; i++) {
 		head *h = &m->heads[i];
 		if (h->live && memcmp(h->obj.id, min, TC_ID_LEN) == 0) {
+			m->group_src[k] = i;
 			m->group[k++] = h->obj;
 			h->advance = 1;
 		}
@@ -89,8 +115,10 @@ static int next(tc_object *out, tc_merge *m)
 		tc_buf_clear(&m->out);
 		rc = tc_combiner_run(&m->out, &combined, m->combiner, m->group, k, m->max_bytes,
 				     &m->stats, &w);
-		if (rc < 0)
+		if (rc < 0) {
+			blame(m, k, rc);
 			return rc;
+		}
 	}
 	*out = m->group[0];
 	if (combined) {
@@ -126,7 +154,8 @@ int tc_merge_new(tc_merge **out, tc_block_reader **inputs, size_t n, tc_data_kin
 		return TC_EINVALID;
 	}
 	m = calloc(1, sizeof(*m));
-	if (!m || !(m->heads = calloc(n, sizeof(head))) || !(m->group = calloc(n, sizeof(tc_object)))) {
+	if (!m || !(m->heads = calloc(n, sizeof(head))) || !(m->group = calloc(n, sizeof(tc_object))) ||
+	    !(m->group_src = calloc(n, sizeof(size_t)))) {
 		tc_merge_free(m);
 		tc_error_set("out of memory");
 		return TC_ERROR;
@@ -134,6 +163,7 @@ int tc_merge_new(tc_merge **out, tc_block_reader **inputs, size_t n, tc_data_kin
 	m->in = inputs;
 	m->n = n;
 	m->max_bytes = max_bytes_per_trace;
+	m->kind = kind;
 	m->failed_input = -1;
 	tc_buf_init(&m->out, 0);
 	if ((rc = tc_combiner_new(&m->combiner, kind)) < 0) {
@@ -162,5 +192,6 @@ void tc_merge_free(tc_merge *m)
 	tc_buf_dispose(&m->out);
 	free(m->heads);
 	free(m->group);
+	free(m->group_src);
 	free(m);
 }

@@ -13,7 +13,9 @@ static const struct {
 } commands[] = {
 	{ "serve", tc_cmd_serve, "run the compactor service (-config.file=FILE)" },
 	{ "compact", tc_cmd_compact, "compact blocks of one tenant of a local bucket" },
+	{ "gen", tc_cmd_gen, "write synthetic level-0 blocks into a local bucket" },
 	{ "inspect", tc_cmd_inspect, "validate one block and print a summary" },
+	{ "block", tc_cmd_block, "block maintenance: unquarantine" },
 	{ "query", tc_cmd_query, "find a trace by ID and print it as OTLP JSON" },
 };
 

@@ -3,8 +3,10 @@
 #define TC_CLI_COMMANDS_H
 
 int tc_cmd_compact(int argc, char **argv);
+int tc_cmd_gen(int argc, char **argv);
 int tc_cmd_inspect(int argc, char **argv);
 int tc_cmd_query(int argc, char **argv);
 int tc_cmd_serve(int argc, char **argv);
+int tc_cmd_block(int argc, char **argv);
 
 #endif

@@ -121,6 +121,15 @@ int tc_blocklist_read_tenant(tc_blocklist *out, tc_backend *be, const char *tena
 				 : push(&out->live, &out->n_live, &cap_live, &m);
 		if (rc < 0)
 			goto fail;
+		if (!m.compacted) {
+			char key[TC_KEY_MAX];
+			tc_stat st;
+			if ((rc = tc_key_block(key, sizeof(key), tenant, b, TC_QUARANTINE_MARKER)) < 0)
+				goto fail;
+			rc = tc_backend_stat(&st, be, key);
+			if (rc == TC_OK && (rc = tc_strlist_add(&out->quarantined, b)) < 0)
+				goto fail;
+		}
 	}
 	sort_by_start(out->live, out->n_live);
 	sort_by_start(out->compacted, out->n_compacted);
@@ -159,5 +168,66 @@ void tc_blocklist_dispose(tc_blocklist *bl)
 	free(bl->live);
 	free(bl->compacted);
 	tc_strlist_dispose(&bl->partial);
+	tc_strlist_dispose(&bl->quarantined);
 	memset(bl, 0, sizeof(*bl));
+}
+
+int tc_blocklist_is_quarantined(const tc_blocklist *bl, const char *block)
+{
+	return tc_strlist_contains(&bl->quarantined, block);
+}
+
+static int json_str(tc_buf *out, const char *key, const char *v, int last)
+{
+	int rc = tc_buf_printf(out, "\"%s\":\"", key);
+	for (const char *p = v; rc == TC_OK && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			rc = tc_buf_printf(out, "\\%c", c);
+		else if (c < 0x20)
+			rc = tc_buf_printf(out, "\\u%04x", c);
+		else
+			rc = tc_buf_putc(out, c);
+	}
+	return rc < 0 ? rc : tc_buf_puts(out, last ? "\"}\n" : "\",");
+}
+
+int tc_blocklist_quarantine(tc_backend *be, const char *tenant, const char *block, const char *reason,
+			    const char *error)
+{
+	char key[TC_KEY_MAX], now[TC_TIME_STR_MAX];
+	tc_time t = tc_time_now();
+	tc_buf b = TC_BUF_INIT;
+	int rc;
+
+	tc_time_format(now, &t);
+	if ((rc = tc_key_block(key, sizeof(key), tenant, block, TC_QUARANTINE_MARKER)) < 0)
+		return rc;
+	if ((rc = tc_buf_putc(&b, '{')) == TC_OK && (rc = json_str(&b, "reason", reason, 0)) == TC_OK &&
+	    (rc = json_str(&b, "time", now, 0)) == TC_OK && (rc = json_str(&b, "error", error, 1)) == TC_OK)
+		rc = tc_backend_write(be, key, b.ptr, b.len);
+	tc_buf_dispose(&b);
+	return rc;
+}
+
+int tc_blocklist_unquarantine(tc_backend *be, const char *tenant, const char *block)
+{
+	char key[TC_KEY_MAX];
+	tc_stat st;
+	int rc;
+
+	if ((rc = tc_tenant_validate(tenant)) < 0)
+		return rc;
+	if (!tc_uuid_is_valid(block)) {
+		tc_error_set("\"%.40s\" is not a block ID", block);
+		return TC_EINVALID;
+	}
+	if ((rc = tc_key_block(key, sizeof(key), tenant, block, TC_QUARANTINE_MARKER)) < 0)
+		return rc;
+	if ((rc = tc_backend_stat(&st, be, key)) < 0) {
+		if (rc == TC_ENOTFOUND)
+			tc_error_set("block %s/%s is not quarantined", tenant, block);
+		return rc;
+	}
+	return tc_backend_delete(be, key);
 }

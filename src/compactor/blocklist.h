@@ -18,9 +18,24 @@ typedef struct tc_blocklist {
 	size_t n_compacted;
 	size_t skipped;       /* prefixes skipped: bad names, unreadable metas, other formats */
 	tc_strlist partial;   /* block IDs with neither meta: being written, or left by a crash */
+	tc_strlist quarantined; /* live blocks with a nocompact.json marker */
 } tc_blocklist;
 
-#define TC_BLOCKLIST_INIT { NULL, 0, NULL, 0, 0, TC_STRLIST_INIT }
+#define TC_BLOCKLIST_INIT { NULL, 0, NULL, 0, 0, TC_STRLIST_INIT, TC_STRLIST_INIT }
+
+/* The marker that keeps a block the compactor failed to read out of every later selection. */
+#define TC_QUARANTINE_MARKER "nocompact.json"
+
+/*
+ * Writes the marker (reason, time, error) into the block's directory. The
+ * block stays live and readable; only compaction skips it.
+ */
+int tc_blocklist_quarantine(tc_backend *be, const char *tenant, const char *block, const char *reason,
+			    const char *error);
+/* Removes the marker; TC_ENOTFOUND if the block is not quarantined. */
+int tc_blocklist_unquarantine(tc_backend *be, const char *tenant, const char *block);
+/* 1 if the tenant's live block is quarantined in bl. */
+int tc_blocklist_is_quarantined(const tc_blocklist *bl, const char *block);
 
 /*
  * Lists and reads the tenant's blocks. A name that is not a UUID, a meta

@@ -75,6 +75,33 @@ static void record_success(tc_service *s, const tc_compact_result *r, const tc_m
 		    (double)r->duration_ns / 1e9);
 }
 
+/* Errors that are about the block's bytes, not about reaching the store. */
+static int is_data_error(int rc)
+{
+	return rc == TC_ECORRUPT || rc == TC_ELIMIT || rc == TC_EUNSUPPORTED;
+}
+
+/*
+ * A block we cannot read would fail every job it is picked for and hold
+ * its whole window back; set it aside so the rest of the tenant compacts.
+ * It stays live: queriers still read what they can of it.
+ */
+static void quarantine(tc_service *s, const tc_meta *m, int code)
+{
+	char err[1024];
+
+	snprintf(err, sizeof(err), "%s", tc_error_last());
+	if (tc_blocklist_quarantine(s->be, m->tenant, m->block_id, tc_error_code_name(code), err) < 0) {
+		tc_log_error("msg=\"failed to quarantine block\" tenant=%s block=%s err=%s", tc_log_q(m->tenant),
+			     m->block_id, tc_log_q(tc_error_last()));
+		return;
+	}
+	tc_store_quarantine(s->store, m->tenant, m->block_id);
+	tc_metrics_add(s->metrics, TC_M_COMPACTION_BLOCKS_QUARANTINED_TOTAL, 1, m->tenant, NULL);
+	tc_log_warn("msg=\"quarantined block: it is skipped by compaction until unquarantined\" tenant=%s block=%s "
+		    "reason=%s err=%s", tc_log_q(m->tenant), m->block_id, tc_error_code_name(code), tc_log_q(err));
+}
+
 static int run_job(tc_service *s, const tc_meta *const *in, size_t n)
 {
 	const tc_config *c = s->cfg;
@@ -108,6 +135,8 @@ static int run_job(tc_service *s, const tc_meta *const *in, size_t n)
 	tc_metrics_add(s->metrics, TC_M_COMPACTION_ERRORS_TOTAL, 1, NULL, NULL);
 	tc_log_error("msg=\"compaction failed\" tenant=%s block=%s err=%s", tc_log_q(in[0]->tenant),
 		     r.failed_input >= 0 ? in[r.failed_input]->block_id : "-", tc_log_q(tc_error_last()));
+	if (r.failed_input >= 0 && is_data_error(rc))
+		quarantine(s, in[r.failed_input], rc);
 	return rc;
 }
 
@@ -126,6 +155,12 @@ static int compact_tenant(tc_service *s, const char *tenant)
 
 	if ((rc = tc_store_snapshot(&bl, s->store, tenant)) < 0)
 		return rc;
+	/* Stable, so the selector's tie order (blocklist order) is unchanged. */
+	size_t kept = 0;
+	for (size_t i = 0; i < bl.n_live; i++)
+		if (!tc_blocklist_is_quarantined(&bl, bl.live[i].block_id))
+			bl.live[kept++] = bl.live[i];
+	bl.n_live = kept;
 	if ((rc = tc_selector_new(&sel, bl.live, bl.n_live, &so)) < 0)
 		goto cleanup;
 	while (!atomic_load(&s->stopping) && tc_selector_next(&group, &n, hash, sel) == 1) {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum change_kind { CH_ADD, CH_COMPACT, CH_REMOVE } change_kind;
+typedef enum change_kind { CH_ADD, CH_COMPACT, CH_REMOVE, CH_QUARANTINE } change_kind;
 
 typedef struct change {
 	uint64_t seq;
@@ -127,6 +127,10 @@ static int apply(tenant_lists *t, const change *c)
 		bl->n_compacted++;
 		drop_at(bl->live, &bl->n_live, i);
 		return TC_OK;
+	case CH_QUARANTINE:
+		if (tc_strlist_contains(&bl->quarantined, c->meta.block_id))
+			return TC_OK;
+		return tc_strlist_add(&bl->quarantined, c->meta.block_id);
 	case CH_REMOVE:
 		if ((i = index_of(bl->live, bl->n_live, c->meta.block_id)) >= 0)
 			drop_at(bl->live, &bl->n_live, i);
@@ -175,6 +179,13 @@ int tc_store_mark_compacted(tc_store *s, const char *tenant, const char *block, 
 	change c = { .kind = CH_COMPACT };
 	snprintf(c.meta.block_id, sizeof(c.meta.block_id), "%s", block);
 	c.meta.compacted_time = *when;
+	return record(s, tenant, &c);
+}
+
+int tc_store_quarantine(tc_store *s, const char *tenant, const char *block)
+{
+	change c = { .kind = CH_QUARANTINE };
+	snprintf(c.meta.block_id, sizeof(c.meta.block_id), "%s", block);
 	return record(s, tenant, &c);
 }
 
@@ -281,6 +292,8 @@ int tc_store_snapshot(tc_blocklist *out, tc_store *s, const char *tenant)
 	rc = copy_arr(&out->live, t->bl.live, t->bl.n_live);
 	if (rc == TC_OK)
 		rc = copy_arr(&out->compacted, t->bl.compacted, t->bl.n_compacted);
+	for (size_t i = 0; rc == TC_OK && i < t->bl.quarantined.n; i++)
+		rc = tc_strlist_add(&out->quarantined, t->bl.quarantined.items[i]);
 	if (rc == TC_OK) {
 		out->n_live = t->bl.n_live;
 		out->n_compacted = t->bl.n_compacted;

@@ -35,5 +35,6 @@ int tc_store_snapshot(tc_blocklist *out, tc_store *s, const char *tenant);
 int tc_store_add_live(tc_store *s, const tc_meta *m);
 int tc_store_mark_compacted(tc_store *s, const char *tenant, const char *block, const tc_time *when);
 int tc_store_remove(tc_store *s, const char *tenant, const char *block);
+int tc_store_quarantine(tc_store *s, const char *tenant, const char *block);
 
 #endif
