@@ -1,0 +1,158 @@
+# The service end to end on a local bucket: generated blocks of three
+# tenants converge to one compacted block per window with every span
+# intact; retention with a per-tenant override removes exactly the old
+# blocks of that tenant; the tenant index lists what is in the bucket;
+# /metrics agrees; SIGTERM exits 0 and leaves everything findable.
+source "$(dirname "$0")/lib.sh"
+
+B="$TMP/bucket"; mkdir -p "$B"
+# An age that puts a block's end 20 minutes into an hour about H hours ago,
+# so flushes one minute apart always share a compaction window.
+age() { local now; now=$(date +%s); echo "$(( now - ( (now - $1 * 3600) / 3600 * 3600 + 1200 ) ))s"; }
+# tenant-a: 2 flushes x 2 replicas, recent (inactive window, compactable)
+"$TC_BIN" gen --path "$B" --tenant tenant-a --flushes 2 --replicas 2 --traces 150 --age $(age 30) --flush-interval 1m --seed 1 >/dev/null
+# tenant-b: the same shape, plus old blocks that its 48h retention override removes
+"$TC_BIN" gen --path "$B" --tenant tenant-b --flushes 2 --replicas 2 --traces 120 --age $(age 30) --flush-interval 1m --seed 2 >/dev/null
+"$TC_BIN" gen --path "$B" --tenant tenant-b --flushes 1 --replicas 2 --traces 50 --age $(age 100) --flush-interval 1m --seed 3 >/dev/null
+# tenant-c: old too, but under the default 336h retention: kept
+"$TC_BIN" gen --path "$B" --tenant tenant-c --flushes 2 --replicas 1 --traces 80 --age $(age 100) --flush-interval 1m --seed 4 >/dev/null
+cp -r "$B" "$TMP/original"
+# Directory names that are not tenants or blocks are skipped with a warning.
+mkdir -p "$B/not a tenant" "$B/tenant-a/not-a-block"
+
+old_b=$(python3 - "$B/tenant-b" <<'PY'
+import datetime, json, os, sys
+now = datetime.datetime.now(datetime.timezone.utc)
+for b in sorted(os.listdir(sys.argv[1])):
+    end = json.load(open(os.path.join(sys.argv[1], b, "meta.json")))["endTime"]
+    if (now - datetime.datetime.fromisoformat(end.replace("Z", "+00:00"))).total_seconds() > 72 * 3600:
+        print(b)
+PY
+)
+[ "$(echo "$old_b" | wc -w)" -eq 2 ] || fail "setup: expected 2 old tenant-b blocks, got: $old_b"
+
+cat > "$TMP/overrides.yaml" <<YAML
+overrides:
+  "tenant-b":
+    block_retention: 48h
+YAML
+cat > "$TMP/config.yaml" <<YAML
+server:
+  http_listen_address: 127.0.0.1
+  http_listen_port: 0
+  graceful_shutdown_timeout: 10s
+compactor:
+  compaction:
+    compaction_cycle: 1s
+    compacted_block_retention: 3s
+storage:
+  trace:
+    backend: local
+    local:
+      path: $B
+    blocklist_poll: 1s
+overrides:
+  per_tenant_override_config: $TMP/overrides.yaml
+  per_tenant_override_period: 1s
+YAML
+
+"$TC_BIN" -config.file="$TMP/config.yaml" > "$TMP/log" 2>&1 &
+pid=$!
+trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$TMP"' EXIT
+port=""
+for _ in $(seq 100); do
+  port=$(sed -n 's/.*msg="http server listening".* port=\([0-9]*\).*/\1/p' "$TMP/log" | head -1)
+  [ -n "$port" ] && break; sleep 0.1
+done
+[ -n "$port" ] || { cat "$TMP/log"; fail "no http port in the log"; }
+url="http://127.0.0.1:$port"
+
+# Converged: each tenant has one live block per flush window pair, nothing compacted left over.
+live() { ls "$B/$1"/*/meta.json 2>/dev/null | wc -l; }
+compacted() { ls "$B/$1"/*/meta.compacted.json 2>/dev/null | wc -l; }
+for _ in $(seq 240); do
+  if [ "$(live tenant-a)" -eq 1 ] && [ "$(live tenant-b)" -eq 1 ] && [ "$(live tenant-c)" -eq 1 ] &&
+     [ "$(compacted tenant-a)" -eq 0 ] && [ "$(compacted tenant-b)" -eq 0 ] && [ "$(compacted tenant-c)" -eq 0 ]; then
+    break
+  fi
+  sleep 0.5
+done
+for t in tenant-a tenant-b tenant-c; do
+  [ "$(live $t)" -eq 1 ] && [ "$(compacted $t)" -eq 0 ] || { cat "$TMP/log"; ls -R "$B/$t"; fail "$t did not converge"; }
+done
+sleep 2.5 # two polls: the tenant index and gauges catch up with the last retention pass
+curl -sf "$url/ready" | grep -q ready || fail "/ready"
+curl -sf "$url/metrics" > "$TMP/metrics"
+curl -sf "$url/config" | grep -q "compaction_cycle: 1s" || fail "/config"
+curl -sf "$url/status/blocklist?tenant=tenant-a" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["live"])==1, d' || fail "/status/blocklist"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/status/blocklist?tenant=..")" = 400 ] || fail "bad tenant not 400"
+
+kill -TERM $pid
+for _ in $(seq 150); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+set +e; wait $pid; rc=$?; set -e
+[ "$rc" -eq 0 ] || { tail -20 "$TMP/log"; fail "exit status $rc after SIGTERM"; }
+
+# Every trace of tenant-a and tenant-c, and the young ones of tenant-b, with all their spans.
+for t in tenant-a tenant-b tenant-c; do
+  : > "$TMP/ids.$t"
+  for d in "$TMP/original/$t"/*/; do
+    [ "$t" = tenant-b ] && echo "$old_b" | grep -qx "$(basename "$d")" && continue
+    "$TC_BIN" inspect --ids "$d" | sed -n 's/^id=//p' >> "$TMP/ids.$t"
+  done
+  sort -u -o "$TMP/ids.$t" "$TMP/ids.$t"
+  n=0
+  while read -r id; do
+    n=$((n + 1)); [ $(( n % 7 )) -eq 1 ] || continue
+    expect_exit 0 "$TC_BIN" query --path "$B" --tenant $t "$id"; mv "$TMP/out" "$TMP/after.json"
+    expect_exit 0 "$TC_BIN" query --path "$TMP/original" --tenant $t "$id"
+    python3 - "$TMP/after.json" "$TMP/out" <<'PY' || fail "$t: trace $id lost spans"
+import json, sys
+def spans(p):
+    t = json.load(open(p))
+    return sorted(json.dumps(s, sort_keys=True) for b in t["batches"]
+                  for i in b.get("instrumentationLibrarySpans", []) for s in i.get("spans", []))
+a, b = spans(sys.argv[1]), spans(sys.argv[2])
+assert a == b and a, (len(a), len(b))
+PY
+  done < "$TMP/ids.$t"
+done
+# The old tenant-b blocks are gone, and their traces with them.
+for blk in $old_b; do [ ! -e "$B/tenant-b/$blk" ] || fail "old tenant-b block $blk survived retention"; done
+# tenant-c's old blocks were compacted, not deleted: its live block is at least 100h old.
+grep -q 'marking block for deletion" tenant=tenant-c' "$TMP/log" && fail "tenant-c blocks expired under default retention"
+
+# Tenant index: exactly the live blocks left in the bucket.
+for t in tenant-a tenant-b tenant-c; do
+  python3 - "$B/$t" <<'PY' || fail "$t: tenant index disagrees with the bucket"
+import gzip, json, os, sys
+d = sys.argv[1]
+idx = json.load(gzip.open(os.path.join(d, "index.json.gz")))
+live = sorted(m["blockID"] for m in idx["meta"] or [])
+disk = sorted(b for b in os.listdir(d) if os.path.exists(os.path.join(d, b, "meta.json")))
+assert live == disk, (live, disk)
+comp = sorted(m["blockID"] for m in idx["compacted"] or [])
+cdisk = sorted(b for b in os.listdir(d) if os.path.exists(os.path.join(d, b, "meta.compacted.json"))
+               and not os.path.exists(os.path.join(d, b, "meta.json")))
+assert comp == cdisk, (comp, cdisk)
+assert all("compactedTime" in m for m in idx["compacted"] or [])
+PY
+done
+
+# Metrics agree with the log.
+metric() { awk -v k="$1" '$1 == k { s += $2 } END { print s + 0 }' "$TMP/metrics"; }
+sumfam() { awk -v k="$1" 'index($1, k) == 1 && substr($1, length(k) + 1, 1) ~ /[{ ]|^$/ { s += $2 } END { print s + 0 }' "$TMP/metrics"; }
+jobs=$(grep -c 'msg="compacted blocks"' "$TMP/log")
+[ "$jobs" -ge 3 ] || fail "expected at least 3 compactions, log has $jobs"
+# The old tenant-b blocks may be compacted together before retention marks the result.
+marked=$(grep -c 'msg="marking block for deletion"' "$TMP/log" || true)
+[ "$marked" -ge 1 ] && [ "$(metric tempodb_retention_marked_for_deletion_total)" = "$marked" ] ||
+  fail "retention_marked: log $marked, $(grep retention_marked "$TMP/metrics")"
+[ "$(grep 'msg="marking block for deletion"' "$TMP/log" | grep -vc 'tenant=tenant-b')" = 0 ] || fail "retention marked blocks of other tenants"
+[ "$(sumfam tempodb_compaction_blocks_total)" -ge $((jobs * 2)) ] || fail "compaction_blocks_total"
+[ "$(metric tempodb_compaction_errors_total)" = 0 ] || fail "compaction errors: $(grep errors_total "$TMP/metrics")"
+grep -q '^tempodb_blocklist_length{tenant="tenant-a"} 1' "$TMP/metrics" || fail "blocklist_length"
+grep -q '^tracecompactor_build_info' "$TMP/metrics" || fail "build_info"
+grep -q 'skipping a prefix that is not a tenant ID' "$TMP/log" || fail "bad tenant dir not reported"
+grep -q 'skipping a prefix that is not a block ID' "$TMP/log" || fail "bad block dir not reported"
+[ -d "$B/not a tenant" ] && [ -d "$B/tenant-a/not-a-block" ] || fail "foreign directories were touched"
+echo ok
