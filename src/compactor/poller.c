@@ -12,12 +12,9 @@
 #include "service_impl.h"
 
 /* Partial blocks younger than this may still be being written by an ingester. */
-#define PARTIAL_GRACE_MIN_NS (5LL * 60 * 1000000000LL)
-
 static int64_t partial_grace_ns(const tc_service *s)
 {
-	int64_t g = s->cfg->compactor.compaction.compacted_block_retention_ns;
-	return g > PARTIAL_GRACE_MIN_NS ? g : PARTIAL_GRACE_MIN_NS;
+	return s->cfg->compactor.compaction.partial_block_grace_ns;
 }
 
 /* Newest modification time of the block's objects, in unix nanoseconds. */

@@ -67,6 +67,11 @@ static const cfg_row rows[] = {
 	ROW("compactor.compaction.compacted_block_retention", CT_DURATION, "1h",
 	  F(compactor.compaction.compacted_block_retention_ns),
 	  "How long compacted (replaced) blocks are kept before deletion."),
+	ROW("compactor.compaction.partial_block_grace", CT_DURATION, "1h",
+	  F(compactor.compaction.partial_block_grace_ns),
+	  "Block directories without meta.json untouched for this long are removed "
+	  "(leftovers of a crashed writer); keep it above your longest ingester flush.",
+	  .min = SEC),
 	ROW("compactor.compaction.retention_concurrency", CT_U32, "10",
 	  F(compactor.compaction.retention_concurrency),
 	  "Tenants processed in parallel by retention; 0 means 10.",

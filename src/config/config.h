@@ -20,6 +20,7 @@ typedef struct tc_compaction_config {
 	uint64_t max_block_bytes;             /* 100 GiB */
 	int64_t block_retention_ns;           /* 336h */
 	int64_t compacted_block_retention_ns; /* 1h */
+	int64_t partial_block_grace_ns;       /* 1h: age before a block without meta is removed */
 	uint32_t retention_concurrency;       /* 10 */
 	int64_t max_time_per_tenant_ns;       /* 5m */
 	uint64_t chunk_size_bytes;            /* 5 MiB; alias v2_in_buffer_bytes */
