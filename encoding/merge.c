@@ -8,6 +8,8 @@
  */
 #include "merge.h"
 
+#include "../src/util/log.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,9 +114,15 @@ static int next(tc_object *out, tc_merge *m)
 		char hex[2 * TC_ID_LEN + 1];
 		tc_hex_encode(hex, min, TC_ID_LEN);
 		snprintf(m->where_key, sizeof(m->where_key), "trace %s (tenant %s)", hex, meta->tenant);
+		uint64_t truncated = m->stats.traces_truncated, discarded = m->stats.spans_discarded;
 		tc_buf_clear(&m->out);
 		rc = tc_combiner_run(&m->out, &combined, m->combiner, m->group, k, m->max_bytes,
 				     &m->stats, &w);
+		if (rc == TC_OK && m->stats.traces_truncated != truncated)
+			tc_log_warn("msg=\"trace too large to compact: spans past max_bytes_per_trace discarded\" "
+				    "tenant=%s trace=%s max_bytes_per_trace=%zu spans_discarded=%llu",
+				    tc_log_q(meta->tenant), hex, m->max_bytes,
+				    (unsigned long long)(m->stats.spans_discarded - discarded));
 		if (rc < 0) {
 			blame(m, k, rc);
 			return rc;

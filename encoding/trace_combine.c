@@ -568,15 +568,6 @@ fail:
 	return err;
 }
 
-/* countSpans in modules/compactor: undecodable bodies count as 0. */
-static uint64_t count_spans_quiet(tc_data_kind kind, const uint8_t *body, size_t len)
-{
-	size_t n = 0;
-	if (kind == TC_DATA_OPAQUE || len == 0)
-		return 0;
-	return tc_trace_validate(&n, kind, body, len, NULL) < 0 ? 0 : n;
-}
-
 static void note_truncated(tc_combine_stats *st, uint64_t discarded)
 {
 	if (!st)
@@ -594,12 +585,22 @@ static int all_equal(const tc_object *objs, size_t n)
 	return 1;
 }
 
+/* The encoded size of the merged body as the tables stand now. */
+static size_t current_body_size(tc_combiner *c, size_t *trace_size)
+{
+	compute_sizes(c);
+	*trace_size = 0;
+	for (size_t r = 0; r < NRS(c); r++)
+		*trace_size += tc_pb_len_field_size(1, RS(c)[r].size);
+	return (c->kind == TC_DATA_V2 ? 8 : 0) + tc_pb_len_field_size(1, *trace_size);
+}
+
 int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object *objs, size_t n,
 		    size_t max_bytes, tc_combine_stats *st, const tc_where *w)
 {
 	uint32_t min_start = UINT32_MAX, max_end = 0;
-	uint64_t later_spans = 0, deduped = 0;
-	size_t trace_size = 0, body_size;
+	uint64_t deduped = 0, discarded = 0;
+	size_t trace_size = 0, body_size, taken = 0;
 	int err;
 
 	*combined = 0;
@@ -607,16 +608,9 @@ int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object 
 		tc_error_set("combine called without objects");
 		return TC_EINVALID;
 	}
-	if (n == 1)
+	/* Identical copies (replicas) need no decoding and lose nothing. */
+	if (n == 1 || all_equal(objs, n))
 		return TC_OK;
-	if (all_equal(objs, n)) {
-		/* modules/compactor Combine applies the cap even to pass-through */
-		if (max_bytes > 0 && objs[0].body_len >= max_bytes)
-			note_truncated(st, (uint64_t)(n - 1) *
-					       count_spans_quiet(c->kind, objs[0].body,
-								 objs[0].body_len));
-		return TC_OK;
-	}
 	if (c->kind == TC_DATA_OPAQUE) {
 		tc_error_set_at(w, "cannot combine %zu differing bodies of an opaque data encoding "
 				"(only \"v1\" and \"v2\" bodies can be merged)", n);
@@ -627,40 +621,49 @@ int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object 
 	set_reset(c);
 	for (size_t i = 0; i < n; i++) {
 		walk k = { c, objs[i].body, i, i == 0, 0, 0, 0, w };
+		size_t mark_spans = c->spans.len, mark_ils = c->ils.len, mark_rs = c->rs.len;
 		/* v1's Combine compares the index with the body length (a Tempo 1.5 bug) */
 		k.final = c->kind == TC_DATA_V2 ? i == n - 1 : objs[i].body_len > 0 &&
 								 i == objs[i].body_len - 1;
 		if ((err = take_input(&k, objs[i].body, objs[i].body_len)) < 0)
 			return err;
-		if (i > 0)
-			later_spans += k.spans_total;
+		/*
+		 * The size cap works per input: a later input whose new spans
+		 * would take the trace to max_bytes is left out whole and its
+		 * spans counted as discarded. The first input is always kept,
+		 * it is what the store already holds. (Tempo 1.5 instead keeps
+		 * only the first input as soon as the merge reaches the cap.)
+		 */
+		if (max_bytes > 0 && i > 0 && current_body_size(c, &trace_size) >= max_bytes) {
+			c->spans.len = mark_spans;
+			c->ils.len = mark_ils;
+			c->rs.len = mark_rs;
+			discarded += k.spans_total - k.deduped;
+			continue;
+		}
+		taken++;
 		deduped += k.deduped;
 		if (c->kind == TC_DATA_V2 && objs[i].body_len > 0) {
-			uint32_t s = tc_get_u32le(objs[i].body), e = tc_get_u32le(objs[i].body + 4);
-			if (s < min_start)
-				min_start = s;
+			uint32_t s0 = tc_get_u32le(objs[i].body), e = tc_get_u32le(objs[i].body + 4);
+			if (s0 < min_start)
+				min_start = s0;
 			if (e > max_end)
 				max_end = e;
 		}
 	}
+	if (discarded)
+		note_truncated(st, discarded);
+	if (taken == 1) /* only the first input survived the cap: keep its bytes as they are */
+		return TC_OK;
 	if ((err = sort_trace(c)) < 0)
 		return err;
-	compute_sizes(c);
-	for (size_t r = 0; r < NRS(c); r++)
-		trace_size += tc_pb_len_field_size(1, RS(c)[r].size);
-	body_size = (c->kind == TC_DATA_V2 ? 8 : 0) + tc_pb_len_field_size(1, trace_size);
-
-	if (st)
-		st->objects_combined++;
-	/* modules/compactor Combine: a merge reaching the cap yields objs[0] unchanged */
-	if (max_bytes > 0 && body_size >= max_bytes) {
-		note_truncated(st, later_spans);
-		return TC_OK;
-	}
+	body_size = current_body_size(c, &trace_size);
 	if ((err = put_body(out, c, min_start, max_end, trace_size, body_size)) < 0)
 		return err;
-	if (st)
+	if (st) {
+		st->objects_combined++;
 		st->spans_deduped += deduped;
+	}
 	*combined = 1;
 	return TC_OK;
 }

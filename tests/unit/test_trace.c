@@ -478,23 +478,42 @@ static void test_max_bytes(void)
 	CHECK_EQ_U64(r.st.traces_truncated, 0);
 	tc_buf_dispose(&r.out);
 
-	/* a merge reaching the cap yields the first input; all later spans are discarded */
+	/* reaching the cap: the later input's new spans (2; span 1 is a duplicate) are
+	 * discarded and the first input is kept as it is */
 	combine(&r, TC_DATA_V2, b, 2, full);
 	CHECK_OK(r.rc);
 	CHECK(r.combined == 0);
 	CHECK(r.out.len == 0);
-	CHECK_EQ_U64(r.st.spans_discarded, 3);
+	CHECK_EQ_U64(r.st.spans_discarded, 2);
 	CHECK_EQ_U64(r.st.traces_truncated, 1);
 
-	/* identical copies past the cap: Tempo counts the copies' spans too */
+	/* three inputs: the one that fits is merged, the one past the cap is discarded */
+	{
+		batch_spec cc[] = { { "other", 2, { { 7, 1, 70, NULL }, { 8, 1, 80, NULL } }, NULL, 0, 0, NULL, 0 } };
+		tc_buf b3[3] = { TC_BUF_INIT, TC_BUF_INIT, TC_BUF_INIT };
+		build_body(&b3[0], TC_DATA_V2, 1, 2, a, 1);
+		build_body(&b3[1], TC_DATA_V2, 1, 2, bb, 1);
+		build_body(&b3[2], TC_DATA_V2, 1, 9, cc, 1);
+		combine(&r, TC_DATA_V2, b3, 3, full + 1);
+		free_bodies(b3, 3);
+		CHECK_OK(r.rc);
+		CHECK(r.combined && r.out.len == full);
+		CHECK_EQ_U64(r.st.spans_discarded, 2);
+		CHECK_EQ_U64(r.st.traces_truncated, 1);
+		/* the discarded input's end time is not in the range */
+		CHECK_EQ_U64(tc_get_u32le(r.out.ptr + 4), 2);
+		tc_buf_dispose(&r.out);
+	}
+
+	/* identical copies past the cap lose nothing: there is nothing to add */
 	tc_buf_dispose(&b[1]);
 	build_body(&b[1], TC_DATA_V2, 1, 2, a, 1);
 	combine(&r, TC_DATA_V2, b, 2, 10);
 	free_bodies(b, 2);
 	CHECK_OK(r.rc);
 	CHECK(r.combined == 0);
-	CHECK_EQ_U64(r.st.spans_discarded, 1);
-	CHECK_EQ_U64(r.st.traces_truncated, 1);
+	CHECK_EQ_U64(r.st.spans_discarded, 0);
+	CHECK_EQ_U64(r.st.traces_truncated, 0);
 }
 
 static void test_opaque(void)
