@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +298,36 @@ static int create_tmp(int *out, char name[64], int dfd, const char *key)
 	return TC_ERROR;
 }
 
+/*
+ * Removes temp files a killed writer left in dfd: ".tc-tmp.<pid>.<n>" whose
+ * process no longer exists. A bucket directory is only ever written from
+ * this host, so a dead pid means nobody will rename that file.
+ */
+static void sweep_dead_tmp(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long pid;
+		if (strncmp(e->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) != 0)
+			continue;
+		pid = strtol(e->d_name + sizeof(TMP_PREFIX) - 1, &end, 10);
+		if (pid <= 0 || *end != '.' || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
 static int local_write(tc_backend *be, const char *key, const void *data, size_t len)
 {
 	local *l = (local *)be;
@@ -332,6 +363,7 @@ static int local_write(tc_backend *be, const char *key, const void *data, size_t
 		err = TC_ERROR;
 		tc_error_set_os("fsync the directory of %s", key);
 	}
+	sweep_dead_tmp(dfd);
 cleanup:
 	if (fd >= 0)
 		close(fd);

@@ -15,7 +15,8 @@
 static const char USAGE[] =
 	"tracecompactor gen --path ROOT --tenant T [--flushes 2] [--replicas 2] [--traces 200]\n"
 	"       [--spans 20] [--continue 0.2] [--age 2h] [--flush-interval 5m] [--seed 1]\n"
-	"       [--encoding zstd] [--data-encoding v2] [--level 0] [--big-trace-bytes 0] [--now RFC3339]";
+	"       [--encoding zstd] [--data-encoding v2] [--level 0] [--big-trace-bytes 0]\n"
+	"       [--now RFC3339]";
 
 static int parse_u64(uint64_t *out, const char *flag, const char *s, uint64_t max)
 {
@@ -33,21 +34,12 @@ static int parse_u64(uint64_t *out, const char *flag, const char *s, uint64_t ma
 		end++;
 	}
 	if (end == s || *end || *s == '-' || errno || v > max) {
-		tc_error_set("--%s: \"%s\" is not a whole number in 0..%llu", flag, s, (unsigned long long)max);
+		tc_error_set("--%s: \"%s\" is not a whole number in 0..%llu", flag, s,
+			     (unsigned long long)max);
 		return TC_EINVALID;
 	}
 	*out = v;
 	return TC_OK;
-}
-
-static int parse_u32(uint32_t *out, const char *flag, const char *s, uint32_t max)
-{
-	uint64_t v;
-	int rc = parse_u64(&v, flag, s, max);
-
-	if (rc == TC_OK)
-		*out = (uint32_t)v;
-	return rc;
 }
 
 static int parse_duration(int64_t *out, const char *flag, const char *s)
@@ -67,23 +59,41 @@ typedef struct gen_flags {
 static int apply_flags(tc_synth_opts *o, const gen_flags *fl)
 {
 	uint32_t level = 0;
+	const struct {
+		const char *flag, *val;
+		uint32_t *u32;
+		uint64_t *u64;
+		uint64_t max;
+	} nums[] = {
+		{ "flushes", fl->flushes, &o->flushes, NULL, TC_SYNTH_MAX_FLUSHES },
+		{ "replicas", fl->replicas, &o->replicas, NULL, TC_SYNTH_MAX_REPLICAS },
+		{ "traces", fl->traces, &o->traces, NULL, TC_SYNTH_MAX_TRACES },
+		{ "spans", fl->spans, &o->spans, NULL, TC_SYNTH_MAX_SPANS },
+		{ "level", fl->level, &level, NULL, 255 },
+		{ "seed", fl->seed, NULL, &o->seed, UINT64_MAX },
+		{ "big-trace-bytes", fl->big, NULL, &o->big_trace_bytes, UINT64_MAX },
+	};
 	int rc = TC_OK;
 
 	o->tenant = fl->tenant;
 	if (tc_tenant_validate(fl->tenant) < 0)
 		return TC_EINVALID;
-	if ((fl->flushes && (rc = parse_u32(&o->flushes, "flushes", fl->flushes, TC_SYNTH_MAX_FLUSHES)) < 0) ||
-	    (fl->replicas &&
-	     (rc = parse_u32(&o->replicas, "replicas", fl->replicas, TC_SYNTH_MAX_REPLICAS)) < 0) ||
-	    (fl->traces && (rc = parse_u32(&o->traces, "traces", fl->traces, TC_SYNTH_MAX_TRACES)) < 0) ||
-	    (fl->spans && (rc = parse_u32(&o->spans, "spans", fl->spans, TC_SYNTH_MAX_SPANS)) < 0) ||
-	    (fl->age && (rc = parse_duration(&o->age_ns, "age", fl->age)) < 0) ||
-	    (fl->interval && (rc = parse_duration(&o->flush_interval_ns, "flush-interval", fl->interval)) < 0) ||
-	    (fl->seed && (rc = parse_u64(&o->seed, "seed", fl->seed, UINT64_MAX)) < 0) ||
-	    (fl->level && (rc = parse_u32(&level, "level", fl->level, 255)) < 0) ||
-	    (fl->big && (rc = parse_u64(&o->big_trace_bytes, "big-trace-bytes", fl->big, UINT64_MAX)) < 0))
-		return rc;
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		uint64_t v;
+		if (!nums[i].val)
+			continue;
+		if ((rc = parse_u64(&v, nums[i].flag, nums[i].val, nums[i].max)) < 0)
+			return rc;
+		if (nums[i].u32)
+			*nums[i].u32 = (uint32_t)v;
+		else
+			*nums[i].u64 = v;
+	}
 	o->level = (uint8_t)level;
+	if ((fl->age && (rc = parse_duration(&o->age_ns, "age", fl->age)) < 0) ||
+	    (fl->interval &&
+	     (rc = parse_duration(&o->flush_interval_ns, "flush-interval", fl->interval)) < 0))
+		return rc;
 	if (fl->cont) {
 		char *end;
 		o->continue_frac = strtod(fl->cont, &end);
@@ -124,17 +134,17 @@ int tc_cmd_gen(int argc, char **argv)
 		{ "path", 1, &fl.path, "root of the local bucket to write into" },
 		{ "tenant", 1, &fl.tenant, "tenant ID" },
 		{ "flushes", 1, &fl.flushes, "rounds of ingester flushes (2)" },
-		{ "replicas", 1, &fl.replicas, "identical blocks per flush, as with replication factor N (2)" },
+		{ "replicas", 1, &fl.replicas, "identical blocks per flush, as replication factor (2)" },
 		{ "traces", 1, &fl.traces, "traces per flush, continued ones included (200)" },
 		{ "spans", 1, &fl.spans, "mean new spans per trace and flush, varied 1..2x (20)" },
-		{ "continue", 1, &fl.cont, "fraction of a flush's traces that continue in the next (0.2)" },
+		{ "continue", 1, &fl.cont, "share of a flush's traces continued in the next (0.2)" },
 		{ "age", 1, &fl.age, "how long ago the first flush ended (2h)" },
 		{ "flush-interval", 1, &fl.interval, "time between flushes (5m)" },
 		{ "seed", 1, &fl.seed, "seed; the same flags write the same blocks (1)" },
 		{ "encoding", 1, &fl.encoding, "page compression (zstd)" },
 		{ "data-encoding", 1, &fl.data_encoding, "object body format, v2 or v1 (v2)" },
 		{ "level", 1, &fl.level, "compaction level written into the metas (0)" },
-		{ "big-trace-bytes", 1, &fl.big, "add one trace of about N bytes (K/M/G suffixes) over all flushes (0)" },
+		{ "big-trace-bytes", 1, &fl.big, "one more trace of ~N bytes (K/M/G) over all flushes (0)" },
 		{ "now", 1, &fl.now, "reference time instead of the clock, for reproducible output" },
 	};
 	tc_synth_opts o;
@@ -143,7 +153,8 @@ int tc_cmd_gen(int argc, char **argv)
 	char hex[2 * TC_ID_LEN + 1];
 	size_t npos;
 	uint64_t t0 = tc_mono_ns();
-	int rc = tc_args_parse(specs, sizeof(specs) / sizeof(specs[0]), argc, argv, NULL, 0, &npos, USAGE);
+	int rc = tc_args_parse(specs, sizeof(specs) / sizeof(specs[0]), argc, argv, NULL, 0, &npos,
+			       USAGE);
 
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;

@@ -44,11 +44,11 @@ static void record_success(tc_service *s, const tc_compact_result *r, const tc_m
 	uint8_t max_level = 0;
 	tc_time now = tc_time_now();
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, used = 0; i < n; i++) {
 		if (in[i]->level > max_level)
 			max_level = in[i]->level;
-		strcat(ids, i ? "," : "");
-		strncat(ids, in[i]->block_id, TC_UUID_STR_LEN);
+		if (used < sizeof(ids))
+			used += (size_t)snprintf(ids + used, sizeof(ids) - used, "%s%s", i ? "," : "", in[i]->block_id);
 	}
 	snprintf(level, sizeof(level), "%u", (unsigned)max_level);
 	tc_store_add_live(s->store, &r->output);

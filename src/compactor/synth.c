@@ -1079,6 +1079,33 @@ int tc_synth_opts_check(const tc_synth_opts *o)
 	return TC_OK;
 }
 
+/* Block IDs come from the seed, so an earlier run with the same seed would be overwritten. */
+static int check_ids_free(tc_backend *be, const tc_synth_opts *o)
+{
+	static const char *const metas[] = { "meta.json", "meta.compacted.json" };
+
+	for (uint32_t f = 0; f < o->flushes; f++)
+		for (uint32_t r = 0; r < o->replicas; r++)
+			for (size_t m = 0; m < 2; m++) {
+				char id[TC_UUID_STR_LEN + 1], key[TC_KEY_MAX];
+				tc_stat st;
+				int rc;
+				block_id(id, o->seed, f, r);
+				if ((rc = tc_key_block(key, sizeof(key), o->tenant, id, metas[m])) < 0)
+					return rc;
+				rc = tc_backend_stat(&st, be, key);
+				if (rc == TC_OK) {
+					tc_error_set("block %s/%s already exists (written with seed %llu?); "
+						     "use another seed or an empty bucket",
+						     o->tenant, id, (unsigned long long)o->seed);
+					return TC_EINVALID;
+				}
+				if (rc != TC_ENOTFOUND)
+					return rc;
+			}
+	return TC_OK;
+}
+
 typedef struct plan {
 	uint64_t rng;
 	trace_info *objs; /* this round's */
@@ -1139,7 +1166,7 @@ int tc_synth_generate(tc_backend *be, const tc_synth_opts *o, tc_synth_block_fn 
 	round_ctx x = { .be = be, .ru = &ru };
 	int rc;
 
-	if ((rc = tc_synth_opts_check(o)) < 0)
+	if ((rc = tc_synth_opts_check(o)) < 0 || (rc = check_ids_free(be, o)) < 0)
 		return rc;
 	ru.kind = tc_data_kind_of(o->data_encoding);
 	ru.base_ns = o->now.sec * NS + o->now.nsec - o->age_ns;

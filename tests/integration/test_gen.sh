@@ -31,6 +31,10 @@ cmp -s "$root/gen-t/$(block 1 0)/index" "$root/gen-t/$(block 1 1)/index" || fail
 expect_exit 0 "$TC_BIN" gen --path "$TMP/again" --flushes 2 "${args[@]}"
 [ "$(tree_sum "$root")" = "$(tree_sum "$TMP/again")" ] || fail "a second run with the same seed differs"
 
+# A second run with the same seed into the same bucket refuses to overwrite.
+expect_exit 2 "$TC_BIN" gen --path "$root" --flushes 2 "${args[@]}"
+grep -q 'already exists' "$TMP/err" || fail "no message about existing blocks"
+
 # The traces both flushes hold: a quarter of them continue.
 expect_exit 0 "$TC_BIN" inspect --ids "$root/gen-t/$(block 0 0)"
 sed -n 's/^id=//p' "$TMP/out" | sort > "$TMP/ids0"

@@ -127,10 +127,11 @@ static void test_blocks_read_back(void)
 			size_t n = 0;
 			uint32_t s, e;
 			tc_where w = { "synth body", 0 };
-			CHECK_OK(tc_trace_validate(&n, TC_DATA_V2, ob.bodies[k].ptr, ob.bodies[k].len, &w));
+			const tc_buf *body = &ob.bodies[k];
+			CHECK_OK(tc_trace_validate(&n, TC_DATA_V2, body->ptr, body->len, &w));
 			CHECK(n >= 1);
 			spans += n;
-			CHECK_OK(tc_trace_v2_range(&s, &e, ob.bodies[k].ptr, ob.bodies[k].len, &w));
+			CHECK_OK(tc_trace_v2_range(&s, &e, body->ptr, body->len, &w));
 			CHECK(s <= e);
 			CHECK(s >= b->meta.start.sec);
 			CHECK(e <= b->meta.end.sec);
@@ -159,7 +160,8 @@ static void test_replicas_identical(void)
 		const tc_meta *a = &bs.b[i - i % 3].meta, *b = &bs.b[i].meta;
 		for (size_t j = 0; j < i; j++)
 			CHECK(strcmp(bs.b[j].meta.block_id, b->block_id) != 0);
-		CHECK(!memcmp(a->min_id, b->min_id, TC_ID_LEN) && !memcmp(a->max_id, b->max_id, TC_ID_LEN));
+		CHECK(!memcmp(a->min_id, b->min_id, TC_ID_LEN));
+		CHECK(!memcmp(a->max_id, b->max_id, TC_ID_LEN));
 		CHECK_EQ_U64(a->size, b->size);
 		CHECK(tc_time_cmp(&a->start, &b->start) == 0 && tc_time_cmp(&a->end, &b->end) == 0);
 		for (size_t f = 0; f < 3; f++) {
@@ -169,7 +171,8 @@ static void test_replicas_identical(void)
 			CHECK_OK(tc_key_block(kb, sizeof(kb), b->tenant, b->block_id, files[f]));
 			CHECK_OK(tc_backend_read(&da, be, ka));
 			CHECK_OK(tc_backend_read(&db, be, kb));
-			CHECK_MSG(da.len == db.len && !memcmp(da.ptr, db.ptr, da.len), "%s differs from %s", kb, ka);
+			CHECK_MSG(da.len == db.len && !memcmp(da.ptr, db.ptr, da.len), "%s differs from %s",
+				  kb, ka);
 			tc_buf_dispose(&da);
 			tc_buf_dispose(&db);
 		}
@@ -183,7 +186,8 @@ static size_t common_spans(const tc_buf *a, const tc_buf *b, size_t *na, size_t 
 	tc_test_spans sa = { 0 }, sb = { 0 };
 	size_t i = 0, j = 0, n = 0;
 
-	if (tc_test_spans_of(&sa, a->ptr, a->len, 1) < 0 || tc_test_spans_of(&sb, b->ptr, b->len, 1) < 0)
+	if (tc_test_spans_of(&sa, a->ptr, a->len, 1) < 0 ||
+	    tc_test_spans_of(&sb, b->ptr, b->len, 1) < 0)
 		return SIZE_MAX;
 	tc_test_spans_sort(&sa);
 	tc_test_spans_sort(&sb);
@@ -285,8 +289,9 @@ static int same_bytes(tc_backend *a, tc_backend *b, const blocks *ba, const bloc
 		for (size_t k = 0; same && k < names.n; k++) {
 			tc_buf x = TC_BUF_INIT, y = TC_BUF_INIT;
 			snprintf(key, sizeof(key), "%s%s", prefix, names.items[k]);
-			same = tc_backend_read(&x, a, key) == TC_OK && tc_backend_read(&y, b, key) == TC_OK &&
-			       x.len == y.len && !memcmp(x.ptr, y.ptr, x.len);
+			same = tc_backend_read(&x, a, key) == TC_OK &&
+			       tc_backend_read(&y, b, key) == TC_OK && x.len == y.len &&
+			       !memcmp(x.ptr, y.ptr, x.len);
 			tc_buf_dispose(&x);
 			tc_buf_dispose(&y);
 		}
@@ -309,6 +314,9 @@ static void test_same_seed_same_bytes(void)
 	CHECK_OK(tc_synth_generate(a, &o, collect, &ba));
 	CHECK_OK(tc_synth_generate(b, &o, collect, &bb));
 	CHECK(same_bytes(a, b, &ba, &bb));
+	/* The seed names the blocks: a second run into the same bucket would overwrite them. */
+	CHECK_ERR(tc_synth_generate(a, &o, NULL, NULL), TC_EINVALID);
+	CHECK_ERRMSG("already exists");
 	o.seed = 12;
 	CHECK_OK(tc_synth_generate(c, &o, collect, &bc));
 	CHECK_EQ_U64(bc.n, ba.n);
@@ -328,8 +336,8 @@ static void check_big_body(const tc_buf *body, tc_data_kind kind, size_t share)
 	uint32_t s = 0, e = 0;
 	size_t spans = 0;
 
-	CHECK_MSG(body->len >= share && body->len < share + 300000, "big body of %zu bytes for a share of %zu",
-		  body->len, share);
+	CHECK_MSG(body->len >= share && body->len < share + 300000,
+		  "big body of %zu bytes for a share of %zu", body->len, share);
 	CHECK_OK(tc_trace_validate(&spans, kind, body->ptr, body->len, &w));
 	CHECK(spans % 64 == 0);
 	if (kind == TC_DATA_V2)
@@ -478,5 +486,5 @@ static void test_callback_stops(void)
 }
 
 TC_TEST_MAIN(T(test_blocks_read_back), T(test_replicas_identical), T(test_continued_traces),
-	     T(test_same_seed_same_bytes), T(test_big_trace_v2), T(test_big_trace_v1), T(test_v1_bodies),
-	     T(test_bad_options), T(test_callback_stops))
+	     T(test_same_seed_same_bytes), T(test_big_trace_v2), T(test_big_trace_v1),
+	     T(test_v1_bodies), T(test_bad_options), T(test_callback_stops))
