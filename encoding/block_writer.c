@@ -1,7 +1,14 @@
 /*
  * Streaming block writer (BLOCK_FORMAT.md §4.3, COMPACTOR.md §5.6). Memory
- * is one uncompressed page, the compressed pages not yet flushed, one index
- * record per page and the bloom filter.
+ * is the page being filled plus QUEUE_SLOTS pages waiting for compression,
+ * the compressed pages not yet flushed, one index record per page and the
+ * bloom filter.
+ *
+ * Compression, the most expensive step of a compaction, runs on its own
+ * thread (the "stage"): the caller fills pages while the stage compresses
+ * and appends the previous ones, so a merge that reads and decompresses on
+ * one core keeps a second one busy. The stage owns the codec, the pending
+ * buffer, the append handle and the records until it is joined.
  *
  * Order of writes: data (streamed), index, bloom shards, then meta.json.
  * meta.json is what makes a block exist for every reader, so it is always
@@ -10,6 +17,7 @@
  */
 #include "block_writer.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +27,12 @@
 #include "page.h"
 
 #define DEFAULT_FLUSH_SIZE (20u << 20)
+#define QUEUE_SLOTS 2
+
+typedef struct slot {
+	tc_buf buf;
+	uint8_t last_id[TC_ID_LEN];
+} slot;
 
 struct tc_block_writer {
 	tc_backend *be;
@@ -43,6 +57,18 @@ struct tc_block_writer {
 	uint64_t off; /* data bytes cut so far */
 	int64_t objects;
 	int data_committed, finished;
+
+	/* The compression stage. */
+	pthread_t stage;
+	int stage_running;
+	int mu_ready;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work, cv_room;
+	slot q[QUEUE_SLOTS];
+	size_t q_head, q_count;
+	int q_closed;
+	int stage_err; /* sticky; its message is in stage_msg (errors are per thread) */
+	char stage_msg[1024];
 };
 
 void tc_block_config_default(tc_block_config *c)
@@ -68,15 +94,14 @@ static int flush_pending(tc_block_writer *w)
 	return TC_OK;
 }
 
-static int cut_page(tc_block_writer *w)
+/* Stage thread: compresses one page, frames it, records it, flushes when due. */
+static int compress_page(tc_block_writer *w, const tc_buf *page, const uint8_t *last_id)
 {
 	tc_record *rec;
 	int rc;
 
-	if (w->page.len == 0)
-		return TC_OK;
 	tc_buf_clear(&w->cpage);
-	if ((rc = tc_codec_compress(&w->cpage, w->codec, w->page.ptr, w->page.len)) < 0)
+	if ((rc = tc_codec_compress(&w->cpage, w->codec, page->ptr, page->len)) < 0)
 		return rc;
 	if (w->cpage.len > UINT32_MAX - TC_PAGE_HEADER_LEN) {
 		tc_error_set("%s: a compressed page of %zu bytes does not fit the page format",
@@ -96,14 +121,96 @@ static int cut_page(tc_block_writer *w)
 		w->recs_cap = ncap;
 	}
 	rec = &w->recs[w->nrecs++];
-	memcpy(rec->id, w->page_last_id, TC_ID_LEN);
+	memcpy(rec->id, last_id, TC_ID_LEN);
 	rec->start = w->off;
 	rec->length = (uint32_t)(w->cpage.len + TC_PAGE_HEADER_LEN);
 	w->off += rec->length;
-	tc_buf_clear(&w->page);
 	if (w->pending.len >= w->opts.flush_size_bytes)
 		return flush_pending(w);
 	return TC_OK;
+}
+
+static void *stage_main(void *arg)
+{
+	tc_block_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		slot *sl;
+		int rc = TC_OK;
+		while (w->q_count == 0 && !w->q_closed)
+			pthread_cond_wait(&w->cv_work, &w->mu);
+		if (w->q_count == 0)
+			break;
+		sl = &w->q[w->q_head];
+		if (!w->stage_err) {
+			pthread_mutex_unlock(&w->mu);
+			rc = compress_page(w, &sl->buf, sl->last_id);
+			pthread_mutex_lock(&w->mu);
+			if (rc < 0 && !w->stage_err) {
+				w->stage_err = rc;
+				snprintf(w->stage_msg, sizeof(w->stage_msg), "%s", tc_error_last());
+			}
+		}
+		tc_buf_clear(&sl->buf);
+		w->q_head = (w->q_head + 1) % QUEUE_SLOTS;
+		w->q_count--;
+		pthread_cond_signal(&w->cv_room);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Caller side: hands the filled page to the stage (swapping buffers, no copy). */
+static int cut_page(tc_block_writer *w)
+{
+	slot *sl;
+	tc_buf t;
+	int rc = TC_OK;
+
+	if (w->page.len == 0)
+		return TC_OK;
+	pthread_mutex_lock(&w->mu);
+	while (w->q_count == QUEUE_SLOTS && !w->stage_err)
+		pthread_cond_wait(&w->cv_room, &w->mu);
+	if (w->stage_err) {
+		rc = w->stage_err;
+		tc_error_set("%s", w->stage_msg);
+	} else {
+		sl = &w->q[(w->q_head + w->q_count) % QUEUE_SLOTS];
+		t = sl->buf;
+		sl->buf = w->page;
+		w->page = t;
+		memcpy(sl->last_id, w->page_last_id, TC_ID_LEN);
+		w->q_count++;
+		pthread_cond_signal(&w->cv_work);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* Waits for the stage to finish every queued page and joins it. */
+static int stage_join(tc_block_writer *w, int abandon)
+{
+	int rc;
+
+	if (!w->stage_running)
+		return TC_OK;
+	pthread_mutex_lock(&w->mu);
+	w->q_closed = 1;
+	if (abandon && !w->stage_err) {
+		w->stage_err = TC_ECANCELED;
+		snprintf(w->stage_msg, sizeof(w->stage_msg), "block %s abandoned", w->block_id);
+	}
+	pthread_cond_signal(&w->cv_work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->stage, NULL);
+	w->stage_running = 0;
+	rc = w->stage_err;
+	/* When abandoning, the caller's own error is the one worth keeping. */
+	if (rc < 0 && !abandon)
+		tc_error_set("%s", w->stage_msg);
+	return rc;
 }
 
 int tc_block_writer_add(tc_block_writer *w, const uint8_t *id, size_t id_len, const uint8_t *body,
@@ -190,7 +297,7 @@ int tc_block_writer_finish(tc_meta *out, tc_block_writer *w)
 		tc_error_set("block %s: refusing to write a block with no objects", w->block_id);
 		return TC_EINVALID;
 	}
-	if ((rc = cut_page(w)) < 0 || (rc = flush_pending(w)) < 0)
+	if ((rc = cut_page(w)) < 0 || (rc = stage_join(w, 0)) < 0 || (rc = flush_pending(w)) < 0)
 		return rc;
 	rc = tc_backend_append_commit(w->append);
 	w->append = NULL;
@@ -276,6 +383,18 @@ int tc_block_writer_new(tc_block_writer **out, tc_backend *be, const tc_block_wr
 	    (rc = tc_bloom_new(&w->bloom, opts->estimated_objects ? opts->estimated_objects : 1,
 			       opts->block.bloom_fp, opts->block.bloom_shard_size_bytes)) < 0)
 		goto fail;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv_work, NULL);
+	pthread_cond_init(&w->cv_room, NULL);
+	w->mu_ready = 1;
+	for (size_t i = 0; i < QUEUE_SLOTS; i++)
+		tc_buf_init(&w->q[i].buf, 0);
+	if (pthread_create(&w->stage, NULL, stage_main, w) != 0) {
+		tc_error_set_os("block %s: start the compression thread", w->block_id);
+		rc = TC_ERROR;
+		goto fail;
+	}
+	w->stage_running = 1;
 	*out = w;
 	return TC_OK;
 fail:
@@ -303,8 +422,16 @@ void tc_block_writer_free(tc_block_writer *w)
 {
 	if (!w)
 		return;
-	if (!w->finished && (w->append || w->data_committed))
+	stage_join(w, 1);
+	if (!w->finished && (w->append || w->data_committed || w->nrecs))
 		remove_partial(w);
+	for (size_t i = 0; i < QUEUE_SLOTS; i++)
+		tc_buf_dispose(&w->q[i].buf);
+	if (w->mu_ready) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv_work);
+		pthread_cond_destroy(&w->cv_room);
+	}
 	tc_codec_free(w->codec);
 	tc_bloom_free(w->bloom);
 	tc_buf_dispose(&w->page);

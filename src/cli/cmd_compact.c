@@ -118,17 +118,18 @@ static int compact_selected(tc_backend *be, const char *tenant, const tc_config 
 			return rc;
 		}
 		so.now = tc_time_now();
+		int found = 0;
 		rc = tc_selector_new(&sel, bl.live, bl.n_live, &so);
 		if (rc == TC_OK) {
-			rc = tc_selector_next(&group, &n, hash, sel);
-			if (rc == 1)
+			found = tc_selector_next(&group, &n, hash, sel) == 1;
+			if (found)
 				rc = run_one(be, group, n, o);
 		} else {
 			fprintf(stderr, "compact: %s\n", tc_error_last());
 		}
 		tc_selector_free(sel);
 		tc_blocklist_dispose(&bl);
-		if (rc <= 0)
+		if (rc < 0 || !found)
 			return rc;
 		++*jobs;
 	}
