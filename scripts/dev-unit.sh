@@ -10,7 +10,7 @@ name=$(basename "$test_src" .c)
 out=build-dev/$name
 mkdir -p build-dev
 [ -d build/proto-gen ] || { cmake -S . -B build >/dev/null && cmake --build build --target tc_proto >/dev/null; }
-libs=$(pkg-config --cflags --libs libcurl openssl libprotobuf-c libzstd snappy yaml-0.1 libcjson zlib liblz4 libxxhash libmicrohttpd libmurmurhash libisal)
+libs=$(pkg-config --cflags --libs libcurl openssl libprotobuf-c libzstd snappy yaml-0.1 libcjson zlib liblz4 libxxhash libmicrohttpd libmurmurhash libisal libxml-2.0)
 san=${SAN:-"-fsanitize=address,undefined -fno-sanitize-recover=all"}
 gcc -std=c11 -D_GNU_SOURCE -DTC_VERSION='"dev"' -g -O1 $san -Wall -Wextra -Werror -Wshadow -Wvla \
   -I. -Itests -Ibuild/proto-gen -o "$out" "$test_src" tests/test.c src/util/*.c build/proto-gen/*.c "$@" \

@@ -1,8 +1,63 @@
 #include "open.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-int tc_backend_open(tc_backend **out, const tc_config *cfg)
+#include "s3.h"
+
+static int empty(const char *s)
+{
+	return !s || !*s;
+}
+
+/*
+ * storage.trace.s3.* -> tc_s3_options. Keys left empty in the config come
+ * from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, as
+ * with the AWS tools; the config wins when it names a key.
+ */
+static int open_s3(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
+{
+	const tc_s3_config *c = &cfg->storage.s3;
+	tc_s3_options o;
+
+	if (empty(c->bucket)) {
+		tc_error_set("storage.trace.s3.bucket is required for the s3 backend");
+		return TC_EINVALID;
+	}
+	if (empty(c->endpoint)) {
+		tc_error_set("storage.trace.s3.endpoint is required for the s3 backend "
+			     "(host[:port], e.g. s3.us-east-1.amazonaws.com)");
+		return TC_EINVALID;
+	}
+	memset(&o, 0, sizeof(o));
+	o.bucket = c->bucket;
+	o.endpoint = c->endpoint;
+	o.prefix = c->prefix;
+	o.region = c->region;
+	if (empty(c->access_key) && empty(c->secret_key)) {
+		o.access_key = getenv("AWS_ACCESS_KEY_ID");
+		o.secret_key = getenv("AWS_SECRET_ACCESS_KEY");
+		o.session_token = empty(c->session_token) ? getenv("AWS_SESSION_TOKEN")
+							  : c->session_token;
+	} else {
+		o.access_key = c->access_key;
+		o.secret_key = c->secret_key;
+		o.session_token = c->session_token;
+	}
+	if (!empty(o.access_key) && empty(o.secret_key)) {
+		tc_error_set("storage.trace.s3.secret_key is empty but an access key is set "
+			     "(config or AWS_ACCESS_KEY_ID)");
+		return TC_EINVALID;
+	}
+	o.insecure = c->insecure;
+	o.insecure_skip_verify = c->insecure_skip_verify;
+	o.forcepathstyle = c->forcepathstyle;
+	o.part_size = c->part_size;
+	o.max_retries = c->max_retries;
+	return tc_backend_s3_new(out, &o, metrics);
+}
+
+int tc_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
 {
 	const char *name = cfg->storage.backend ? cfg->storage.backend : "local";
 
@@ -14,6 +69,8 @@ int tc_backend_open(tc_backend **out, const tc_config *cfg)
 		}
 		return tc_backend_local_new(out, cfg->storage.local_path);
 	}
-	tc_error_set("storage.trace.backend: unsupported backend \"%s\" (supported: local)", name);
+	if (!strcmp(name, "s3"))
+		return open_s3(out, cfg, metrics);
+	tc_error_set("storage.trace.backend: unsupported backend \"%s\" (supported: local, s3)", name);
 	return TC_EUNSUPPORTED;
 }

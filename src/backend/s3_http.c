@@ -1,0 +1,552 @@
+/*
+ * One signed S3 request with retries, over a pool of libcurl easy handles.
+ * A handle is taken per request and returned afterwards; curl keeps its
+ * connections across curl_easy_reset, so a busy backend reuses them.
+ */
+#include "s3_impl.h"
+
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../util/error.h"
+#include "../util/ids.h"
+#include "../util/log.h"
+
+#define POOL_MAX 64
+#define CONNECT_TIMEOUT_S 10L
+/* A transfer slower than LOW_SPEED_BYTES/s for LOW_SPEED_S seconds is a timeout. */
+#define LOW_SPEED_BYTES 1024L
+#define LOW_SPEED_S 30L
+#define BACKOFF_BASE_MS 100u
+#define BACKOFF_MAX_MS 10000u
+#define MAX_HEADERS 24
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void global_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	xmlInitParser();
+}
+
+void tc_s3_http_global_init(void)
+{
+	pthread_once(&global_once, global_init_once);
+}
+
+static CURL *pool_get(tc_s3 *s)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->npool)
+		h = s->pool[--s->npool];
+	pthread_mutex_unlock(&s->mu);
+	return h ? h : curl_easy_init();
+}
+
+static void pool_put(tc_s3 *s, CURL *h)
+{
+	curl_easy_reset(h);
+	pthread_mutex_lock(&s->mu);
+	if (s->npool == s->cappool && s->cappool < POOL_MAX) {
+		size_t ncap = s->cappool ? s->cappool * 2 : 8;
+		void **p = realloc(s->pool, ncap * sizeof(*p));
+		if (p) {
+			s->pool = p;
+			s->cappool = ncap;
+		}
+	}
+	if (s->npool < s->cappool) {
+		s->pool[s->npool++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (h)
+		curl_easy_cleanup(h);
+}
+
+void tc_s3_http_pool_free(tc_s3 *s)
+{
+	for (size_t i = 0; i < s->npool; i++)
+		curl_easy_cleanup(s->pool[i]);
+	free(s->pool);
+	s->pool = NULL;
+	s->npool = s->cappool = 0;
+}
+
+void tc_s3_call_dispose(tc_s3_call *c)
+{
+	if (c)
+		tc_buf_dispose(&c->xml);
+}
+
+/* ---- one transfer ---- */
+
+typedef struct xfer {
+	CURL *h;
+	tc_s3_call *c;
+	int sink_err;   /* TC_ELIMIT etc. from the out buffer */
+	int overflow;   /* more bytes than fit the fixed buffer */
+	int xml_full;   /* an XML/error body beyond TC_S3_XML_MAX */
+} xfer;
+
+static int is_2xx(long st)
+{
+	return st >= 200 && st < 300;
+}
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+	xfer *x = ud;
+	tc_s3_call *c = x->c;
+	size_t len = sz * n;
+
+	if (c->status == 0)
+		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &c->status);
+	if (is_2xx(c->status) && c->out) {
+		int err = tc_buf_put(c->out, p, len);
+		if (err < 0) {
+			x->sink_err = err;
+			return 0;
+		}
+		c->got += len;
+		return len;
+	}
+	if (is_2xx(c->status) && c->fixed) {
+		if (len > c->fixed_len - c->got) {
+			x->overflow = 1;
+			return 0;
+		}
+		memcpy(c->fixed + c->got, p, len);
+		c->got += len;
+		return len;
+	}
+	if (c->xml.len + len > TC_S3_XML_MAX || tc_buf_put(&c->xml, p, len) < 0) {
+		x->xml_full = 1;
+		return 0;
+	}
+	return len;
+}
+
+/* Matches "name:" case-insensitively; returns the trimmed value (NUL-terminated copy). */
+static int header_value(char *out, size_t outsz, const char *line, size_t len, const char *name)
+{
+	size_t nlen = strlen(name), o = 0;
+	const char *v, *end = line + len;
+
+	if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+		return 0;
+	for (v = line + nlen + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	for (; v < end && o + 1 < outsz; v++)
+		out[o++] = (*v < 0x20 || *v == 0x7f) ? '?' : *v;
+	out[o] = '\0';
+	return 1;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+	xfer *x = ud;
+	tc_s3_call *c = x->c;
+	size_t len = sz * n;
+	char v[256];
+
+	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+		/* a new response (after 100 Continue): forget the previous one's headers */
+		c->have_length = c->have_mtime = 0;
+		c->etag[0] = '\0';
+		return len;
+	}
+	if (header_value(v, sizeof(v), p, len, "content-length")) {
+		char *end;
+		unsigned long long u = strtoull(v, &end, 10);
+		if (*v && !*end) {
+			c->length = u;
+			c->have_length = 1;
+		}
+	} else if (header_value(v, sizeof(v), p, len, "last-modified")) {
+		time_t t = curl_getdate(v, NULL);
+		if (t != (time_t)-1) {
+			c->mtime = tc_time_from_unix((int64_t)t, 0);
+			c->have_mtime = 1;
+		}
+	} else if (header_value(v, sizeof(v), p, len, "etag")) {
+		snprintf(c->etag, sizeof(c->etag), "%s", v);
+	}
+	return len;
+}
+
+/* The object key below the bucket: prefix + key. */
+static int full_key(tc_buf *b, const tc_s3 *s, const char *key)
+{
+	int err = tc_buf_puts(b, s->prefix);
+	if (err == TC_OK && key)
+		err = tc_buf_puts(b, key);
+	if (err == TC_OK)
+		err = tc_buf_cstr(b);
+	return err;
+}
+
+/* The unencoded request path: "/bucket/<prefix><key>" or "/<prefix><key>". */
+static int request_path(tc_buf *b, const tc_s3 *s, const char *key)
+{
+	int err = tc_buf_puts(b, s->path_base);
+	if (err == TC_OK && key)
+		err = full_key(b, s, key);
+	else if (err == TC_OK && b->len > 1)
+		b->len--; /* the bucket itself: "/bucket", no trailing '/' */
+	if (err == TC_OK)
+		err = tc_buf_cstr(b);
+	return err;
+}
+
+static int build_url(tc_buf *url, const tc_s3 *s, const char *path, const tc_s3_call *c)
+{
+	int err = tc_buf_puts(url, s->url_base);
+
+	if (err == TC_OK)
+		err = tc_sigv4_uri_encode(url, path, strlen(path), 1);
+	for (size_t i = 0; i < c->nquery && err == TC_OK; i++) {
+		const char *v = c->query[i].value ? c->query[i].value : "";
+		err = tc_buf_putc(url, i ? '&' : '?');
+		if (err == TC_OK)
+			err = tc_sigv4_uri_encode(url, c->query[i].name, strlen(c->query[i].name), 0);
+		if (err == TC_OK && *v) { /* "?uploads", not "?uploads=" */
+			err = tc_buf_putc(url, '=');
+			if (err == TC_OK)
+				err = tc_sigv4_uri_encode(url, v, strlen(v), 0);
+		}
+	}
+	if (err == TC_OK)
+		err = tc_buf_cstr(url);
+	return err;
+}
+
+static int add_header(struct curl_slist **l, const char *name, const char *value)
+{
+	char line[2048];
+	struct curl_slist *n;
+	int len = snprintf(line, sizeof(line), "%s: %s", name, value);
+
+	if (len < 0 || (size_t)len >= sizeof(line)) {
+		tc_error_set("s3: header %s too long", name);
+		return TC_EINVALID;
+	}
+	if (!(n = curl_slist_append(*l, line))) {
+		tc_error_set("s3: out of memory");
+		return TC_ERROR;
+	}
+	*l = n;
+	return TC_OK;
+}
+
+static int has_header(const tc_s3_call *c, const char *name)
+{
+	for (size_t i = 0; i < c->nheaders; i++)
+		if (!strcasecmp(c->headers[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* Signs (unless anonymous) and collects every header to send. */
+static int make_headers(struct curl_slist **l, tc_s3 *s, const tc_s3_call *c, const char *path,
+			const char *payload_hash)
+{
+	tc_sigv4_pair hdr[MAX_HEADERS];
+	tc_sigv4_signed sig;
+	size_t n = 0;
+	int err = TC_OK;
+
+	memset(&sig, 0, sizeof(sig));
+	if (c->nheaders + 1 > MAX_HEADERS) {
+		tc_error_set("s3: too many headers");
+		return TC_EINVALID;
+	}
+	hdr[n++] = (tc_sigv4_pair){ "Host", s->host };
+	for (size_t i = 0; i < c->nheaders; i++)
+		hdr[n++] = c->headers[i];
+	if (s->access_key) {
+		tc_sigv4_creds cr = { s->access_key, s->secret_key, s->session_token };
+		tc_sigv4_request r = {
+			.method = c->method, .path = path, .query = c->query, .nquery = c->nquery,
+			.headers = hdr, .nheaders = n, .payload_hash = payload_hash,
+			.region = s->region, .service = "s3", .time = (int64_t)time(NULL),
+			.flags = TC_SIGV4_CONTENT_SHA256,
+		};
+		if ((err = tc_sigv4_sign(&sig, &r, &cr)) < 0)
+			return err;
+	}
+	for (size_t i = 0; i < n && err == TC_OK; i++)
+		err = add_header(l, hdr[i].name, hdr[i].value);
+	for (size_t i = 0; i < sig.nadd && err == TC_OK; i++)
+		err = add_header(l, sig.add[i].name, sig.add[i].value);
+	if (err == TC_OK && sig.authorization)
+		err = add_header(l, "Authorization", sig.authorization);
+	/* curl's POST default would be a form; S3 bodies are not */
+	if (err == TC_OK && (!strcmp(c->method, "PUT") || !strcmp(c->method, "POST")) &&
+	    !has_header(c, "Content-Type")) {
+		struct curl_slist *x = curl_slist_append(*l, "Content-Type:");
+		if (x)
+			*l = x;
+		else
+			err = TC_ERROR;
+	}
+	tc_sigv4_signed_dispose(&sig);
+	return err;
+}
+
+static void setup(CURL *h, const tc_s3 *s, tc_s3_call *c, const char *url, struct curl_slist *l,
+		  xfer *x, char *errbuf)
+{
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_S);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	if (s->skip_verify) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (!strcmp(c->method, "HEAD")) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(c->method, "GET")) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else if (c->body || !strcmp(c->method, "PUT") || !strcmp(c->method, "POST")) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body ? c->body : (const void *)"");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	} else {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	}
+}
+
+static int retryable_curl(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int retryable_status(long st, const char *code)
+{
+	/* 501 NotImplemented will not change on a retry */
+	return (st >= 500 && st != 501) || st == 429 || !strcmp(code, "SlowDown") ||
+	       !strcmp(code, "RequestTimeout") || !strcmp(code, "Throttling") ||
+	       !strcmp(code, "ThrottlingException") || !strcmp(code, "RequestTimeTooSkewed");
+}
+
+static void backoff(tc_s3 *s, unsigned attempt)
+{
+	uint64_t r = atomic_fetch_add(&s->rng, 0x9e3779b97f4a7c15ULL);
+	unsigned ms = BACKOFF_BASE_MS << (attempt < 7 ? attempt : 7);
+	struct timespec ts;
+
+	r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
+	r ^= r >> 31;
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS;
+	ms = ms / 2 + (unsigned)(r % (ms / 2 + 1)); /* jitter: [d/2, d] */
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static void what_suffix(char *out, size_t outsz, const tc_s3_call *c)
+{
+	if (c->what)
+		snprintf(out, outsz, " (%s)", c->what);
+	else
+		out[0] = '\0';
+}
+
+/* The subject of messages: the key below the bucket, or the bucket. */
+static void subject(char *out, size_t outsz, const tc_s3 *s, const tc_s3_call *c)
+{
+	if (c->key)
+		snprintf(out, outsz, "%s%s", s->prefix, c->key);
+	else
+		snprintf(out, outsz, "bucket %s", s->bucket);
+}
+
+int tc_s3_http_fail(tc_s3 *s, tc_s3_call *c, const char *code, const char *msg)
+{
+	char subj[TC_KEY_MAX * 2 + 64], what[TC_KEY_MAX + 64];
+
+	subject(subj, sizeof(subj), s, c);
+	what_suffix(what, sizeof(what), c);
+	tc_error_set("s3 %s %s%s: %ld %s%s%s", c->method, subj, what, c->status,
+		     *code ? code : "error", *msg ? ": " : "", msg);
+	return TC_ERROR;
+}
+
+/* Message and code for a non-2xx response. */
+static int status_error(tc_s3 *s, tc_s3_call *c, unsigned attempts)
+{
+	char msg[512] = "", subj[TC_KEY_MAX * 2 + 64], what[TC_KEY_MAX + 64], tries[48] = "";
+
+	tc_s3_xml_error(c->code, sizeof(c->code), msg, sizeof(msg), &c->xml);
+	subject(subj, sizeof(subj), s, c);
+	what_suffix(what, sizeof(what), c);
+	if (attempts > 1)
+		snprintf(tries, sizeof(tries), " (after %u attempts)", attempts);
+	if (c->status == 404 && (!strcmp(c->code, "NoSuchKey") ||
+				 (!c->code[0] && !strcmp(c->method, "HEAD")))) {
+		tc_error_set("s3 %s %s%s: not found (404 %s)", c->method, subj, what,
+			     c->code[0] ? c->code : "Not Found");
+		return TC_ENOTFOUND;
+	}
+	tc_error_set("s3 %s %s%s: %ld %s%s%s%s", c->method, subj, what, c->status,
+		     c->code[0] ? c->code : "error", msg[0] ? ": " : "", msg, tries);
+	return TC_ERROR;
+}
+
+static void observe(tc_s3 *s, const tc_s3_call *c, uint64_t t0)
+{
+	char st[16];
+
+	if (!s->metrics)
+		return;
+	snprintf(st, sizeof(st), "%ld", c->status);
+	tc_metrics_observe(s->metrics, TC_M_BACKEND_REQUEST_DURATION_SECONDS,
+			   (double)(tc_mono_ns() - t0) / 1e9, c->method, st);
+}
+
+/* Runs one attempt; sets *retry when another attempt may succeed. */
+static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const char *url,
+		   const char *payload_hash, size_t out_start, unsigned attempts, int *retry)
+{
+	struct curl_slist *l = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	xfer x = { h, c, 0, 0, 0 };
+	uint64_t t0;
+	CURLcode rc;
+	int err;
+
+	*retry = 0;
+	c->status = 0;
+	c->code[0] = '\0';
+	c->got = 0;
+	c->have_length = c->have_mtime = 0;
+	c->etag[0] = '\0';
+	tc_buf_clear(&c->xml);
+	if (c->out)
+		c->out->len = out_start;
+	if ((err = make_headers(&l, s, c, path, payload_hash)) < 0) {
+		curl_slist_free_all(l);
+		return err;
+	}
+	curl_easy_reset(h);
+	setup(h, s, c, url, l, &x, errbuf);
+	t0 = tc_mono_ns();
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
+	curl_slist_free_all(l);
+	observe(s, c, t0);
+	if (x.sink_err) {
+		char subj[TC_KEY_MAX * 2 + 64];
+		subject(subj, sizeof(subj), s, c);
+		tc_error_set("s3 %s %s: object exceeds the read buffer's limit of %zu bytes",
+			     c->method, subj, c->out->cap ? c->out->cap : TC_BUF_DEFAULT_CAP);
+		return x.sink_err;
+	}
+	if (x.overflow) {
+		char subj[TC_KEY_MAX * 2 + 64];
+		subject(subj, sizeof(subj), s, c);
+		tc_error_set("s3 %s %s: more bytes than the %zu requested (Range ignored?)",
+			     c->method, subj, c->fixed_len);
+		return TC_ECORRUPT;
+	}
+	if (rc != CURLE_OK && !(x.xml_full && c->status)) {
+		char subj[TC_KEY_MAX * 2 + 64], what[TC_KEY_MAX + 64];
+		*retry = retryable_curl(rc);
+		subject(subj, sizeof(subj), s, c);
+		what_suffix(what, sizeof(what), c);
+		tc_error_set("s3 %s %s%s: %s (%s%s)%s", c->method, subj, what,
+			     curl_easy_strerror(rc), errbuf[0] ? errbuf : "no details",
+			     c->status ? "" : ", no response", attempts > 1 ? " after retries" : "");
+		return TC_ERROR;
+	}
+	if (is_2xx(c->status))
+		return TC_OK;
+	err = status_error(s, c, attempts);
+	*retry = retryable_status(c->status, c->code);
+	return err;
+}
+
+int tc_s3_http_do(tc_s3 *s, tc_s3_call *c)
+{
+	tc_buf path = TC_BUF_INIT, url = TC_BUF_INIT;
+	char hash[65];
+	const char *payload_hash = TC_SIGV4_EMPTY_SHA256;
+	size_t out_start = c->out ? c->out->len : 0;
+	CURL *h = NULL;
+	int err, retry = 0;
+
+	tc_buf_init(&c->xml, TC_S3_XML_MAX);
+	if ((err = request_path(&path, s, c->key)) < 0 ||
+	    (err = build_url(&url, s, (const char *)path.ptr, c)) < 0)
+		goto cleanup;
+	if (c->body && c->body_len) {
+		if (s->unsigned_payload && !strcmp(c->method, "PUT")) {
+			payload_hash = TC_SIGV4_UNSIGNED_PAYLOAD;
+		} else {
+			if ((err = tc_sigv4_sha256_hex(hash, c->body, c->body_len)) < 0)
+				goto cleanup;
+			payload_hash = hash;
+		}
+	}
+	if (!(h = pool_get(s))) {
+		tc_error_set("s3: cannot create a curl handle");
+		err = TC_ERROR;
+		goto cleanup;
+	}
+	for (unsigned n = 0;; n++) {
+		err = attempt(s, c, h, (const char *)path.ptr, (const char *)url.ptr, payload_hash,
+			      out_start, n + 1, &retry);
+		if (err == TC_OK || !retry || n >= s->max_retries)
+			break;
+		if (s->metrics)
+			tc_metrics_add(s->metrics, TC_M_BACKEND_RETRIES_TOTAL, 1, c->method, NULL);
+		tc_log_debug("msg=\"s3 request failed, retrying\" attempt=%u err=%s", n + 1,
+			     tc_log_q(tc_error_last()));
+		backoff(s, n);
+	}
+	if (err < 0 && c->out)
+		c->out->len = out_start;
+cleanup:
+	if (h)
+		pool_put(s, h);
+	tc_buf_dispose(&path);
+	tc_buf_dispose(&url);
+	return err;
+}
