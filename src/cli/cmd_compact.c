@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "cli_backend.h"
 #include "commands.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/compact.h"
@@ -11,7 +12,7 @@
 #include "src/config/config.h"
 #include "src/util/log.h"
 
-static const char USAGE[] = "tracecompactor compact --path ROOT --tenant T [--blocks ID,ID,...] [--config FILE]";
+static const char USAGE[] = "tracecompactor compact (--path ROOT | --config FILE) --tenant T [--blocks ID,ID,...]";
 
 static void compact_opts(tc_compact_opts *o, const tc_config *c)
 {
@@ -139,7 +140,7 @@ int tc_cmd_compact(int argc, char **argv)
 {
 	const char *path = NULL, *tenant = NULL, *blocks = NULL, *config = NULL, *pos[1];
 	const tc_arg_spec specs[] = {
-		{ "path", 1, &path, "root of the local bucket (storage.trace.local.path)" },
+		{ "path", 1, &path, "root of a local bucket (else the config's backend)" },
 		{ "tenant", 1, &tenant, "tenant ID" },
 		{ "blocks", 1, &blocks, "comma-separated live block IDs to compact together" },
 		{ "config", 1, &config, "YAML config (compaction and block settings)" },
@@ -153,25 +154,21 @@ int tc_cmd_compact(int argc, char **argv)
 	rc = tc_args_parse(specs, 4, argc, argv, pos, 0, &npos, USAGE);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (!path || !tenant) {
-		fprintf(stderr, "compact: --path and --tenant are required\nusage: %s\n", USAGE);
+	if ((!path && !config) || !tenant) {
+		fprintf(stderr, "compact: --tenant and --path or --config are required\nusage: %s\n", USAGE);
 		return 2;
 	}
 	if (tc_tenant_validate(tenant) < 0) {
 		fprintf(stderr, "compact: %s\n", tc_error_last());
 		return 2;
 	}
-	rc = config ? tc_config_load_file(&cfg, config) : tc_config_default(&cfg);
-	if (rc < 0) {
-		fprintf(stderr, "compact: %s\n", tc_error_last());
-		return 2;
-	}
-	compact_opts(&o, &cfg);
-	if ((rc = tc_backend_local_new(&be, path)) < 0) {
+	memset(&cfg, 0, sizeof(cfg));
+	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config)) < 0) {
 		fprintf(stderr, "compact: %s\n", tc_error_last());
 		tc_config_dispose(&cfg);
-		return 1;
+		return rc == TC_EINVALID ? 2 : 1;
 	}
+	compact_opts(&o, &cfg);
 	if (blocks)
 		rc = compact_named(be, tenant, blocks, &o);
 	else

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "cli_backend.h"
 #include "commands.h"
 #include "src/compactor/synth.h"
 
@@ -53,7 +54,7 @@ static int parse_duration(int64_t *out, const char *flag, const char *s)
 
 typedef struct gen_flags {
 	const char *path, *tenant, *flushes, *replicas, *traces, *spans, *cont, *age, *interval, *seed,
-		*encoding, *data_encoding, *level, *big, *now;
+		*encoding, *data_encoding, *level, *big, *now, *config;
 } gen_flags;
 
 static int apply_flags(tc_synth_opts *o, const gen_flags *fl)
@@ -132,6 +133,7 @@ int tc_cmd_gen(int argc, char **argv)
 	gen_flags fl = { 0 };
 	const tc_arg_spec specs[] = {
 		{ "path", 1, &fl.path, "root of the local bucket to write into" },
+		{ "config", 1, &fl.config, "write into the backend of this config instead (storage.trace.*)" },
 		{ "tenant", 1, &fl.tenant, "tenant ID" },
 		{ "flushes", 1, &fl.flushes, "rounds of ingester flushes (2)" },
 		{ "replicas", 1, &fl.replicas, "identical blocks per flush, as replication factor (2)" },
@@ -148,6 +150,7 @@ int tc_cmd_gen(int argc, char **argv)
 		{ "now", 1, &fl.now, "reference time instead of the clock, for reproducible output" },
 	};
 	tc_synth_opts o;
+	tc_config cfg;
 	tc_backend *be = NULL;
 	uint8_t big[TC_ID_LEN];
 	char hex[2 * TC_ID_LEN + 1];
@@ -158,8 +161,8 @@ int tc_cmd_gen(int argc, char **argv)
 
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (!fl.path || !fl.tenant) {
-		fprintf(stderr, "gen: --path and --tenant are required\nusage: %s\n", USAGE);
+	if ((!fl.path && !fl.config) || !fl.tenant) {
+		fprintf(stderr, "gen: --tenant and --path or --config are required\nusage: %s\n", USAGE);
 		return 2;
 	}
 	tc_synth_opts_default(&o);
@@ -168,8 +171,10 @@ int tc_cmd_gen(int argc, char **argv)
 		fprintf(stderr, "gen: %s\n", tc_error_last());
 		return 2;
 	}
-	if ((rc = tc_backend_local_new(&be, fl.path)) == TC_OK)
+	memset(&cfg, 0, sizeof(cfg));
+	if ((rc = tc_cli_open_bucket(&be, &cfg, fl.path, fl.config)) == TC_OK)
 		rc = tc_synth_generate(be, &o, print_block, NULL);
+	tc_config_dispose(&cfg);
 	if (rc < 0) {
 		fprintf(stderr, "gen: %s\n", tc_error_last());
 		tc_backend_free(be);

@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "args.h"
+#include "cli_backend.h"
 #include "commands.h"
 #include "encoding/block_reader.h"
 #include "encoding/otlp_json.h"
 #include "encoding/trace.h"
 #include "src/compactor/blocklist.h"
 
-static const char USAGE[] = "tracecompactor query --path ROOT --tenant T [--raw] TRACE_ID_HEX";
+static const char USAGE[] = "tracecompactor query (--path ROOT | --config FILE) --tenant T [--raw] TRACE_ID_HEX";
 
 /* Tempo accepts short hex IDs and left-pads them with zeros. */
 static int parse_trace_id(uint8_t id[TC_ID_LEN], const char *hex)
@@ -105,9 +106,10 @@ cleanup:
 
 int tc_cmd_query(int argc, char **argv)
 {
-	const char *path = NULL, *tenant = NULL, *raw = NULL, *pos[1];
+	const char *path = NULL, *tenant = NULL, *raw = NULL, *config = NULL, *pos[1];
 	const tc_arg_spec specs[] = {
 		{ "path", 1, &path, "root of the local bucket" },
+		{ "config", 1, &config, "use the backend of this config (storage.trace.*)" },
 		{ "tenant", 1, &tenant, "tenant ID" },
 		{ "raw", 0, &raw, "print the combined object body instead of OTLP JSON" },
 	};
@@ -116,11 +118,14 @@ int tc_cmd_query(int argc, char **argv)
 	tc_blocklist bl = TC_BLOCKLIST_INIT;
 	found f = { 0 };
 	size_t npos;
-	int rc = tc_args_parse(specs, 3, argc, argv, pos, 1, &npos, USAGE);
+	int rc = tc_args_parse(specs, 4, argc, argv, pos, 1, &npos, USAGE);
+	tc_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
 
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (!path || !tenant || npos != 1) {
+	if ((!path && !config) || !tenant || npos != 1) {
 		fprintf(stderr, "usage: %s\n", USAGE);
 		return 2;
 	}
@@ -128,7 +133,7 @@ int tc_cmd_query(int argc, char **argv)
 		fprintf(stderr, "query: %s\n", tc_error_last());
 		return 2;
 	}
-	if ((rc = tc_backend_local_new(&be, path)) < 0 || (rc = tc_blocklist_read_tenant(&bl, be, tenant)) < 0 ||
+	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config)) < 0 || (rc = tc_blocklist_read_tenant(&bl, be, tenant)) < 0 ||
 	    (rc = collect(&f, be, &bl, id)) < 0)
 		goto cleanup;
 	if (f.n == 0) {
@@ -146,5 +151,6 @@ cleanup:
 	free(f.bodies);
 	tc_blocklist_dispose(&bl);
 	tc_backend_free(be);
+	tc_config_dispose(&cfg);
 	return rc == TC_ENOTFOUND ? 2 : rc < 0 ? 1 : 0;
 }

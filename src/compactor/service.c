@@ -89,8 +89,19 @@ static void *retention_loop(void *arg)
 
 int tc_service_start(tc_service *s)
 {
-	int rc = tc_service_poll_once(s);
+	tc_strlist probe = TC_STRLIST_INIT;
+	int rc;
 
+	/*
+	 * One listing first: a wrong secret, a missing bucket or an unreachable
+	 * store is a startup error an operator sees at once, not a loop of
+	 * failed polls.
+	 */
+	rc = tc_backend_list(&probe, s->be, "");
+	tc_strlist_dispose(&probe);
+	if (rc < 0)
+		return rc;
+	rc = tc_service_poll_once(s);
 	if (rc < 0)
 		tc_log_warn("msg=\"first blocklist poll had errors; continuing\" err=%s", tc_log_q(tc_error_last()));
 	atomic_store(&s->ready, 1);

@@ -1,0 +1,20 @@
+#include "cli_backend.h"
+
+#include "src/backend/open.h"
+
+int tc_cli_open_bucket(tc_backend **out, tc_config *cfg, const char *path, const char *config)
+{
+	int rc;
+
+	*out = NULL;
+	rc = config ? tc_config_load_file(cfg, config) : tc_config_default(cfg);
+	if (rc < 0)
+		return rc;
+	if (path)
+		return tc_backend_local_new(out, path);
+	if (!config) {
+		tc_error_set("--path ROOT or --config FILE is required");
+		return TC_EINVALID;
+	}
+	return tc_backend_open(out, cfg, NULL);
+}
