@@ -15,7 +15,7 @@ static const struct {
 	{ "compact", tc_cmd_compact, "compact blocks of one tenant of a local bucket" },
 	{ "gen", tc_cmd_gen, "write synthetic level-0 blocks into a local bucket" },
 	{ "inspect", tc_cmd_inspect, "validate one block and print a summary" },
-	{ "block", tc_cmd_block, "block maintenance: unquarantine" },
+	{ "block", tc_cmd_block, "list a tenant's blocks, or unquarantine one" },
 	{ "query", tc_cmd_query, "find a trace by ID and print it as OTLP JSON" },
 };
 
