@@ -3,21 +3,34 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+# Each tree's S3 tests get their own throwaway Ceph RGW (scripts/rgw.sh) on
+# these ports (the mon on PORT-690), so the two trees never share one.
+RGW_PORT      ?= 17480
+ASAN_RGW_PORT ?= 17490
 CTEST_ARGS ?=
+# make bench [SCALE=4] [BIG=1] [RUNS=3] [PERF=1] (bench/README.md)
+SCALE      ?= 1
+BIG        ?= 0
+RUNS       ?= 3
+PERF       ?= 0
 
-.PHONY: all deps build build-asan run test test-plain test-asan test-tsan bench fuzz clean
+.PHONY: all deps deps-s3 build build-asan run test test-plain test-asan test-tsan bench fuzz clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+# The S3 tests' Ceph RGW (mon, osd, radosgw); only `make test` needs it.
+deps-s3:
+	@scripts/install-deps.sh --s3
+
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_RGW_PORT=$(RGW_PORT) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTC_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTC_SANITIZE=ON -DTC_RGW_PORT=$(ASAN_RGW_PORT) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 run: build
@@ -25,10 +38,11 @@ run: build
 
 test: test-plain test-asan
 
-test-plain: build
+# ctest starts the RGW once per run (fixture "rgw") and stops it at the end.
+test-plain: build deps-s3
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-test-asan: build-asan
+test-asan: build-asan deps-s3
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
@@ -38,5 +52,24 @@ test-tsan: deps
 	@cmake --build $(TSAN_BUILD) -j $(JOBS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L tsan $(CTEST_ARGS)
 
+bench: build
+	@scripts/install-deps.sh --bench
+	@BUILD=$(BUILD) SCALE=$(SCALE) BIG=$(BIG) RUNS=$(RUNS) PERF=$(PERF) bench/run.sh
+
 clean:
+	@for d in $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD); do scripts/rgw.sh stop $$d/rgw; done
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+
+# Fuzzing (clang + libFuzzer): builds FUZZ_BUILD with TC_FUZZ=ON, seeds
+# corpora from the fixtures, runs every target FUZZ_SECONDS (FUZZ_JOBS at
+# once; FUZZ_TARGETS to pick some) and copies crashes to tests/fuzz/crashers/.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+FUZZ_TARGETS ?=
+
+fuzz: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	@scripts/fuzz-seed.sh $(FUZZ_BUILD)/corpus
+	@FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
