@@ -220,13 +220,11 @@ static int take_span(walk *k, const uint8_t *p, size_t len, node_ent *ils)
 	size_t pos = 0, bad;
 	const char *why;
 	uint64_t tok;
-	int err;
+	int err, r;
 
-	if (tc_pb_check(TC_PB_MSG_SPAN, p, len, &bad, &why) < 0)
-		return walk_corrupt(k, p + bad, "Span", why);
 	/* proto3 scalars: the last occurrence wins */
-	while (tc_pb_next(&f, p, len, &pos, &why) > 0) {
-		if (f.num == 2) {
+	while ((r = tc_pb_next(&f, p, len, &pos, &why)) > 0) {
+		if (f.num == 2 && f.wt == TC_PB_LEN) {
 			s.sid = f.data;
 			s.sid_len = f.len;
 		} else if (f.num == 6) {
@@ -235,17 +233,21 @@ static int take_span(walk *k, const uint8_t *p, size_t len, node_ent *ils)
 			s.start = f.val;
 		}
 	}
+	if (r < 0)
+		return walk_corrupt(k, p + pos, "Span", why);
 	k->spans_total++;
 	tok = span_token(s.sid, s.sid_len, kind);
-	if (!k->first) {
-		if (set_has(c, tok)) {
-			k->deduped++;
-			ils->changed = 1;
-			return TC_OK;
-		}
-		if (k->final)
-			goto keep;
+	if (!k->first && set_has(c, tok)) {
+		/* A duplicate is dropped unread: validating it would only cost time. */
+		k->deduped++;
+		ils->changed = 1;
+		return TC_OK;
 	}
+	/* A span we keep is checked down to its leaves, as Tempo's decoder would. */
+	if (tc_pb_check(TC_PB_MSG_SPAN, p, len, &bad, &why) < 0)
+		return walk_corrupt(k, p + bad, "Span", why);
+	if (!k->first && k->final)
+		goto keep;
 	if ((err = set_add(c, tok)) < 0)
 		return err;
 keep:

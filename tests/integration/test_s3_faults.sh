@@ -16,7 +16,7 @@ echo 0 > "$TMP/rate"
 python3 "$(dirname "$0")/faultproxy.py" --listen-port-file "$TMP/pport" --upstream "$TC_S3_ENDPOINT" \
   --seed "$SEED" --control "$TMP/rate" --stall 1.0 &
 proxy=$!
-trap 'kill $proxy 2>/dev/null; kill -9 $pid 2>/dev/null || true; rm -rf "$TMP"' EXIT
+trap 'kill $proxy 2>/dev/null || true; wait $proxy 2>/dev/null || true; [ -z "$pid" ] || kill -9 $pid 2>/dev/null || true; rm -rf "$TMP"' EXIT
 pid=""
 for _ in $(seq 50); do [ -s "$TMP/pport" ] && break; sleep 0.1; done
 endpoint="127.0.0.1:$(cat "$TMP/pport")"
