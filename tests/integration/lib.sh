@@ -15,3 +15,13 @@ expect_exit() {
   [ "$got" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "exit $got, want $want: $*"; }
 }
 tree_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find . | sort) | sha256sum; }
+# wait_port LOG: waits (up to 15 s) for the service to log its HTTP port and prints it.
+wait_port() {
+  local p=""
+  for _ in $(seq 150); do
+    p=$(sed -n 's/.*msg="http server listening".* port=\([0-9]*\).*/\1/p' "$1" 2>/dev/null | head -1 || true)
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}

@@ -62,8 +62,7 @@ done
 echo 0.2 > "$TMP/rate"
 "$TC_BIN" -config.file="$TMP/c.yaml" > "$TMP/log" 2>&1 &
 pid=$!
-for _ in $(seq 150); do grep -q 'http server listening' "$TMP/log" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.*msg="http server listening".* port=\([0-9]*\).*/\1/p' "$TMP/log" | head -1)
+port=$(wait_port "$TMP/log") || true
 [ -n "$port" ] || { cat "$TMP/log"; fail "service did not start through the proxy"; }
 done_=0
 for _ in $(seq 240); do

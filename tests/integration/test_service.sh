@@ -59,11 +59,7 @@ YAML
 "$TC_BIN" -config.file="$TMP/config.yaml" > "$TMP/log" 2>&1 &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$TMP"' EXIT
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*msg="http server listening".* port=\([0-9]*\).*/\1/p' "$TMP/log" | head -1)
-  [ -n "$port" ] && break; sleep 0.1
-done
+port=$(wait_port "$TMP/log") || true
 [ -n "$port" ] || { cat "$TMP/log"; fail "no http port in the log"; }
 url="http://127.0.0.1:$port"
 

@@ -44,8 +44,7 @@ YAML
 "$TC_BIN" -config.file="$TMP/c2.yaml" > "$TMP/log" 2>&1 &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$TMP"' EXIT
-for _ in $(seq 100); do grep -q 'http server listening' "$TMP/log" && break; sleep 0.1; done
-port=$(sed -n 's/.*msg="http server listening".* port=\([0-9]*\).*/\1/p' "$TMP/log" | head -1)
+port=$(wait_port "$TMP/log") || true
 printf 'overrides:\n  "t": {block_retention: [oops\n' > "$TMP/overrides.yaml"
 kill -HUP $pid
 for _ in $(seq 50); do grep -q 'failed to reload overrides' "$TMP/log" && break; sleep 0.1; done

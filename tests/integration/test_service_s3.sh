@@ -43,8 +43,7 @@ old_b=$(for d in "$TMP"/original/tenant-b/*/; do
 "$TC_BIN" -config.file="$TMP/c.yaml" > "$TMP/log" 2>&1 &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null || true; s3 -X DELETE "http://$TC_S3_ENDPOINT/$BUCKET" >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
-for _ in $(seq 150); do grep -q 'http server listening' "$TMP/log" && break; sleep 0.1; done
-port=$(sed -n 's/.*msg="http server listening".* port=\([0-9]*\).*/\1/p' "$TMP/log" | head -1)
+port=$(wait_port "$TMP/log") || true
 [ -n "$port" ] || { cat "$TMP/log"; fail "service did not start"; }
 url="http://127.0.0.1:$port"
 state() { curl -sf "$url/status/blocklist?tenant=$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["live"]), len(d["compacted"]))' 2>/dev/null || echo none; }

@@ -28,7 +28,7 @@ for _ in $(seq 200); do
   [ "$(ls "$TMP"/g/t/*/meta.json 2>/dev/null | wc -l)" -eq 1 ] && [ ! -e "$TMP/g/old/$(ls "$TMP/g/old" | head -1)/meta.json" ] && break
   sleep 0.25
 done
-port=$(sed -n 's/.*msg="http server listening".* port=\([0-9]*\).*/\1/p' "$TMP/vg2" "$TMP/log" | head -1)
+port=$(wait_port "$TMP/vg2") || true
 [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/metrics" >/dev/null
 kill -TERM $pid
 set +e; wait $pid; rc=$?; set -e
