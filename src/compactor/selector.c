@@ -103,7 +103,8 @@ int tc_selector_new(tc_selector **out, const tc_meta *metas, size_t n, const tc_
 		e->seq = i;
 		fill_entry(e, w, cur, w > active);
 	}
-	qsort(s->e, s->n, sizeof(entry), entry_cmp);
+	if (s->n > 1)
+		qsort(s->e, s->n, sizeof(entry), entry_cmp);
 	*out = s;
 	return TC_OK;
 }
