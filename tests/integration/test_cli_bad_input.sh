@@ -43,6 +43,9 @@ grep -q "unreadable meta" "$TMP/err" || fail "garbage meta not reported"
 fresh none
 expect_exit 2 "$TC_BIN" compact --path "$TMP/b" --tenant ..
 expect_exit 2 "$TC_BIN" compact --path "$TMP/b" --tenant a/b
+expect_exit 2 "$TC_BIN" compact --path "$TMP/b" --tenant "$(head -c 10240 /dev/zero | tr '\0' a)"
+grep -q "tenant" "$TMP/err" || fail "10 KB tenant: $(cat "$TMP/err")"
+expect_exit 2 "$TC_BIN" query --path "$TMP/b" --tenant "$(printf 'x\001y')" 1
 expect_exit 1 "$TC_BIN" compact --path "$TMP/b" --tenant single-tenant --blocks ../../etc
 expect_exit 2 "$TC_BIN" compact --path "$TMP/b" --tenant single-tenant --no-such-flag
 expect_exit 2 "$TC_BIN" inspect "$TMP/b"

@@ -153,6 +153,19 @@ static void wrong_total_objects(void)
 	CHECK_ERRMSG("totalObjects is 149 but the data holds 150");
 }
 
+static void index_claims_more_records_than_it_holds(void)
+{
+	CHECK_OK(setup("zstd"));
+	/* One real record; the rest of the page is zero padding, then there is no second page. */
+	bl.live[0].total_records = 2;
+	CHECK_ERR(read_block(&bl.live[0]), TC_ECORRUPT);
+	CHECK_ERRMSG("/index at offset 42");
+	CHECK_ERRMSG("fewer records than the meta says");
+	bl.live[0].total_records = 9143; /* one more than a 256000-byte page holds */
+	CHECK(read_block(&bl.live[0]) < 0);
+	CHECK_ERRMSG("/index");
+}
+
 static void page_length_4gib(void)
 {
 	uint8_t len[4] = { 0xff, 0xff, 0xff, 0xff };
@@ -214,4 +227,4 @@ static void garbage_meta(void)
 }
 
 TC_TEST_MAIN(T(truncated_data_file), T(flipped_index_byte), T(flipped_data_byte), T(wrong_meta_size),
-	     T(wrong_total_objects), T(page_length_4gib), T(zero_length_object), T(garbage_meta))
+	     T(wrong_total_objects), T(index_claims_more_records_than_it_holds), T(page_length_4gib), T(zero_length_object), T(garbage_meta))
