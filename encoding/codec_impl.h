@@ -20,6 +20,7 @@ struct tc_codec {
 	ZSTD_DCtx *zd;
 	uint16_t *lz4_table; /* unused (NULL); codec.c still frees it */
 	LZ4F_dctx *ld;
+	int ld_dirty;   /* ld stopped mid-frame: recreate it before reuse */
 	z_stream def;   /* raw deflate, for writing gzip members */
 	z_stream inf;   /* gzip inflate */
 	int def_ready;

@@ -80,7 +80,27 @@ int tc_codec_lz4_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t
 	/* pierrec's reader returns an empty page for an empty stream. */
 	if (len == 0)
 		return TC_OK;
+	/*
+	 * LZ4F_resetDecompressionContext (liblz4 1.9.4) keeps the remaining
+	 * content size of a frame that declared one, so after a stream that
+	 * stopped mid-frame (corrupt, truncated, over the cap) the next good
+	 * frame without a content size fails with "frameSize_wrong". Only a
+	 * fresh context is clean; one that ended cleanly is only reset, so its
+	 * block buffers are reused.
+	 */
+	if (c->ld_dirty) {
+		LZ4F_dctx *fresh;
+
+		if (LZ4F_isError(LZ4F_createDecompressionContext(&fresh, LZ4F_VERSION))) {
+			tc_error_set("out of memory creating an lz4 decompression context");
+			return TC_ERROR;
+		}
+		LZ4F_freeDecompressionContext(c->ld);
+		c->ld = fresh;
+		c->ld_dirty = 0;
+	}
 	LZ4F_resetDecompressionContext(c->ld);
+	c->ld_dirty = 1;
 	for (;;) {
 		size_t in_n = len - pos, out_n;
 
@@ -90,10 +110,8 @@ int tc_codec_lz4_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t
 		out_n = room ? room : 1;
 		hint = LZ4F_decompress(c->ld, room ? out->ptr + out->len : &probe, &out_n,
 				       src + pos, &in_n, NULL);
-		if (LZ4F_isError(hint)) {
-			LZ4F_resetDecompressionContext(c->ld);
+		if (LZ4F_isError(hint))
 			return tc_codec_corrupt(w, pos, "lz4: %s", LZ4F_getErrorName(hint));
-		}
 		if (!room && out_n)
 			return tc_codec_limit(out, w, "lz4");
 		out->len += room ? out_n : 0;
@@ -107,5 +125,6 @@ int tc_codec_lz4_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t
 	/* Non-zero means the last frame wants more input. */
 	if (hint != 0)
 		return tc_codec_corrupt(w, len, "lz4: truncated frame");
+	c->ld_dirty = 0;
 	return TC_OK;
 }

@@ -105,7 +105,9 @@ static int decode_uncompressed(tc_buf *out, const uint8_t *body, size_t blen,
 		return tc_codec_corrupt(w, pos, "snappy: chunk checksum mismatch");
 	if ((err = out_room(out, n, w)) < 0)
 		return err;
-	memcpy(out->ptr + out->len, body + 4, n);
+	/* An empty chunk is valid, and the output may not be allocated yet. */
+	if (n)
+		memcpy(out->ptr + out->len, body + 4, n);
 	out->len += n;
 	return TC_OK;
 }
@@ -114,6 +116,7 @@ static int decode_compressed(tc_buf *out, const uint8_t *body, size_t blen,
 			     const tc_where *w, size_t pos)
 {
 	const char *blk = (const char *)body + 4;
+	char empty, *dst;
 	size_t n;
 	int err;
 
@@ -125,9 +128,14 @@ static int decode_compressed(tc_buf *out, const uint8_t *body, size_t blen,
 		return tc_codec_corrupt(w, pos, "snappy: chunk of %zu bytes exceeds 65536", n);
 	if ((err = out_room(out, n, w)) < 0)
 		return err;
-	if (snappy_uncompress(blk, blen - 4, (char *)out->ptr + out->len, &n) != SNAPPY_OK)
+	/*
+	 * A block that decodes to nothing still has to be checked, but nothing
+	 * was reserved for it and out->ptr may be NULL: decode into a dummy.
+	 */
+	dst = n ? (char *)out->ptr + out->len : &empty;
+	if (snappy_uncompress(blk, blen - 4, dst, &n) != SNAPPY_OK)
 		return tc_codec_corrupt(w, pos, "snappy: corrupt compressed block");
-	if (masked_crc(out->ptr + out->len, n) != tc_get_u32le(body))
+	if (masked_crc((const uint8_t *)dst, n) != tc_get_u32le(body))
 		return tc_codec_corrupt(w, pos, "snappy: chunk checksum mismatch");
 	out->len += n;
 	return TC_OK;

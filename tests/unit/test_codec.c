@@ -578,6 +578,29 @@ static void test_gzip_header(void)
 	tc_buf_dispose(&z);
 }
 
+/*
+ * A codec reused after a stream that stopped inside a frame declaring a
+ * content size still reads the next good page (liblz4 1.9.4's reset keeps
+ * the old frame's remaining size; found by tests/fuzz/fuzz_codec.c).
+ */
+static void test_lz4_reuse_after_error(void)
+{
+	uint8_t bad[4 + 2 + 8 + 1] = { 0x04, 0x22, 0x4d, 0x18, 0x68, 0x40 };
+	tc_buf z = TC_BUF_INIT, out = TC_BUF_INIT;
+	tc_codec *c;
+
+	tc_put_u64le(bad + 6, 100); /* content size 100, then the stream ends */
+	bad[14] = (uint8_t)(XXH32(bad + 4, 10, 0) >> 8);
+	CHECK_OK(tc_codec_new(&c, TC_ENC_LZ4_64K));
+	CHECK_OK(tc_codec_compress(&z, c, (const uint8_t *)"abc", 3));
+	CHECK_ERR(tc_codec_decompress(&out, c, bad, sizeof(bad), &test_where), TC_ECORRUPT);
+	CHECK_OK(tc_codec_decompress(&out, c, z.ptr, z.len, &test_where));
+	CHECK(out.len == 3 && memcmp(out.ptr, "abc", 3) == 0);
+	tc_codec_free(c);
+	tc_buf_dispose(&z);
+	tc_buf_dispose(&out);
+}
+
 TC_TEST_MAIN(T(test_names), T(test_round_trip), T(test_snappy_framing), T(test_concatenated),
 	     T(test_corrupt), T(test_mutations), T(test_snappy_bad_crc), T(test_output_cap), T(test_s2),
-	     T(test_fixtures), T(test_lz4_header), T(test_gzip_header))
+	     T(test_fixtures), T(test_lz4_header), T(test_gzip_header), T(test_lz4_reuse_after_error))
