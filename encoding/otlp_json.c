@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../src/util/error.h"
+#include "pbwire.h"
 #include "tempo.pb-c.h"
 #include "trace.pb-c.h"
 
@@ -300,11 +301,35 @@ static int add_batch(cJSON *arr, const Tempopb__Trace__V1__ResourceSpans *rs)
 
 int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty)
 {
-	Tempopb__Trace *t = tempopb__trace__unpack(NULL, len, trace);
+	Tempopb__Trace *t = NULL;
+	tc_buf canon = TC_BUF_INIT;
 	cJSON *root = NULL, *batches;
 	char *text = NULL;
+	size_t bad = 0;
+	const char *why = NULL;
 	int err = TC_ERROR;
 
+	/*
+	 * Tempo decodes with gogo, which takes over-long tags and lengths and
+	 * skips unknown groups; protobuf-c refuses all three. Check the trace
+	 * the way the combiner does, then hand protobuf-c the known fields in
+	 * canonical form: a trace Tempo shows, we show too.
+	 */
+	if (tc_pb_check(TC_PB_MSG_TRACE, trace, len, &bad, &why) < 0) {
+		tc_error_set("cannot decode the trace (%zu bytes) for JSON output: byte %zu: %s",
+			     len, bad, why);
+		return TC_ECORRUPT;
+	}
+	tc_buf_init(&canon, len);
+	if ((err = tc_pb_canonical(&canon, TC_PB_MSG_TRACE, trace, len)) < 0) {
+		if (err == TC_ECORRUPT)
+			tc_error_set("cannot decode the trace (%zu bytes) for JSON output", len);
+		tc_buf_dispose(&canon);
+		return err;
+	}
+	t = tempopb__trace__unpack(NULL, canon.len, canon.ptr);
+	tc_buf_dispose(&canon);
+	err = TC_ERROR;
 	if (!t) {
 		tc_error_set("cannot decode the trace (%zu bytes) for JSON output", len);
 		return TC_ECORRUPT;

@@ -299,6 +299,57 @@ int tc_pb_check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t *bad_off, co
 	return check(msg, p, len, 0, 0, bad_off, why);
 }
 
+static int canonical(tc_buf *out, tc_pb_msg msg, const uint8_t *p, size_t len, int depth)
+{
+	tc_pb_field f;
+	size_t pos = 0;
+	const char *why;
+	int r;
+
+	if (depth > TC_PB_MAX_DEPTH)
+		return TC_ECORRUPT;
+	while ((r = tc_pb_next(&f, p, len, &pos, &why)) > 0) {
+		tc_pb_msg sub;
+		int wt = tc_pb_field_type(msg, f.num, &sub);
+		uint8_t fixed[8];
+
+		if (wt < 0)
+			continue; /* unknown: the strict decoders would keep or choke on it */
+		if (wt != f.wt)
+			return TC_ECORRUPT;
+		if (wt == TC_PB_LEN && sub != SCALAR) {
+			tc_buf inner = TC_BUF_INIT;
+
+			tc_buf_init(&inner, out->cap);
+			if ((r = canonical(&inner, sub, f.data, f.len, depth + 1)) >= 0)
+				r = tc_pb_put_len_field(out, f.num, inner.ptr, inner.len);
+			tc_buf_dispose(&inner);
+		} else if (wt == TC_PB_LEN) {
+			r = tc_pb_put_len_field(out, f.num, f.data, f.len);
+		} else if ((r = tc_pb_put_varint(out, (uint64_t)f.num << 3 | f.wt)) >= 0) {
+			if (wt == TC_PB_VARINT) {
+				r = tc_pb_put_varint(out, f.val);
+			} else {
+				tc_put_u64le(fixed, f.val);
+				r = tc_buf_put(out, fixed, wt == TC_PB_FIXED64 ? 8 : 4);
+			}
+		}
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
+int tc_pb_canonical(tc_buf *out, tc_pb_msg msg, const uint8_t *p, size_t len)
+{
+	size_t mark = out->len;
+	int r = canonical(out, msg, p, len, 0);
+
+	if (r < 0)
+		out->len = mark;
+	return r;
+}
+
 size_t tc_pb_encode_varint(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;

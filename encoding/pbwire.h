@@ -84,6 +84,16 @@ static inline size_t tc_pb_varint_size(uint64_t v)
 	return n;
 }
 
+/*
+ * Appends msg re-encoded with only its known fields, recursively, each in
+ * the shortest encoding (canonical tags, varints and lengths), in the order
+ * they arrived. For decoders stricter than gogo's Unmarshal (protobuf-c
+ * refuses tags and lengths longer than 5 bytes, and groups): the result
+ * holds the same known values. p must have passed tc_pb_check for msg;
+ * otherwise TC_ECORRUPT (no message set).
+ */
+int tc_pb_canonical(tc_buf *out, tc_pb_msg msg, const uint8_t *p, size_t len);
+
 /* Writes a varint into p (room for 10 bytes) and returns its size. */
 size_t tc_pb_encode_varint(uint8_t *p, uint64_t v);
 int tc_pb_put_varint(tc_buf *b, uint64_t v);

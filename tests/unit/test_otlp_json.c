@@ -149,4 +149,28 @@ static void test_empty_and_corrupt(void)
 	tc_buf_dispose(&out);
 }
 
-TC_TEST_MAIN(T(test_basic), T(test_empty_and_corrupt))
+/*
+ * Tempo's gogo decoder takes tags and lengths in over-long varints and skips
+ * unknown groups; protobuf-c refuses all three. Such a trace must still show
+ * (found by tests/fuzz/fuzz_trace.c, crashers/trace/overlong-tag-json).
+ */
+static void test_gogo_accepted_wire(void)
+{
+	static const uint8_t trace[] = {
+		0x0a, 0x97, 0x80, 0x80, 0x80, 0x80, 0x00, /* batches, length 23 in 6 bytes */
+		0x0a, 0x0f,                               /* ResourceSpans.resource */
+		0x0a, 0x0d,                               /* Resource.attributes */
+		0x8a, 0x80, 0x80, 0x80, 0x80, 0x00,       /* KeyValue.key, tag in 6 bytes */
+		0x01, 'k', 0x12, 0x03, 0x0a, 0x01, 'v',   /* "k", value {stringValue "v"} */
+		0x9b, 0x06, 0x08, 0x01, 0x9c, 0x06,       /* unknown group 99 in ResourceSpans */
+	};
+	tc_buf out = TC_BUF_INIT;
+
+	CHECK_OK(tc_otlp_json_write(&out, trace, sizeof(trace), 0));
+	CHECK_OK(tc_buf_cstr(&out));
+	CHECK(strstr((const char *)out.ptr, "\"k\"") != NULL);
+	CHECK(strstr((const char *)out.ptr, "\"v\"") != NULL);
+	tc_buf_dispose(&out);
+}
+
+TC_TEST_MAIN(T(test_basic), T(test_empty_and_corrupt), T(test_gogo_accepted_wire))
