@@ -546,18 +546,63 @@ int tc_config_load_file(tc_config *out, const char *path)
 
 /* ---- writing ---- */
 
+/* Decodes one well-formed UTF-8 sequence (no overlongs, no surrogates); 0 if none. */
+static size_t utf8_decode(uint32_t *cp, const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	uint32_t v;
+
+	if (n == 0 || s[0] > 0xf4)
+		return 0;
+	v = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/*
+ * A YAML double-quoted scalar that reads back as s. libyaml folds the
+ * Unicode line breaks (NEL, LS, PS) inside quotes into spaces and refuses
+ * non-printable characters, so those are written as escapes, not raw.
+ */
 static int put_quoted(tc_buf *out, const char *s)
 {
 	int error = tc_buf_putc(out, '"');
 
-	for (; error >= 0 && s && *s; s++) {
+	while (error >= 0 && s && *s) {
 		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			error = tc_buf_printf(out, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			error = tc_buf_printf(out, "\\x%02x", ch);
-		else
+		uint32_t cp;
+		size_t n;
+
+		if (ch < 0x80) {
+			if (ch == '"' || ch == '\\')
+				error = tc_buf_printf(out, "\\%c", ch);
+			else if (ch < 0x20 || ch == 0x7f)
+				error = tc_buf_printf(out, "\\x%02x", ch);
+			else
+				error = tc_buf_putc(out, ch);
+			s++;
+		} else if ((n = utf8_decode(&cp, (const unsigned char *)s)) == 0) {
+			/* Not UTF-8: no YAML escape stands for a raw byte; keep it. */
 			error = tc_buf_putc(out, ch);
+			s++;
+		} else {
+			int printable = (cp >= 0xa0 && cp <= 0xd7ff && cp != 0x2028 && cp != 0x2029) ||
+					(cp >= 0xe000 && cp <= 0xfffd && cp != 0xfeff) ||
+					cp >= 0x10000;
+			if (printable)
+				error = tc_buf_put(out, s, n);
+			else
+				error = tc_buf_printf(out, "\\u%04x", (unsigned)cp);
+			s += n;
+		}
 	}
 	return error < 0 ? error : tc_buf_putc(out, '"');
 }

@@ -297,6 +297,30 @@ static void test_write_roundtrip(void)
 	free(b);
 }
 
+/*
+ * Strings holding characters YAML cannot take raw inside double quotes (NEL,
+ * LS and PS fold to spaces, C1 controls are refused) survive a write and
+ * reload (found by tests/fuzz/fuzz_config.c).
+ */
+static void test_write_roundtrip_unicode(void)
+{
+	tc_config c, back;
+	char *a;
+
+	CHECK_OK(load(&c, "storage:\n  trace:\n    local:\n      path: \"/a\\Nb\\Lc\\Pd\\x80e\\u00e9\"\n"));
+	CHECK_STR(c.storage.local_path, "/a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d\xc2\x80" "e\xc3\xa9");
+	a = dump(&c, 0);
+	CHECK(a != NULL);
+	if (a && load(&back, a) == TC_OK) {
+		CHECK_STR(back.storage.local_path, c.storage.local_path);
+		tc_config_dispose(&back);
+	} else {
+		tc_test_fail(__FILE__, __LINE__, "reload of written config: %s", tc_error_last());
+	}
+	free(a);
+	tc_config_dispose(&c);
+}
+
 static void test_redaction(void)
 {
 	tc_config c;
@@ -560,4 +584,4 @@ TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_co
 	     T(test_redaction), T(test_written_layout), T(test_aliases), T(test_unknown_keys),
 	     T(test_wrong_types), T(test_impossible_values), T(test_zero_means_default),
 	     T(test_garbage_yaml), T(test_yaml_features), T(test_set), T(test_file_errors),
-	     T(test_secret_not_in_messages))
+	     T(test_secret_not_in_messages), T(test_write_roundtrip_unicode))
