@@ -65,6 +65,17 @@ int tc_combiner_new(tc_combiner **out, tc_data_kind kind)
 	tc_buf_init(&c->rs, 0);
 	tc_buf_init(&c->set, 0);
 	tc_buf_init(&c->tmp, 0);
+	/*
+	 * The entry arrays are indexed as SPANS(c) + first even when empty (a
+	 * batch without libraries, a library without spans): allocate them now
+	 * so that is never NULL + 0, which is undefined.
+	 */
+	if (tc_buf_reserve(&c->spans, sizeof(span_ent)) < 0 ||
+	    tc_buf_reserve(&c->ils, sizeof(node_ent)) < 0 ||
+	    tc_buf_reserve(&c->rs, sizeof(node_ent)) < 0) {
+		tc_combiner_free(c);
+		return TC_ERROR;
+	}
 	*out = c;
 	return TC_OK;
 }
