@@ -16,7 +16,7 @@ if [ -z "$(ls -A "$DATA")" ]; then
   "$BIN" gen --path "$DATA" --tenant payments --flushes 2 --replicas 1 --traces 100 --age 100h --seed 13
   "$BIN" gen --path "$DATA" --tenant search --flushes 2 --replicas 2 --traces 200 --age 400h --seed 14
 fi
-cfg="$DATA/../tracecompactor-demo.yaml"
+mkdir -p build; cfg="$PWD/build/tracecompactor-demo.yaml"
 cat > "$cfg" <<YAML
 # Written by scripts/run-demo.sh: configs/tracecompactor.yaml documents every key.
 server:
