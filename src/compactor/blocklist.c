@@ -1,5 +1,7 @@
 #include "blocklist.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,11 +84,74 @@ static void sort_by_start(tc_meta *a, size_t n)
 	}
 }
 
+typedef struct slot {
+	const char *name;
+	int rc;
+	int quarantined;
+	tc_meta meta;
+	char err[512]; /* error messages are per thread: carried back here */
+} slot;
+
+typedef struct fetch {
+	tc_backend *be;
+	const char *tenant;
+	slot *slots;
+	size_t n;
+	atomic_size_t next;
+} fetch;
+
+static void fetch_one(fetch *f, slot *sl)
+{
+	char key[TC_KEY_MAX];
+	tc_stat st;
+
+	sl->rc = tc_blocklist_read_meta(&sl->meta, f->be, f->tenant, sl->name);
+	if (sl->rc == TC_OK && !sl->meta.compacted &&
+	    tc_key_block(key, sizeof(key), f->tenant, sl->name, TC_QUARANTINE_MARKER) == TC_OK)
+		sl->quarantined = tc_backend_stat(&st, f->be, key) == TC_OK;
+	if (sl->rc < 0 && sl->rc != TC_ENOTFOUND)
+		snprintf(sl->err, sizeof(sl->err), "%s", tc_error_last());
+}
+
+static void *fetch_worker(void *arg)
+{
+	fetch *f = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&f->next, 1)) < f->n)
+		fetch_one(f, &f->slots[i]);
+	return NULL;
+}
+
+/* Reads every block's meta, `concurrency` requests at a time (object stores are latency-bound). */
+static void fetch_all(fetch *f, size_t concurrency)
+{
+	pthread_t th[64];
+	size_t started = 0;
+
+	if (concurrency > 64)
+		concurrency = 64;
+	if (concurrency > f->n)
+		concurrency = f->n;
+	for (size_t i = 1; i < concurrency; i++)
+		if (pthread_create(&th[started], NULL, fetch_worker, f) == 0)
+			started++;
+	fetch_worker(f);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+}
+
 int tc_blocklist_read_tenant(tc_blocklist *out, tc_backend *be, const char *tenant)
+{
+	return tc_blocklist_read_tenant_n(out, be, tenant, TC_BLOCKLIST_DEFAULT_CONCURRENCY);
+}
+
+int tc_blocklist_read_tenant_n(tc_blocklist *out, tc_backend *be, const char *tenant, size_t concurrency)
 {
 	tc_strlist names = TC_STRLIST_INIT;
 	char prefix[TC_KEY_MAX];
 	size_t cap_live = 0, cap_comp = 0;
+	fetch f = { .be = be, .tenant = tenant };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -95,47 +160,50 @@ int tc_blocklist_read_tenant(tc_blocklist *out, tc_backend *be, const char *tena
 	snprintf(prefix, sizeof(prefix), "%s/", tenant);
 	if ((rc = tc_backend_list(&names, be, prefix)) < 0)
 		return rc;
+	f.slots = calloc(names.n ? names.n : 1, sizeof(slot));
+	if (!f.slots) {
+		tc_strlist_dispose(&names);
+		tc_error_set("out of memory");
+		return TC_ERROR;
+	}
 	for (size_t i = 0; i < names.n; i++) {
-		const char *b = names.items[i];
-		tc_meta m;
-		if (!tc_uuid_is_valid(b)) {
+		if (!tc_uuid_is_valid(names.items[i])) {
 			tc_log_warn("msg=\"skipping a prefix that is not a block ID\" tenant=%s name=%s",
-				    tc_log_q(tenant), tc_log_q(b));
+				    tc_log_q(tenant), tc_log_q(names.items[i]));
 			out->skipped++;
 			continue;
 		}
-		rc = tc_blocklist_read_meta(&m, be, tenant, b);
-		if (rc == TC_ENOTFOUND) {
+		f.slots[f.n++].name = names.items[i];
+	}
+	fetch_all(&f, concurrency ? concurrency : 1);
+	for (size_t i = 0; i < f.n; i++) {
+		slot *sl = &f.slots[i];
+		if (sl->rc == TC_ENOTFOUND) {
 			/* A partial block: invisible to readers, as in Tempo. */
-			if ((rc = tc_strlist_add(&out->partial, b)) < 0)
+			if ((rc = tc_strlist_add(&out->partial, sl->name)) < 0)
 				goto fail;
 			continue;
 		}
-		if (rc < 0) {
+		if (sl->rc < 0) {
 			tc_log_error("msg=\"skipping block with unreadable meta\" tenant=%s block=%s err=%s",
-				     tc_log_q(tenant), b, tc_log_q(tc_error_last()));
+				     tc_log_q(tenant), sl->name, tc_log_q(sl->err));
 			out->skipped++;
 			continue;
 		}
-		rc = m.compacted ? push(&out->compacted, &out->n_compacted, &cap_comp, &m)
-				 : push(&out->live, &out->n_live, &cap_live, &m);
+		rc = sl->meta.compacted ? push(&out->compacted, &out->n_compacted, &cap_comp, &sl->meta)
+					: push(&out->live, &out->n_live, &cap_live, &sl->meta);
+		if (rc == TC_OK && sl->quarantined)
+			rc = tc_strlist_add(&out->quarantined, sl->name);
 		if (rc < 0)
 			goto fail;
-		if (!m.compacted) {
-			char key[TC_KEY_MAX];
-			tc_stat st;
-			if ((rc = tc_key_block(key, sizeof(key), tenant, b, TC_QUARANTINE_MARKER)) < 0)
-				goto fail;
-			rc = tc_backend_stat(&st, be, key);
-			if (rc == TC_OK && (rc = tc_strlist_add(&out->quarantined, b)) < 0)
-				goto fail;
-		}
 	}
+	free(f.slots);
 	sort_by_start(out->live, out->n_live);
 	sort_by_start(out->compacted, out->n_compacted);
 	tc_strlist_dispose(&names);
 	return TC_OK;
 fail:
+	free(f.slots);
 	tc_strlist_dispose(&names);
 	tc_blocklist_dispose(out);
 	return rc;

@@ -44,6 +44,9 @@ int tc_blocklist_is_quarantined(const tc_blocklist *bl, const char *block);
  * errors fail the call. Both lists are sorted by startTime (stable).
  */
 int tc_blocklist_read_tenant(tc_blocklist *out, tc_backend *be, const char *tenant);
+/* The same with `concurrency` meta reads in flight (storage.trace.blocklist_poll_concurrency). */
+int tc_blocklist_read_tenant_n(tc_blocklist *out, tc_backend *be, const char *tenant, size_t concurrency);
+#define TC_BLOCKLIST_DEFAULT_CONCURRENCY 8
 
 /* Reads one block's meta.json (live) or meta.compacted.json; TC_ENOTFOUND if neither. */
 int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, const char *block);

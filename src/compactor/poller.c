@@ -117,7 +117,7 @@ static int poll_tenant(tc_service *s, const char *tenant)
 {
 	tc_blocklist bl;
 	uint64_t seq = tc_store_seq(s->store);
-	int rc = tc_blocklist_read_tenant(&bl, s->be, tenant);
+	int rc = tc_blocklist_read_tenant_n(&bl, s->be, tenant, s->cfg->storage.blocklist_poll_concurrency);
 
 	if (rc < 0) {
 		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, 1, tenant, NULL);
@@ -125,6 +125,9 @@ static int poll_tenant(tc_service *s, const char *tenant)
 			     tc_log_q(tc_error_last()));
 		return rc;
 	}
+	/* Unreadable metas and foreign names were logged and skipped; count them too. */
+	if (bl.skipped)
+		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, (double)bl.skipped, tenant, NULL);
 	clean_partials(s, tenant, &bl.partial);
 	tc_strlist_dispose(&bl.partial);
 	write_tenant_index(s, tenant, &bl);
