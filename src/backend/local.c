@@ -273,7 +273,8 @@ static int local_read_range(uint8_t *out, tc_backend *be, const char *key, uint6
 	close(fd);
 	if (err < 0)
 		return err;
-	if (got < len) {
+	/* A range starting past the end is short even when it is empty, as on S3. */
+	if (got < len || off > (uint64_t)st.st_size) {
 		tc_error_set_at(&w, "short object: wanted %zu bytes, got %zu (object is %" PRIu64
 			       " bytes)", len, got, (uint64_t)st.st_size);
 		return TC_ECORRUPT;

@@ -1,6 +1,6 @@
 /*
  * The S3 backend against a real S3 server (a one-node Ceph RGW in CI):
- * the conformance checks of test_backend.c, then what only S3 has —
+ * the conformance suite of tests/backend_suite.c, then what only S3 has —
  * multipart uploads across several parts, aborted uploads that leave
  * nothing billed, signature and credential errors carrying S3's error
  * code, a missing bucket, key prefixes, keys that need URL encoding,
@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend_suite.h"
 #include "src/backend/backend.h"
 #include "src/backend/open.h"
 #include "src/compactor/blocklist.h"
@@ -35,6 +36,7 @@ typedef struct fx {
 	tc_backend *be;
 	tc_metrics *m;
 	char bucket[64];
+	tc_suite_fx s;
 } fx;
 
 static const char *env_or(const char *name, const char *dflt)
@@ -70,6 +72,18 @@ static tc_s3_options opts(const char *bucket)
 	return o;
 }
 
+/*
+ * S3 has no utimes: let the meta grow old enough to tell its time from the
+ * time of marking (a fixed sleep: two more Last-Modified seconds must pass).
+ */
+static int wait_old(void *ctx, const char *key)
+{
+	(void)ctx;
+	(void)key;
+	sleep(2);
+	return 1;
+}
+
 /* A backend on a fresh bucket, with metrics. */
 static int fx_new(fx *f, const char *prefix, uint64_t part_size)
 {
@@ -88,6 +102,16 @@ static int fx_new(fx *f, const char *prefix, uint64_t part_size)
 	o.part_size = part_size;
 	if ((err = tc_metrics_new(&f->m)) < 0 || (err = tc_backend_s3_new(&f->be, &o, f->m)) < 0)
 		return err;
+	f->s = (tc_suite_fx){
+		.be = f->be,
+		.ctx = f,
+		.backdate = wait_old,
+		/* Last-Modified has one-second precision */
+		.mtime_slack_s = 2,
+		/* under part_size: nothing is visible or pending before commit */
+		.append_visible_before_commit = 0,
+		.concurrent_objects = 15,
+	};
 	return tc_backend_s3_create_bucket(f->be);
 }
 
@@ -110,57 +134,18 @@ static void fx_free(fx *f)
 		name(&f);                                                          \
 		fx_free(&f);                                                       \
 	}
-#define CONFORM(name) WITH_FX(name, NULL, 0)
-
-static int put(tc_backend *be, const char *key, const char *s)
-{
-	return tc_backend_write(be, key, s, strlen(s));
-}
-
-static int get(char *out, tc_backend *be, const char *key)
-{
-	tc_buf b = TC_BUF_INIT;
-	int err = tc_backend_read(&b, be, key);
-	out[0] = '\0';
-	if (err == 0) {
-		size_t n = b.len < 4095 ? b.len : 4095;
-		if (n)
-			memcpy(out, b.ptr, n);
-		out[n] = '\0';
+#define CONFORM(name, extra)                                                       \
+	static void s3_##name(void)                                                \
+	{                                                                          \
+		fx f;                                                              \
+		int r = fx_new(&f, NULL, 0);                                       \
+		if (r < 0)                                                         \
+			fx_free(&f);                                               \
+		CHECK_MSG(r == 0, "s3 backend: %s", tc_error_last());              \
+		CHECK_STR(tc_backend_name(f.be), "s3");                            \
+		tc_suite_run(&f.s, tc_suite_##name, extra, &f);                    \
+		fx_free(&f);                                                       \
 	}
-	tc_buf_dispose(&b);
-	return err;
-}
-
-static void list_join(char *out, size_t outsz, const tc_strlist *l)
-{
-	size_t o = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < l->n && o < outsz; i++)
-		o += (size_t)snprintf(out + o, outsz - o, "%s%s", i ? "," : "", l->items[i]);
-}
-
-static int list_str(char *out, size_t outsz, tc_backend *be, const char *prefix, int objects)
-{
-	tc_strlist l = TC_STRLIST_INIT;
-	int err = objects ? tc_backend_list_objects(&l, be, prefix) : tc_backend_list(&l, be, prefix);
-	out[0] = '\0';
-	if (err == 0)
-		list_join(out, outsz, &l);
-	tc_strlist_dispose(&l);
-	return err;
-}
-
-static int64_t now_ns(void)
-{
-	tc_time t = tc_time_now();
-	return t.sec * 1000000000LL + t.nsec;
-}
-
-static int64_t time_ns(const tc_time *t)
-{
-	return t->sec * 1000000000LL + t->nsec;
-}
 
 static void fill(uint8_t *p, size_t n, uint64_t *rng)
 {
@@ -168,363 +153,73 @@ static void fill(uint8_t *p, size_t n, uint64_t *rng)
 		p[i] = (uint8_t)tc_test_rand(rng);
 }
 
-/* ---- conformance (as tests/unit/test_backend.c) ---- */
 
-CONFORM(write_read)
-static void write_read(fx *f)
+/*
+ * ---- conformance (tests/backend_suite.c) ----
+ * s3_<name> runs tc_suite_<name>, then the S3-only checks below, if any.
+ */
+
+/* Every request was timed. */
+static void write_read_timed(void *ctx)
 {
-	char s[4096];
-	tc_buf small;
+	fx *f = ctx;
 
-	CHECK_OK(put(f->be, "t1/b1/meta.json", "{\"a\":1}"));
-	CHECK_OK(get(s, f->be, "t1/b1/meta.json"));
-	CHECK_STR(s, "{\"a\":1}");
-	CHECK_OK(put(f->be, "t1/b1/meta.json", "xy"));
-	CHECK_OK(get(s, f->be, "t1/b1/meta.json"));
-	CHECK_STR(s, "xy");
-	CHECK_OK(tc_backend_write(f->be, "t1/empty", NULL, 0));
-	CHECK_OK(get(s, f->be, "t1/empty"));
-	CHECK_STR(s, "");
-	{
-		tc_buf b = TC_BUF_INIT;
-		CHECK_OK(tc_buf_puts(&b, "pre-"));
-		CHECK_OK(tc_backend_read(&b, f->be, "t1/b1/meta.json"));
-		CHECK(b.len == 6 && memcmp(b.ptr, "pre-xy", 6) == 0);
-		tc_buf_dispose(&b);
-	}
-	CHECK_OK(put(f->be, "t1/big", "0123456789"));
-	tc_buf_init(&small, 4);
-	CHECK_ERR(tc_backend_read(&small, f->be, "t1/big"), TC_ELIMIT);
-	CHECK_ERRMSG("t1/big");
-	CHECK(small.len == 0);
-	tc_buf_dispose(&small);
-	CHECK_OK(put(f->be, "t1/index.json.gz", "idx"));
-	CHECK_OK(put(f->be, "t1/b1/sub/deeper/x", "deep"));
-	CHECK_OK(get(s, f->be, "t1/b1/sub/deeper/x"));
-	CHECK_STR(s, "deep");
-	/* every request was timed */
 	CHECK(tc_metrics_get(f->m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "PUT", "200") >= 6);
 	CHECK(tc_metrics_get(f->m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "GET", "200") >= 4);
 }
 
-CONFORM(not_found)
-static void not_found(fx *f)
+/* A 404 is timed and never retried. */
+static void not_found_not_retried(void *ctx)
 {
-	tc_buf b = TC_BUF_INIT;
-	tc_stat st;
-	uint8_t x[4];
+	fx *f = ctx;
 
-	CHECK_ERR(tc_backend_read(&b, f->be, "t/b/data"), TC_ENOTFOUND);
-	CHECK_ERRMSG("t/b/data");
-	CHECK_ERR(tc_backend_read_range(x, f->be, "t/b/data", 0, 4), TC_ENOTFOUND);
-	CHECK_ERR(tc_backend_read_range(x, f->be, "t/b/data", 0, 0), TC_ENOTFOUND);
-	CHECK_ERR(tc_backend_stat(&st, f->be, "t/b/data"), TC_ENOTFOUND);
-	CHECK_OK(put(f->be, "t/b/meta.json", "m"));
-	CHECK_ERR(tc_backend_read(&b, f->be, "t/b/data"), TC_ENOTFOUND);
-	CHECK_ERRMSG("t/b/data");
-	CHECK_ERR(tc_backend_read(&b, f->be, "t/b"), TC_ENOTFOUND);
-	CHECK_ERR(tc_backend_stat(&st, f->be, "t/b"), TC_ENOTFOUND);
-	CHECK_ERR(tc_backend_read(&b, f->be, "t/b/meta.json/x"), TC_ENOTFOUND);
-	CHECK(b.len == 0);
-	tc_buf_dispose(&b);
 	CHECK(tc_metrics_get(f->m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "GET", "404") >= 3);
 	CHECK(tc_metrics_get(f->m, TC_M_BACKEND_RETRIES_TOTAL, "GET", NULL) == 0);
 }
 
-CONFORM(read_range)
-static void read_range(fx *f)
+/* No multipart upload is left pending. */
+static void append_commit_no_uploads(void *ctx)
 {
-	uint8_t data[256], out[64];
-
-	for (int i = 0; i < 256; i++)
-		data[i] = (uint8_t)i;
-	CHECK_OK(tc_backend_write(f->be, "t/b/data", data, sizeof(data)));
-	CHECK_OK(tc_backend_read_range(out, f->be, "t/b/data", 10, 20));
-	CHECK(memcmp(out, data + 10, 20) == 0);
-	CHECK_OK(tc_backend_read_range(out, f->be, "t/b/data", 0, 1));
-	CHECK(out[0] == 0);
-	CHECK_OK(tc_backend_read_range(out, f->be, "t/b/data", 246, 10));
-	CHECK(memcmp(out, data + 246, 10) == 0);
-	CHECK_OK(tc_backend_read_range(out, f->be, "t/b/data", 256, 0));
-	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/data", 250, 10), TC_ECORRUPT);
-	CHECK_ERRMSG("t/b/data");
-	CHECK_ERRMSG("offset 250");
-	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/data", 1000, 1), TC_ECORRUPT);
-	CHECK_ERRMSG("offset 1000");
-	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/data", 257, 0), TC_ECORRUPT);
-	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/data", UINT64_MAX - 2, 8), TC_ECORRUPT);
-	/* an empty object has no byte 0 */
-	CHECK_OK(tc_backend_write(f->be, "t/b/empty", NULL, 0));
-	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/empty", 0, 1), TC_ECORRUPT);
-	CHECK_OK(tc_backend_read_range(out, f->be, "t/b/empty", 0, 0));
-}
-
-CONFORM(stat_object)
-static void stat_object(fx *f)
-{
-	tc_stat st;
-	int64_t before = now_ns(), after;
-
-	CHECK_OK(put(f->be, "t/b/index", "12345"));
-	after = now_ns();
-	CHECK_OK(tc_backend_stat(&st, f->be, "t/b/index"));
-	CHECK_EQ_U64(st.size, 5);
-	/* Last-Modified has one-second precision */
-	CHECK(time_ns(&st.mtime) >= before - 2000000000LL);
-	CHECK(time_ns(&st.mtime) <= after + 1000000000LL);
-	CHECK(st.mtime.nsec >= 0 && st.mtime.nsec < 1000000000);
-	CHECK_OK(tc_backend_write(f->be, "t/b/index", NULL, 0));
-	CHECK_OK(tc_backend_stat(&st, f->be, "t/b/index"));
-	CHECK_EQ_U64(st.size, 0);
-}
-
-CONFORM(list)
-static void list(fx *f)
-{
-	char s[4096];
-	tc_strlist l = TC_STRLIST_INIT;
-
-	CHECK_OK(put(f->be, "t1/b2/meta.json", "m"));
-	CHECK_OK(put(f->be, "t1/b1/meta.json", "m"));
-	CHECK_OK(put(f->be, "t1/b1/data", "d"));
-	CHECK_OK(put(f->be, "t1/b1/bloom-0", "b"));
-	CHECK_OK(put(f->be, "t1/b-c/x", "x"));
-	CHECK_OK(put(f->be, "t1/b/x", "x"));
-	CHECK_OK(put(f->be, "t1/index.json.gz", "i"));
-	CHECK_OK(put(f->be, "t2/b9/meta.compacted.json", "c"));
-	CHECK_OK(put(f->be, "top-level-object", "o"));
-
-	CHECK_OK(list_str(s, sizeof(s), f->be, "", 0));
-	CHECK_STR(s, "t1,t2");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t1/", 0));
-	CHECK_STR(s, "b,b-c,b1,b2");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t1", 0));
-	CHECK_STR(s, "b,b-c,b1,b2");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t1/b1/", 0));
-	CHECK_STR(s, "");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t1/b1/", 1));
-	CHECK_STR(s, "bloom-0,data,meta.json");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t1/", 1));
-	CHECK_STR(s, "index.json.gz");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "", 1));
-	CHECK_STR(s, "top-level-object");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "nope/", 0));
-	CHECK_STR(s, "");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "nope/x/", 1));
-	CHECK_STR(s, "");
-	CHECK_OK(tc_strlist_add(&l, "zzz"));
-	CHECK_OK(tc_backend_list(&l, f->be, "t2/"));
-	CHECK(l.n == 2);
-	CHECK_STR(l.items[0], "zzz");
-	CHECK_STR(l.items[1], "b9");
-	tc_strlist_dispose(&l);
-}
-
-CONFORM(delete_object)
-static void delete_object(fx *f)
-{
-	char s[4096];
-
-	CHECK_OK(put(f->be, "t/b/data", "d"));
-	CHECK_OK(put(f->be, "t/b/index", "i"));
-	CHECK_OK(tc_backend_delete(f->be, "t/b/data"));
-	CHECK_ERR(get(s, f->be, "t/b/data"), TC_ENOTFOUND);
-	CHECK_OK(get(s, f->be, "t/b/index"));
-	CHECK_STR(s, "i");
-	CHECK_OK(tc_backend_delete(f->be, "t/b/data"));
-	CHECK_OK(tc_backend_delete(f->be, "no/such/dir/key"));
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/b/", 1));
-	CHECK_STR(s, "index");
-	CHECK_OK(tc_backend_delete(f->be, "t/b/index"));
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/b/", 1));
-	CHECK_STR(s, "");
-}
-
-CONFORM(append_commit)
-static void append_commit(fx *f)
-{
-	tc_append *a = NULL;
-	tc_buf got = TC_BUF_INIT, want = TC_BUF_INIT;
-	uint64_t rng = 42;
-	tc_stat st;
+	fx *f = ctx;
 	tc_strlist pending = TC_STRLIST_INIT;
 
-	CHECK_OK(tc_backend_append_open(&a, f->be, "t/b/data"));
-	CHECK(a != NULL);
-	for (int i = 0; i < 40; i++) {
-		size_t n = (size_t)(tc_test_rand(&rng) % 70000);
-		uint8_t *p;
-		CHECK_OK(tc_buf_grow_by(&want, &p, n));
-		fill(p, n, &rng);
-		CHECK_OK(tc_backend_append(a, p, n));
-	}
-	CHECK_OK(tc_backend_append(a, NULL, 0));
-	/* under part_size: nothing is visible or pending before commit */
-	CHECK_ERR(tc_backend_stat(&st, f->be, "t/b/data"), TC_ENOTFOUND);
-	CHECK_OK(tc_backend_append_commit(a));
-	CHECK_OK(tc_backend_read(&got, f->be, "t/b/data"));
-	CHECK_EQ_U64(got.len, want.len);
-	CHECK(memcmp(got.ptr, want.ptr, want.len) == 0);
-	CHECK_OK(tc_backend_stat(&st, f->be, "t/b/data"));
-	CHECK_EQ_U64(st.size, want.len);
-
-	CHECK_OK(tc_backend_append_open(&a, f->be, "t/b/data"));
-	CHECK_OK(tc_backend_append(a, "abc", 3));
-	CHECK_OK(tc_backend_append(a, "def", 3));
-	CHECK_OK(tc_backend_append_commit(a));
-	tc_buf_clear(&got);
-	CHECK_OK(tc_backend_read(&got, f->be, "t/b/data"));
-	CHECK(got.len == 6 && memcmp(got.ptr, "abcdef", 6) == 0);
-
-	CHECK_OK(tc_backend_append_open(&a, f->be, "t/b2/data"));
-	CHECK_OK(tc_backend_append_commit(a));
-	CHECK_OK(tc_backend_stat(&st, f->be, "t/b2/data"));
-	CHECK_EQ_U64(st.size, 0);
 	CHECK_OK(tc_backend_s3_pending_uploads(&pending, f->be, ""));
-	CHECK(pending.n == 0);
-	tc_buf_dispose(&got);
-	tc_buf_dispose(&want);
+	CHECK_MSG(pending.n == 0, "%zu multipart uploads pending", pending.n);
+	tc_strlist_dispose(&pending);
 }
 
-CONFORM(append_abort)
-static void append_abort(fx *f)
+/* One POST ?delete did it. */
+static void clear_block_one_post(void *ctx)
 {
-	tc_append *a = NULL;
-	char s[4096];
+	fx *f = ctx;
 
-	CHECK_OK(put(f->be, "t/b/meta.json", "m"));
-	CHECK_OK(tc_backend_append_open(&a, f->be, "t/b/data"));
-	CHECK_OK(tc_backend_append(a, "partial", 7));
-	tc_backend_append_abort(a);
-	CHECK_ERR(get(s, f->be, "t/b/data"), TC_ENOTFOUND);
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/b/", 1));
-	CHECK_STR(s, "meta.json");
-	CHECK_OK(tc_backend_append_open(&a, f->be, "t/b/data"));
-	tc_backend_append_abort(a);
-	tc_backend_append_abort(NULL);
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/b/", 1));
-	CHECK_STR(s, "meta.json");
-	CHECK_OK(tc_backend_append_open(&a, f->be, "t/new/data"));
-	CHECK_OK(tc_backend_append(a, "x", 1));
-	tc_backend_append_abort(a);
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/new/", 1));
-	CHECK_STR(s, "");
-}
-
-CONFORM(mark_compacted)
-static void mark_compacted(fx *f)
-{
-	const char *meta = "{\"format\":\"v2\",\"blockID\":\"b\"}";
-	char s[4096];
-	tc_stat st, orig;
-	int64_t before, after;
-
-	CHECK_OK(put(f->be, "t/b/meta.json", meta));
-	CHECK_OK(put(f->be, "t/b/data", "d"));
-	CHECK_OK(tc_backend_stat(&orig, f->be, "t/b/meta.json"));
-	/* S3 has no utimes: let the meta grow old enough to tell the times apart */
-	sleep(2);
-	before = now_ns();
-	CHECK_OK(tc_backend_mark_compacted(f->be, "t", "b"));
-	after = now_ns();
-	CHECK_ERR(get(s, f->be, "t/b/meta.json"), TC_ENOTFOUND);
-	CHECK_OK(get(s, f->be, "t/b/meta.compacted.json"));
-	CHECK_STR(s, meta);
-	CHECK_OK(tc_backend_stat(&st, f->be, "t/b/meta.compacted.json"));
-	CHECK_MSG(time_ns(&st.mtime) >= before - 1000000000LL &&
-			  time_ns(&st.mtime) <= after + 1000000000LL,
-		  "compacted time %lld not the time of marking (meta written %lld)",
-		  (long long)st.mtime.sec, (long long)orig.mtime.sec);
-	CHECK(st.mtime.sec > orig.mtime.sec);
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/b/", 1));
-	CHECK_STR(s, "data,meta.compacted.json");
-	CHECK_ERR(tc_backend_mark_compacted(f->be, "t", "b"), TC_ENOTFOUND);
-	CHECK_ERRMSG("t/b/meta.json");
-	CHECK_ERR(tc_backend_mark_compacted(f->be, "t", "nope"), TC_ENOTFOUND);
-	CHECK_ERR(tc_backend_mark_compacted(f->be, "nope", "b"), TC_ENOTFOUND);
-	CHECK_OK(put(f->be, "t/b/meta.json", "new"));
-	CHECK_OK(tc_backend_mark_compacted(f->be, "t", "b"));
-	CHECK_OK(get(s, f->be, "t/b/meta.compacted.json"));
-	CHECK_STR(s, "new");
-}
-
-CONFORM(clear_block)
-static void clear_block(fx *f)
-{
-	char s[4096];
-
-	CHECK_OK(put(f->be, "t/b1/meta.compacted.json", "m"));
-	CHECK_OK(put(f->be, "t/b1/data", "d"));
-	CHECK_OK(put(f->be, "t/b1/index", "i"));
-	CHECK_OK(put(f->be, "t/b1/bloom-0", "b"));
-	CHECK_OK(put(f->be, "t/b1/nested/x", "n"));
-	CHECK_OK(put(f->be, "t/b10/meta.json", "m"));
-	CHECK_OK(put(f->be, "t/b2/meta.json", "m"));
-	CHECK_OK(tc_backend_clear_block(f->be, "t", "b1"));
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/b1/", 1));
-	CHECK_STR(s, "");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/b1/", 0));
-	CHECK_STR(s, "");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/", 0));
-	CHECK_STR(s, "b10,b2");
-	CHECK_OK(get(s, f->be, "t/b10/meta.json"));
-	CHECK_OK(tc_backend_clear_block(f->be, "t", "b1"));
-	CHECK_OK(tc_backend_clear_block(f->be, "nope", "b1"));
-	/* one POST ?delete did it */
 	CHECK(tc_metrics_get(f->m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "POST", "200") == 1);
 	CHECK(tc_metrics_get(f->m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "DELETE", "204") == 0);
 }
 
-static const char *hostile[] = {
-	"../x", "../../etc/passwd", "a/../../x", "a//b", "/abs", "/", "a/./b", "./a", "a/.",
-	"a/..", "..", ".", "", "a/", "a/b/", "t/b/da\nta", "t/\x1b[31m", "t\tb", "t/b\x7f",
-};
-
-CONFORM(hostile_keys)
-static void hostile_keys(fx *f)
+/* No request was sent for any refused key (the one PUT made the bucket). */
+static void hostile_keys_no_requests(void *ctx)
 {
-	char long_key[601];
-	tc_buf b = TC_BUF_INIT;
-	tc_strlist l = TC_STRLIST_INIT;
-	tc_append *a = NULL;
-	tc_stat st;
-	uint8_t x[1];
+	fx *f = ctx;
 
-	memset(long_key, 'a', 600);
-	for (int i = 100; i < 600; i += 100)
-		long_key[i] = '/';
-	long_key[600] = '\0';
-	for (size_t i = 0; i <= sizeof(hostile) / sizeof(hostile[0]); i++) {
-		const char *k = i < sizeof(hostile) / sizeof(hostile[0]) ? hostile[i] : long_key;
-		CHECK_ERR(tc_backend_write(f->be, k, "x", 1), TC_EINVALID);
-		CHECK_ERRMSG("invalid key");
-		CHECK_ERR(tc_backend_read(&b, f->be, k), TC_EINVALID);
-		CHECK_ERR(tc_backend_read_range(x, f->be, k, 0, 1), TC_EINVALID);
-		CHECK_ERR(tc_backend_stat(&st, f->be, k), TC_EINVALID);
-		CHECK_ERR(tc_backend_delete(f->be, k), TC_EINVALID);
-		CHECK_ERR(tc_backend_append_open(&a, f->be, k), TC_EINVALID);
-		CHECK(a == NULL);
-	}
-	CHECK_ERR(tc_backend_list(&l, f->be, "../"), TC_EINVALID);
-	CHECK_ERR(tc_backend_list(&l, f->be, "a//"), TC_EINVALID);
-	CHECK_ERR(tc_backend_list_objects(&l, f->be, "t/./"), TC_EINVALID);
-	CHECK_ERR(tc_backend_mark_compacted(f->be, "..", "b"), TC_EINVALID);
-	CHECK_ERR(tc_backend_mark_compacted(f->be, "t", "../b"), TC_EINVALID);
-	CHECK_ERR(tc_backend_clear_block(f->be, "t", ""), TC_EINVALID);
-	CHECK_ERR(tc_backend_clear_block(f->be, "t", "b/../.."), TC_EINVALID);
-	/* nothing was created anywhere in the bucket */
-	CHECK_OK(tc_backend_list(&l, f->be, ""));
-	CHECK(l.n == 0);
-	CHECK_OK(tc_backend_list_objects(&l, f->be, ""));
-	CHECK(l.n == 0);
-	/* and no request was sent for any of them */
 	CHECK(tc_metrics_get(f->m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "PUT", "200") == 1);
-	tc_buf_dispose(&b);
-	tc_strlist_dispose(&l);
 }
 
+CONFORM(write_read, write_read_timed)
+CONFORM(not_found, not_found_not_retried)
+CONFORM(read_range, NULL)
+CONFORM(stat_object, NULL)
+CONFORM(list, NULL)
+CONFORM(delete_object, NULL)
+CONFORM(append_commit, append_commit_no_uploads)
+CONFORM(append_abort, NULL)
+CONFORM(mark_compacted, NULL)
+CONFORM(clear_block, clear_block_one_post)
+CONFORM(hostile_keys, hostile_keys_no_requests)
+CONFORM(concurrent_writers, NULL)
+
 /* Keys that need URL encoding in paths, copy sources, listings and Delete bodies. */
-CONFORM(encoded_keys)
+WITH_FX(encoded_keys, NULL, 0)
 static void encoded_keys(fx *f)
 {
 	static const char *tenants[] = { "a b", "plus+sign", "pct%41", "amp&eq=q?h#",
@@ -535,13 +230,13 @@ static void encoded_keys(fx *f)
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "%s/blk %s/meta.json", tenants[i], tenants[i]);
-		CHECK_OK(put(f->be, key, tenants[i]));
-		CHECK_OK(get(s, f->be, key));
+		CHECK_OK(tc_suite_put(f->be, key, tenants[i]));
+		CHECK_OK(tc_suite_get(s, f->be, key));
 		CHECK_STR(s, tenants[i]);
 		snprintf(key, sizeof(key), "blk %s", tenants[i]);
 		CHECK_OK(tc_backend_mark_compacted(f->be, tenants[i], key));
 		snprintf(key, sizeof(key), "%s/blk %s/meta.compacted.json", tenants[i], tenants[i]);
-		CHECK_OK(get(s, f->be, key));
+		CHECK_OK(tc_suite_get(s, f->be, key));
 		CHECK_STR(s, tenants[i]);
 		snprintf(key, sizeof(key), "%s/", tenants[i]);
 		tc_strlist_clear(&l);
@@ -550,7 +245,7 @@ static void encoded_keys(fx *f)
 		snprintf(key, sizeof(key), "blk %s", tenants[i]);
 		CHECK_STR(l.items[0], key);
 		snprintf(key, sizeof(key), "%s/blk %s/", tenants[i], tenants[i]);
-		CHECK_OK(list_str(s, sizeof(s), f->be, key, 1));
+		CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, key, 1));
 		CHECK_STR(s, "meta.compacted.json");
 	}
 	tc_strlist_clear(&l);
@@ -568,94 +263,6 @@ static void encoded_keys(fx *f)
 	tc_strlist_dispose(&l);
 }
 
-/* ---- concurrency ---- */
-
-typedef struct worker {
-	tc_backend *be;
-	int id;
-	atomic_int *failures;
-} worker;
-
-#define N_THREADS 4
-#define N_OBJECTS 15
-#define SHARED_UNIT 3000
-
-static int shared_ok(const tc_buf *b)
-{
-	size_t id;
-	if (b->len == 0 || b->ptr[0] < 'A' || b->ptr[0] >= 'A' + N_THREADS)
-		return 0;
-	id = (size_t)(b->ptr[0] - 'A');
-	if (b->len != (id + 1) * SHARED_UNIT)
-		return 0;
-	for (size_t i = 0; i < b->len; i++)
-		if (b->ptr[i] != b->ptr[0])
-			return 0;
-	return 1;
-}
-
-static void *worker_run(void *arg)
-{
-	worker *w = arg;
-	char key[128], val[64];
-	size_t slen = (size_t)(w->id + 1) * SHARED_UNIT;
-	uint8_t *shared = malloc(slen);
-	tc_buf b = TC_BUF_INIT;
-
-	memset(shared, 'A' + w->id, slen);
-	for (int i = 0; i < N_OBJECTS; i++) {
-		tc_append *a = NULL;
-		snprintf(key, sizeof(key), "t/b%d/obj%d", w->id, i);
-		snprintf(val, sizeof(val), "w%d-%d", w->id, i);
-		if (put(w->be, key, val) != 0)
-			atomic_fetch_add(w->failures, 1);
-		if (tc_backend_write(w->be, "t/shared/meta.json", shared, slen) != 0)
-			atomic_fetch_add(w->failures, 1);
-		tc_buf_clear(&b);
-		if (tc_backend_read(&b, w->be, "t/shared/meta.json") != 0 || !shared_ok(&b))
-			atomic_fetch_add(w->failures, 1);
-		snprintf(key, sizeof(key), "t/s%d/data%d", w->id, i);
-		if (tc_backend_append_open(&a, w->be, key) != 0 ||
-		    tc_backend_append(a, val, strlen(val)) != 0 ||
-		    tc_backend_append(a, "!", 1) != 0 || tc_backend_append_commit(a) != 0)
-			atomic_fetch_add(w->failures, 1);
-	}
-	tc_buf_dispose(&b);
-	free(shared);
-	return NULL;
-}
-
-CONFORM(concurrent_writers)
-static void concurrent_writers(fx *f)
-{
-	pthread_t th[N_THREADS];
-	worker w[N_THREADS];
-	atomic_int failures = 0;
-	char key[128], want[64], s[4096];
-	tc_buf b = TC_BUF_INIT;
-
-	for (int i = 0; i < N_THREADS; i++) {
-		w[i] = (worker){ f->be, i, &failures };
-		CHECK(pthread_create(&th[i], NULL, worker_run, &w[i]) == 0);
-	}
-	for (int i = 0; i < N_THREADS; i++)
-		pthread_join(th[i], NULL);
-	CHECK(atomic_load(&failures) == 0);
-	for (int id = 0; id < N_THREADS; id++)
-		for (int i = 0; i < N_OBJECTS; i++) {
-			snprintf(key, sizeof(key), "t/b%d/obj%d", id, i);
-			snprintf(want, sizeof(want), "w%d-%d", id, i);
-			CHECK_OK(get(s, f->be, key));
-			CHECK_STR(s, want);
-			snprintf(key, sizeof(key), "t/s%d/data%d", id, i);
-			strcat(want, "!");
-			CHECK_OK(get(s, f->be, key));
-			CHECK_STR(s, want);
-		}
-	CHECK_OK(tc_backend_read(&b, f->be, "t/shared/meta.json"));
-	CHECK(shared_ok(&b));
-	tc_buf_dispose(&b);
-}
 
 /* ---- S3 specifics ---- */
 
@@ -733,7 +340,7 @@ static void multipart_abort(fx *f)
 	tc_stat st;
 
 	CHECK(data != NULL);
-	CHECK_OK(put(f->be, "t/b/meta.json", "m"));
+	CHECK_OK(tc_suite_put(f->be, "t/b/meta.json", "m"));
 	CHECK_OK(tc_backend_append_open(&a, f->be, "t/b/data"));
 	CHECK_OK(tc_backend_append(a, data, total));
 	CHECK_OK(tc_backend_s3_pending_uploads(&pending, f->be, ""));
@@ -765,7 +372,7 @@ static void wrong_secret(fx *f)
 	CHECK(big != NULL);
 	CHECK_OK(tc_metrics_new(&m));
 	CHECK_OK(tc_backend_s3_new(&bad, &o, m));
-	CHECK_ERR(put(bad, "t/b/meta.json", "x"), TC_ERROR);
+	CHECK_ERR(tc_suite_put(bad, "t/b/meta.json", "x"), TC_ERROR);
 	CHECK_ERRMSG("SignatureDoesNotMatch");
 	CHECK_ERRMSG("403");
 	CHECK_ERRMSG("t/b/meta.json");
@@ -792,7 +399,7 @@ static void wrong_secret(fx *f)
 	tc_backend_free(bad);
 	o.access_key = "NOSUCHKEY";
 	CHECK_OK(tc_backend_s3_new(&bad, &o, NULL));
-	CHECK_ERR(put(bad, "t/b/meta.json", "x"), TC_ERROR);
+	CHECK_ERR(tc_suite_put(bad, "t/b/meta.json", "x"), TC_ERROR);
 	CHECK_ERRMSG("InvalidAccessKeyId");
 	tc_backend_free(bad);
 	tc_metrics_free(m);
@@ -814,7 +421,7 @@ static void missing_bucket(void)
 	bucket_name(bucket);
 	o = opts(bucket);
 	CHECK_OK(tc_backend_s3_new(&be, &o, NULL));
-	CHECK_ERR(put(be, "t/b/meta.json", "x"), TC_ERROR);
+	CHECK_ERR(tc_suite_put(be, "t/b/meta.json", "x"), TC_ERROR);
 	CHECK_ERRMSG("NoSuchBucket");
 	CHECK_ERR(tc_backend_read(&b, be, "t/b/meta.json"), TC_ERROR);
 	CHECK_ERRMSG("NoSuchBucket");
@@ -835,20 +442,20 @@ static void prefix(fx *f)
 	tc_backend *root = NULL;
 	char s[4096];
 
-	CHECK_OK(put(f->be, "t/b/meta.json", "m"));
+	CHECK_OK(tc_suite_put(f->be, "t/b/meta.json", "m"));
 	CHECK_OK(tc_backend_mark_compacted(f->be, "t", "b"));
 	CHECK_OK(tc_backend_s3_new(&root, &o, NULL));
-	CHECK_OK(put(root, "outside/b/meta.json", "o"));
-	CHECK_OK(get(s, root, "tempo/traces/t/b/meta.compacted.json"));
+	CHECK_OK(tc_suite_put(root, "outside/b/meta.json", "o"));
+	CHECK_OK(tc_suite_get(s, root, "tempo/traces/t/b/meta.compacted.json"));
 	CHECK_STR(s, "m");
-	CHECK_OK(list_str(s, sizeof(s), root, "", 0));
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), root, "", 0));
 	CHECK_STR(s, "outside,tempo");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "", 0));
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "", 0));
 	CHECK_STR(s, "t");
-	CHECK_OK(list_str(s, sizeof(s), f->be, "t/b/", 1));
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t/b/", 1));
 	CHECK_STR(s, "meta.compacted.json");
 	CHECK_OK(tc_backend_clear_block(f->be, "t", "b"));
-	CHECK_OK(list_str(s, sizeof(s), root, "", 0));
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), root, "", 0));
 	CHECK_STR(s, "outside");
 	tc_backend_free(root);
 }
@@ -866,7 +473,7 @@ static void *fill_run(void *arg)
 	char key[128];
 	for (int i = w->from; i < w->to; i++) {
 		snprintf(key, sizeof(key), w->fmt, i);
-		if (put(w->be, key, "x") != 0)
+		if (tc_suite_put(w->be, key, "x") != 0)
 			atomic_fetch_add(w->failures, 1);
 	}
 	return NULL;
@@ -889,7 +496,7 @@ static int fill_keys(tc_backend *be, const char *fmt, int n)
 }
 
 /* More than one page of ListObjectsV2 (1000 entries) and of DeleteObjects. */
-CONFORM(long_listings)
+WITH_FX(long_listings, NULL, 0)
 static void long_listings(fx *f)
 {
 	tc_strlist l = TC_STRLIST_INIT;
@@ -929,14 +536,14 @@ static void virtual_host(fx *f)
 	o.forcepathstyle = 0;
 	o.virtual_host = 1;
 	CHECK_OK(tc_backend_s3_new(&vh, &o, NULL));
-	CHECK_OK(put(vh, "t/b/meta.json", "vh"));
-	CHECK_OK(get(s, f->be, "t/b/meta.json"));
+	CHECK_OK(tc_suite_put(vh, "t/b/meta.json", "vh"));
+	CHECK_OK(tc_suite_get(s, f->be, "t/b/meta.json"));
 	CHECK_STR(s, "vh");
-	CHECK_OK(list_str(s, sizeof(s), vh, "t/", 0));
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), vh, "t/", 0));
 	CHECK_STR(s, "b");
 	CHECK_OK(tc_backend_mark_compacted(vh, "t", "b"));
 	CHECK_OK(tc_backend_clear_block(vh, "t", "b"));
-	CHECK_OK(list_str(s, sizeof(s), f->be, "", 0));
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "", 0));
 	CHECK_STR(s, "");
 	tc_backend_free(vh);
 }
@@ -1141,7 +748,7 @@ static void retries_slowdown(fake *f, tc_backend *be, tc_metrics *m)
 	char s[4096];
 
 	atomic_store(&f->errors_left, 2);
-	CHECK_OK(get(s, be, "t/b/meta.json"));
+	CHECK_OK(tc_suite_get(s, be, "t/b/meta.json"));
 	CHECK_STR(s, "hello");
 	CHECK(atomic_load(&f->n_get) == 3);
 	CHECK(tc_metrics_get(m, TC_M_BACKEND_RETRIES_TOTAL, "GET", NULL) == 2);
@@ -1149,7 +756,7 @@ static void retries_slowdown(fake *f, tc_backend *be, tc_metrics *m)
 	CHECK(tc_metrics_get(m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "GET", "200") == 1);
 	/* one more error than retries: the error, with S3's code */
 	atomic_store(&f->errors_left, 3);
-	CHECK_ERR(get(s, be, "t/b/meta.json"), TC_ERROR);
+	CHECK_ERR(tc_suite_get(s, be, "t/b/meta.json"), TC_ERROR);
 	CHECK_ERRMSG("503 SlowDown");
 	CHECK_ERRMSG("t/b/meta.json");
 	CHECK(atomic_load(&f->n_get) == 6);
@@ -1159,7 +766,7 @@ WITH_FAKE(retries_429, F_429)
 static void retries_429(fake *f, tc_backend *be, tc_metrics *m)
 {
 	atomic_store(&f->errors_left, 1);
-	CHECK_OK(put(be, "t/b/meta.json", "x"));
+	CHECK_OK(tc_suite_put(be, "t/b/meta.json", "x"));
 	CHECK(atomic_load(&f->n_put) == 2);
 	CHECK(tc_metrics_get(m, TC_M_BACKEND_RETRIES_TOTAL, "PUT", NULL) == 1);
 }
@@ -1170,7 +777,7 @@ static void retries_exhausted(fake *f, tc_backend *be, tc_metrics *m)
 {
 	tc_stat st;
 
-	CHECK_ERR(put(be, "t/b/meta.json", "x"), TC_ERROR);
+	CHECK_ERR(tc_suite_put(be, "t/b/meta.json", "x"), TC_ERROR);
 	CHECK_ERRMSG("s3 PUT t/b/meta.json: 500 InternalError: We encountered an internal error.");
 	CHECK_ERRMSG("after 3 attempts");
 	CHECK(strchr(tc_error_last(), '\n') == NULL);
@@ -1187,7 +794,7 @@ static void no_retry_403(fake *f, tc_backend *be, tc_metrics *m)
 {
 	char s[4096];
 
-	CHECK_ERR(get(s, be, "t/b/meta.json"), TC_ERROR);
+	CHECK_ERR(tc_suite_get(s, be, "t/b/meta.json"), TC_ERROR);
 	CHECK_ERRMSG("403 AccessDenied: Access Denied");
 	CHECK(atomic_load(&f->n_total) == 1);
 	CHECK(tc_metrics_get(m, TC_M_BACKEND_RETRIES_TOTAL, "GET", NULL) == 0);
@@ -1273,15 +880,15 @@ static void open_from_config(void)
 	CHECK_MSG(err == 0, "open: %s", tc_error_last());
 	CHECK_STR(tc_backend_name(be), "s3");
 	CHECK_OK(tc_backend_s3_create_bucket(be));
-	CHECK_OK(put(be, "t/b/meta.json", "cfg"));
-	CHECK_OK(get(s, be, "t/b/meta.json"));
+	CHECK_OK(tc_suite_put(be, "t/b/meta.json", "cfg"));
+	CHECK_OK(tc_suite_get(s, be, "t/b/meta.json"));
 	CHECK_STR(s, "cfg");
 	tc_backend_free(be);
 	/* keys in the config win over the environment */
 	CHECK_OK(tc_config_set(&cfg, "storage.trace.s3.access_key", env_or("TC_S3_ACCESS_KEY", "TCKEY")));
 	CHECK_OK(tc_config_set(&cfg, "storage.trace.s3.secret_key", "wrong"));
 	CHECK_OK(tc_backend_open(&be, &cfg, NULL));
-	CHECK_ERR(get(s, be, "t/b/meta.json"), TC_ERROR);
+	CHECK_ERR(tc_suite_get(s, be, "t/b/meta.json"), TC_ERROR);
 	CHECK_ERRMSG("SignatureDoesNotMatch");
 	tc_backend_free(be);
 	unsetenv("AWS_ACCESS_KEY_ID");
@@ -1355,7 +962,7 @@ static void compact_on_s3(fx *f)
 	co.block.encoding = rbl.live[0].encoding;
 	co.block.bloom_shard_size_bytes = 100000;
 	co.flush_size_bytes = 16384; /* many appends */
-	before = now_ns();
+	before = tc_suite_now_ns();
 	CHECK_OK(tc_compact_blocks(&res, f->be, group, n, &co));
 	CHECK_EQ_U64(res.marked, 4);
 	CHECK_OK(tc_blocklist_read_tenant(&after, f->be, "single-tenant"));
@@ -1366,7 +973,8 @@ static void compact_on_s3(fx *f)
 	CHECK(!memcmp(after.live[0].max_id, rbl.live[0].max_id, TC_ID_LEN));
 	/* compactedTime is the copy's Last-Modified: the time of marking */
 	for (size_t i = 0; i < after.n_compacted; i++)
-		CHECK(time_ns(&after.compacted[i].compacted_time) >= before - 1000000000LL);
+		CHECK(tc_suite_time_ns(&after.compacted[i].compacted_time) >=
+		      before - 1000000000LL);
 	CHECK_OK(tc_backend_s3_pending_uploads(&pending, f->be, ""));
 	CHECK(pending.n == 0);
 	tc_selector_free(sel);
