@@ -238,6 +238,14 @@ int tc_backend_clear_block(tc_backend *be, const char *tenant, const char *block
 	return be->ops->clear_block(be, tenant, block);
 }
 
+int tc_backend_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_time *started_before)
+{
+	*aborted = 0;
+	if (!be->ops->abort_stale_uploads)
+		return TC_OK;
+	return be->ops->abort_stale_uploads(aborted, be, started_before);
+}
+
 const char *tc_backend_name(const tc_backend *be)
 {
 	return be ? be->ops->name : "none";

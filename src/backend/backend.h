@@ -64,6 +64,13 @@ int tc_backend_mark_compacted(tc_backend *be, const char *tenant, const char *bl
 /* Removes every object of the block (and, on local, its directory). */
 int tc_backend_clear_block(tc_backend *be, const char *tenant, const char *block);
 
+/*
+ * Aborts streamed uploads a killed writer left open (S3 multipart uploads
+ * started before started_before), so nothing stays stored and billed
+ * without an object. Backends without such state do nothing.
+ */
+int tc_backend_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_time *started_before);
+
 const char *tc_backend_name(const tc_backend *be);
 void tc_backend_free(tc_backend *be);
 

@@ -22,6 +22,8 @@ typedef struct tc_backend_ops {
 	int (*del)(tc_backend *be, const char *key);
 	int (*mark_compacted)(tc_backend *be, const char *tenant, const char *block);
 	int (*clear_block)(tc_backend *be, const char *tenant, const char *block);
+	/* Optional (NULL: nothing to do): see tc_backend_abort_stale_uploads. */
+	int (*abort_stale_uploads)(size_t *aborted, tc_backend *be, const tc_time *started_before);
 	void (*free)(tc_backend *be);
 } tc_backend_ops;
 

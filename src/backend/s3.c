@@ -389,6 +389,8 @@ static void s3_free(tc_backend *be)
 	free(s);
 }
 
+static int s3_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_time *started_before);
+
 static const tc_backend_ops s3_ops = {
 	.name = "s3",
 	.read = s3_read,
@@ -404,6 +406,7 @@ static const tc_backend_ops s3_ops = {
 	.del = s3_del,
 	.mark_compacted = s3_mark_compacted,
 	.clear_block = s3_clear_block,
+	.abort_stale_uploads = s3_abort_stale_uploads,
 	.free = s3_free,
 };
 
@@ -680,6 +683,79 @@ int tc_backend_s3_pending_uploads(tc_strlist *out, tc_backend *be, const char *p
 			if (err < 0 || !more)
 				break;
 		}
+	}
+	free(key_marker);
+	free(id_marker);
+	return err;
+}
+
+/* Aborts one upload; 404 (already completed or aborted) is fine. */
+static int abort_upload(tc_s3 *s, const char *key, const char *id)
+{
+	tc_sigv4_pair q[] = { { "uploadId", id } };
+	tc_s3_call c = { .method = "DELETE", .key = key, .what = "AbortMultipartUpload", .query = q, .nquery = 1 };
+	int err = tc_s3_http_do(s, &c);
+
+	tc_s3_call_dispose(&c);
+	return err == TC_ENOTFOUND ? TC_OK : err;
+}
+
+/*
+ * Multipart uploads are invisible to listings and readers but stored and
+ * billed until completed or aborted; a writer killed with -9 leaves its
+ * upload open. Anything of ours started before the cut-off is such an
+ * orphan (the poller uses partial_block_grace, like partial blocks).
+ */
+static int s3_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_time *started_before)
+{
+	tc_s3 *s = as_s3(be);
+	char *key_marker = NULL, *id_marker = NULL;
+	size_t plen = strlen(s->prefix);
+	int err = TC_OK;
+
+	*aborted = 0;
+	for (;;) {
+		tc_sigv4_pair q[5];
+		size_t nq = 0;
+		tc_s3_list_page pg;
+		char *next_id = NULL;
+		tc_s3_call c = { .method = "GET", .what = "ListMultipartUploads", .query = q };
+		int more;
+
+		q[nq++] = (tc_sigv4_pair){ "uploads", "" };
+		if (*s->prefix)
+			q[nq++] = (tc_sigv4_pair){ "prefix", s->prefix };
+		if (key_marker)
+			q[nq++] = (tc_sigv4_pair){ "key-marker", key_marker };
+		if (id_marker)
+			q[nq++] = (tc_sigv4_pair){ "upload-id-marker", id_marker };
+		c.nquery = nq;
+		err = tc_s3_http_do(s, &c);
+		if (err == TC_OK)
+			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml, "s3 ListMultipartUploads");
+		tc_s3_call_dispose(&c);
+		if (err < 0)
+			break;
+		for (size_t i = 0; i < pg.keys.n && err == TC_OK; i++) {
+			tc_time t;
+			if (strncmp(pg.keys.items[i], s->prefix, plen) != 0 || i >= pg.upload_ids.n ||
+			    i >= pg.initiated.n || tc_time_parse(&t, pg.initiated.items[i]) < 0 ||
+			    tc_time_cmp(&t, started_before) >= 0)
+				continue;
+			/* Keys in calls are relative to the prefix, as everywhere in the backend. */
+			err = abort_upload(s, pg.keys.items[i] + plen, pg.upload_ids.items[i]);
+			if (err == TC_OK)
+				(*aborted)++;
+		}
+		free(key_marker);
+		free(id_marker);
+		key_marker = pg.next_token;
+		id_marker = next_id;
+		pg.next_token = NULL;
+		more = pg.truncated && key_marker;
+		tc_s3_list_page_dispose(&pg);
+		if (err < 0 || !more)
+			break;
 	}
 	free(key_marker);
 	free(id_marker);

@@ -109,6 +109,8 @@ typedef struct tc_s3_list_page {
 	tc_strlist prefixes; /* CommonPrefixes/Prefix */
 	int truncated;
 	char *next_token;    /* NextContinuationToken, or NULL */
+	tc_strlist upload_ids; /* ListMultipartUploads only: UploadId, parallel to keys */
+	tc_strlist initiated;  /* ... and Initiated (RFC 3339) */
 } tc_s3_list_page;
 
 int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const char *where);

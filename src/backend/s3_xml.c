@@ -246,8 +246,14 @@ int tc_s3_xml_uploads(tc_s3_list_page *out, char **next_upload_id, const tc_buf 
 	url = url_encoded(root);
 	for (xmlNodePtr n = root->children; n && err == TC_OK; n = n->next) {
 		xmlNodePtr v;
-		if (is_elem(n, "Upload") && (v = child(n, "Key")))
+		if (is_elem(n, "Upload") && (v = child(n, "Key"))) {
+			xmlNodePtr id = child(n, "UploadId"), when = child(n, "Initiated");
 			err = add_text(&out->keys, v, url, where);
+			if (err == TC_OK)
+				err = id ? add_text(&out->upload_ids, id, 0, where) : tc_strlist_add(&out->upload_ids, "");
+			if (err == TC_OK)
+				err = when ? add_text(&out->initiated, when, 0, where) : tc_strlist_add(&out->initiated, "");
+		}
 	}
 	out->truncated = truthy(child(root, "IsTruncated"));
 	if (err == TC_OK)
@@ -270,6 +276,8 @@ void tc_s3_list_page_dispose(tc_s3_list_page *p)
 		return;
 	tc_strlist_dispose(&p->keys);
 	tc_strlist_dispose(&p->prefixes);
+	tc_strlist_dispose(&p->upload_ids);
+	tc_strlist_dispose(&p->initiated);
 	free(p->next_token);
 	p->next_token = NULL;
 }

@@ -72,6 +72,24 @@ static void clean_partials(tc_service *s, const char *tenant, const tc_strlist *
 	}
 }
 
+/* Uploads a killed writer left open are partial blocks too: same grace, same metric. */
+static void abort_stale_uploads(tc_service *s)
+{
+	tc_time before = tc_time_now();
+	int64_t grace = partial_grace_ns(s);
+	size_t n;
+
+	before.sec -= grace / 1000000000LL;
+	if (tc_backend_abort_stale_uploads(&n, s->be, &before) < 0) {
+		tc_log_error("msg=\"failed to abort stale uploads\" err=%s", tc_log_q(tc_error_last()));
+		return;
+	}
+	if (n) {
+		tc_metrics_add(s->metrics, TC_M_COMPACTION_PARTIAL_BLOCKS_CLEANED_TOTAL, (double)n, "", NULL);
+		tc_log_info("msg=\"aborted stale multipart uploads\" count=%zu", n);
+	}
+}
+
 static void publish(tc_service *s, const char *tenant, const tc_blocklist *bl)
 {
 	double objs[2] = { 0, 0 }, bytes[2] = { 0, 0 };
@@ -152,6 +170,7 @@ int tc_service_poll_once(tc_service *s)
 	for (size_t i = 0; i < tenants.n && !atomic_load(&s->stopping); i++)
 		if (poll_tenant(s, tenants.items[i]) < 0)
 			rc = TC_ERROR;
+	abort_stale_uploads(s);
 	tc_store_retain_tenants(s->store, &tenants);
 	tc_metrics_observe(s->metrics, TC_M_POLL_DURATION_SECONDS, (double)(tc_mono_ns() - t0) / 1e9, NULL, NULL);
 	tc_strlist_dispose(&tenants);

@@ -355,6 +355,32 @@ static void multipart_abort(fx *f)
 	tc_strlist_dispose(&pending);
 }
 
+/* An upload a killed writer left open is aborted once it is older than the cut-off. */
+WITH_FX(stale_upload_aborted, NULL, 5 * MIB)
+static void stale_upload_aborted(fx *f)
+{
+	size_t total = 6 * MIB, n = 99;
+	uint8_t *data = calloc(1, total);
+	tc_append *a = NULL;
+	tc_strlist pending = TC_STRLIST_INIT;
+	tc_time past = tc_time_from_unix(1000000000, 0), future = tc_time_now();
+
+	CHECK(data != NULL);
+	CHECK_OK(tc_backend_append_open(&a, f->be, "t/b/data"));
+	CHECK_OK(tc_backend_append(a, data, total));
+	/* not older than a cut-off in the past: kept */
+	CHECK_OK(tc_backend_abort_stale_uploads(&n, f->be, &past));
+	CHECK_EQ_U64(n, 0);
+	future.sec += 3600;
+	CHECK_OK(tc_backend_abort_stale_uploads(&n, f->be, &future));
+	CHECK_EQ_U64(n, 1);
+	CHECK_OK(tc_backend_s3_pending_uploads(&pending, f->be, ""));
+	CHECK_MSG(pending.n == 0, "%zu multipart uploads left", pending.n);
+	tc_backend_append_abort(a); /* the writer's own abort now finds nothing: no error */
+	free(data);
+	tc_strlist_dispose(&pending);
+}
+
 /* Wrong secret: SignatureDoesNotMatch, no retry, nothing written. */
 WITH_FX(wrong_secret, NULL, 5 * MIB)
 static void wrong_secret(fx *f)
@@ -991,5 +1017,5 @@ TC_TEST_MAIN(T(bad_options), T(connection_refused), T(fake_retries_slowdown), T(
 	     T(s3_read_range), T(s3_stat_object), T(s3_list), T(s3_delete_object),
 	     T(s3_append_commit), T(s3_append_abort), T(s3_mark_compacted), T(s3_clear_block),
 	     T(s3_hostile_keys), T(s3_encoded_keys), T(s3_concurrent_writers), T(s3_multipart),
-	     T(s3_multipart_abort), T(s3_wrong_secret), T(missing_bucket), T(s3_prefix),
+	     T(s3_multipart_abort), T(s3_stale_upload_aborted), T(s3_wrong_secret), T(missing_bucket), T(s3_prefix),
 	     T(s3_long_listings), T(s3_virtual_host), T(open_from_config), T(s3_compact_on_s3))
