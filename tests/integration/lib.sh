@@ -25,3 +25,11 @@ wait_port() {
   done
   return 1
 }
+# same_trace TENANT ID "BUCKET_A" "BUCKET_B": queries the trace in two buckets
+# (each "--path DIR" or "--config FILE") and fails unless both hold it with
+# exactly the same spans. The caller adds its own `|| fail "why"`.
+same_trace() {
+  expect_exit 0 "$TC_BIN" query $3 --tenant "$1" "$2"; mv "$TMP/out" "$TMP/trace-a.json"
+  expect_exit 0 "$TC_BIN" query $4 --tenant "$1" "$2"; mv "$TMP/out" "$TMP/trace-b.json"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/same_spans.py" "$TMP/trace-a.json" "$TMP/trace-b.json" "$2"
+}
