@@ -629,21 +629,24 @@ int tc_backend_s3_create_bucket(tc_backend *be)
 	return err;
 }
 
-int tc_backend_s3_pending_uploads(tc_strlist *out, tc_backend *be, const char *prefix)
-{
-	tc_s3 *s = as_s3(be);
-	char p[SHOW_MAX], *key_marker = NULL, *id_marker = NULL;
-	size_t plen;
-	int err = TC_OK;
+/*
+ * Calls fn for every open multipart upload whose key starts with the
+ * backend prefix + prefix, the key given relative to the backend prefix.
+ * A negative return from fn stops the walk with that code.
+ */
+typedef int (*upload_fn)(void *ctx, const char *key, const char *upload_id, const char *initiated);
 
-	if (!s)
-		return TC_EINVALID;
+static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx)
+{
+	char p[SHOW_MAX], *key_marker = NULL, *id_marker = NULL;
+	size_t plen = strlen(s->prefix);
+	int err = TC_OK, more = 1;
+
 	if (snprintf(p, sizeof(p), "%s%s", s->prefix, prefix ? prefix : "") >= (int)sizeof(p)) {
 		tc_error_set("prefix too long");
 		return TC_EINVALID;
 	}
-	plen = strlen(s->prefix);
-	for (;;) {
+	while (more && err == TC_OK) {
 		tc_sigv4_pair q[5];
 		size_t nq = 0;
 		tc_s3_list_page pg;
@@ -667,26 +670,38 @@ int tc_backend_s3_pending_uploads(tc_strlist *out, tc_backend *be, const char *p
 			break;
 		for (size_t i = 0; i < pg.keys.n && err == TC_OK; i++)
 			if (!strncmp(pg.keys.items[i], s->prefix, plen))
-				err = tc_strlist_add(out, pg.keys.items[i] + plen);
+				err = fn(ctx, pg.keys.items[i] + plen, pg.upload_ids.items[i], pg.initiated.items[i]);
 		free(key_marker);
 		free(id_marker);
 		key_marker = pg.next_token;
 		id_marker = next_id;
 		pg.next_token = NULL;
-		if (err == TC_OK && pg.truncated && !key_marker) {
+		more = pg.truncated;
+		if (err == TC_OK && more && !key_marker) {
 			tc_error_set("s3 ListMultipartUploads: truncated without NextKeyMarker");
 			err = TC_ECORRUPT;
 		}
-		{
-			int more = pg.truncated;
-			tc_s3_list_page_dispose(&pg);
-			if (err < 0 || !more)
-				break;
-		}
+		tc_s3_list_page_dispose(&pg);
 	}
 	free(key_marker);
 	free(id_marker);
 	return err;
+}
+
+static int collect_upload(void *ctx, const char *key, const char *upload_id, const char *initiated)
+{
+	(void)upload_id;
+	(void)initiated;
+	return tc_strlist_add(ctx, key);
+}
+
+int tc_backend_s3_pending_uploads(tc_strlist *out, tc_backend *be, const char *prefix)
+{
+	tc_s3 *s = as_s3(be);
+
+	if (!s)
+		return TC_EINVALID;
+	return for_each_upload(s, prefix, collect_upload, out);
 }
 
 /* Aborts one upload; 404 (already completed or aborted) is fine. */
@@ -700,6 +715,25 @@ static int abort_upload(tc_s3 *s, const char *key, const char *id)
 	return err == TC_ENOTFOUND ? TC_OK : err;
 }
 
+typedef struct stale {
+	tc_s3 *s;
+	const tc_time *before;
+	size_t aborted;
+} stale;
+
+static int abort_if_stale(void *ctx, const char *key, const char *upload_id, const char *initiated)
+{
+	stale *st = ctx;
+	tc_time t;
+	int err;
+
+	if (tc_time_parse(&t, initiated) < 0 || tc_time_cmp(&t, st->before) >= 0)
+		return TC_OK;
+	if ((err = abort_upload(st->s, key, upload_id)) == TC_OK)
+		st->aborted++;
+	return err;
+}
+
 /*
  * Multipart uploads are invisible to listings and readers but stored and
  * billed until completed or aborted; a writer killed with -9 leaves its
@@ -708,56 +742,9 @@ static int abort_upload(tc_s3 *s, const char *key, const char *id)
  */
 static int s3_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_time *started_before)
 {
-	tc_s3 *s = as_s3(be);
-	char *key_marker = NULL, *id_marker = NULL;
-	size_t plen = strlen(s->prefix);
-	int err = TC_OK;
+	stale st = { as_s3(be), started_before, 0 };
+	int err = for_each_upload(st.s, "", abort_if_stale, &st);
 
-	*aborted = 0;
-	for (;;) {
-		tc_sigv4_pair q[5];
-		size_t nq = 0;
-		tc_s3_list_page pg;
-		char *next_id = NULL;
-		tc_s3_call c = { .method = "GET", .what = "ListMultipartUploads", .query = q };
-		int more;
-
-		q[nq++] = (tc_sigv4_pair){ "uploads", "" };
-		if (*s->prefix)
-			q[nq++] = (tc_sigv4_pair){ "prefix", s->prefix };
-		if (key_marker)
-			q[nq++] = (tc_sigv4_pair){ "key-marker", key_marker };
-		if (id_marker)
-			q[nq++] = (tc_sigv4_pair){ "upload-id-marker", id_marker };
-		c.nquery = nq;
-		err = tc_s3_http_do(s, &c);
-		if (err == TC_OK)
-			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml, "s3 ListMultipartUploads");
-		tc_s3_call_dispose(&c);
-		if (err < 0)
-			break;
-		for (size_t i = 0; i < pg.keys.n && err == TC_OK; i++) {
-			tc_time t;
-			if (strncmp(pg.keys.items[i], s->prefix, plen) != 0 || i >= pg.upload_ids.n ||
-			    i >= pg.initiated.n || tc_time_parse(&t, pg.initiated.items[i]) < 0 ||
-			    tc_time_cmp(&t, started_before) >= 0)
-				continue;
-			/* Keys in calls are relative to the prefix, as everywhere in the backend. */
-			err = abort_upload(s, pg.keys.items[i] + plen, pg.upload_ids.items[i]);
-			if (err == TC_OK)
-				(*aborted)++;
-		}
-		free(key_marker);
-		free(id_marker);
-		key_marker = pg.next_token;
-		id_marker = next_id;
-		pg.next_token = NULL;
-		more = pg.truncated && key_marker;
-		tc_s3_list_page_dispose(&pg);
-		if (err < 0 || !more)
-			break;
-	}
-	free(key_marker);
-	free(id_marker);
+	*aborted = st.aborted;
 	return err;
 }
