@@ -10,17 +10,23 @@
 #include "bloom.h"
 #include "codec.h"
 
-/* Reads and verifies index page page_no, copying its records to out. */
-static int read_index_page(tc_record *out, tc_backend *be, const tc_meta *m, const char *key,
-			   size_t page_no, size_t rpp)
+int tc_block_read_index_page(tc_record *out, size_t *n, tc_backend *be, const tc_meta *m, size_t page_no)
 {
 	uint32_t psize = m->index_page_size;
-	size_t n = m->total_records - page_no * rpp;
+	size_t rpp = tc_index_records_per_page(psize);
+	char key[TC_KEY_MAX];
 	uint8_t *buf;
 	int rc;
 
-	if (n > rpp)
-		n = rpp;
+	if (rpp == 0 || page_no * rpp >= m->total_records) {
+		tc_error_set("block %s: no index page %zu", m->block_id, page_no);
+		return TC_EINVALID;
+	}
+	if ((rc = tc_key_block(key, sizeof(key), m->tenant, m->block_id, "index")) < 0)
+		return rc;
+	*n = m->total_records - page_no * rpp;
+	if (*n > rpp)
+		*n = rpp;
 	buf = malloc(psize);
 	if (!buf) {
 		tc_error_set("%s: out of memory", key);
@@ -29,7 +35,7 @@ static int read_index_page(tc_record *out, tc_backend *be, const tc_meta *m, con
 	rc = tc_backend_read_range(buf, be, key, (uint64_t)page_no * psize, psize);
 	if (rc == TC_OK) {
 		tc_where w = { key, (uint64_t)page_no * psize };
-		rc = tc_index_page_parse(out, n, buf, psize, &w);
+		rc = tc_index_page_parse(out, *n, buf, psize, &w);
 	}
 	free(buf);
 	return rc;
@@ -46,14 +52,12 @@ static int check_index_params(const tc_meta *m)
 
 int tc_block_read_index(tc_record **out, tc_backend *be, const tc_meta *meta)
 {
-	char key[TC_KEY_MAX];
-	size_t rpp, pages, n = meta->total_records;
+	size_t rpp, pages, n = meta->total_records, got;
 	tc_record *recs = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = check_index_params(meta)) < 0 ||
-	    (rc = tc_key_block(key, sizeof(key), meta->tenant, meta->block_id, "index")) < 0)
+	if ((rc = check_index_params(meta)) < 0)
 		return rc;
 	if (n == 0)
 		return TC_OK;
@@ -61,11 +65,11 @@ int tc_block_read_index(tc_record **out, tc_backend *be, const tc_meta *meta)
 	pages = tc_index_page_count(n, meta->index_page_size);
 	recs = calloc(n, sizeof(*recs));
 	if (!recs) {
-		tc_error_set("%s: out of memory for %zu records", key, n);
+		tc_error_set("block %s: out of memory for %zu index records", meta->block_id, n);
 		return TC_ERROR;
 	}
 	for (size_t p = 0; p < pages; p++) {
-		if ((rc = read_index_page(recs + p * rpp, be, meta, key, p, rpp)) < 0) {
+		if ((rc = tc_block_read_index_page(recs + p * rpp, &got, be, meta, p)) < 0) {
 			free(recs);
 			return rc;
 		}
@@ -96,16 +100,16 @@ static int bloom_says_present(int *present, tc_backend *be, const tc_meta *m, co
 
 /* The index of the first record whose ID is >= id, or total_records. */
 static int search_records(size_t *out, tc_record *page, tc_backend *be, const tc_meta *m,
-			  const char *key, const uint8_t *id)
+			  const uint8_t *id)
 {
 	size_t rpp = tc_index_records_per_page(m->index_page_size);
-	size_t lo = 0, hi = m->total_records, loaded = SIZE_MAX;
+	size_t lo = 0, hi = m->total_records, loaded = SIZE_MAX, got;
 	int rc;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (mid / rpp != loaded) {
-			if ((rc = read_index_page(page, be, m, key, mid / rpp, rpp)) < 0)
+			if ((rc = tc_block_read_index_page(page, &got, be, m, mid / rpp)) < 0)
 				return rc;
 			loaded = mid / rpp;
 		}
@@ -115,7 +119,7 @@ static int search_records(size_t *out, tc_record *page, tc_backend *be, const tc
 			hi = mid;
 	}
 	if (lo < m->total_records && lo / rpp != loaded &&
-	    (rc = read_index_page(page, be, m, key, lo / rpp, rpp)) < 0)
+	    (rc = tc_block_read_index_page(page, &got, be, m, lo / rpp)) < 0)
 		return rc;
 	*out = lo;
 	return TC_OK;
@@ -178,7 +182,6 @@ cleanup:
 
 int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_t id[TC_ID_LEN])
 {
-	char key[TC_KEY_MAX];
 	tc_record *page = NULL;
 	size_t idx;
 	int present = 0, rc;
@@ -192,14 +195,12 @@ int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_
 		return rc;
 	if (!present)
 		goto not_found;
-	if ((rc = tc_key_block(key, sizeof(key), meta->tenant, meta->block_id, "index")) < 0)
-		return rc;
 	page = calloc(tc_index_records_per_page(meta->index_page_size), sizeof(*page));
 	if (!page) {
 		tc_error_set("out of memory");
 		return TC_ERROR;
 	}
-	rc = search_records(&idx, page, be, meta, key, id);
+	rc = search_records(&idx, page, be, meta, id);
 	if (rc == TC_OK && idx < meta->total_records) {
 		size_t rpp = tc_index_records_per_page(meta->index_page_size);
 		rc = find_in_page(out, be, meta, &page[idx % rpp], id);

@@ -21,7 +21,7 @@ struct tc_block_reader {
 	size_t chunk_size;
 	size_t max_page;
 	char key_data[TC_KEY_MAX];
-	char key_index[TC_KEY_MAX];
+	char key_index[TC_KEY_MAX]; /* for messages; tc_block_read_index_page reads it */
 	tc_codec *codec;
 
 	/* The index page currently loaded. */
@@ -55,25 +55,9 @@ struct tc_block_reader {
 
 static int load_index_page(tc_block_reader *r, size_t page_no)
 {
-	uint32_t psize = r->meta.index_page_size;
-	size_t first = page_no * r->rpp;
-	size_t n = r->meta.total_records - first;
-	uint8_t *buf = NULL;
-	int rc;
+	size_t n;
+	int rc = tc_block_read_index_page(r->ipage_recs, &n, r->be, &r->meta, page_no);
 
-	if (n > r->rpp)
-		n = r->rpp;
-	buf = malloc(psize);
-	if (!buf) {
-		tc_error_set("%s: out of memory for an index page of %u bytes", r->key_index, psize);
-		return TC_ERROR;
-	}
-	rc = tc_backend_read_range(buf, r->be, r->key_index, (uint64_t)page_no * psize, psize);
-	if (rc == TC_OK) {
-		tc_where w = { r->key_index, (uint64_t)page_no * psize };
-		rc = tc_index_page_parse(r->ipage_recs, n, buf, psize, &w);
-	}
-	free(buf);
 	if (rc == TC_OK)
 		r->ipage_no = page_no;
 	return rc;

@@ -43,6 +43,13 @@ const tc_meta *tc_block_reader_meta(const tc_block_reader *r);
 void tc_block_reader_progress(uint64_t *pages, uint64_t *bytes, const tc_block_reader *r);
 void tc_block_reader_free(tc_block_reader *r);
 
+/*
+ * Reads index page page_no (one range read of indexPageSize bytes), verifies
+ * it and copies its records to out, which must hold records-per-page
+ * entries; *n receives how many of them the meta says the page holds.
+ */
+int tc_block_read_index_page(tc_record *out, size_t *n, tc_backend *be, const tc_meta *meta, size_t page_no);
+
 /* Reads every record of the index (checksums verified). */
 int tc_block_read_index(tc_record **out, tc_backend *be, const tc_meta *meta);
 
