@@ -140,5 +140,6 @@ grep -q '^tempodb_blocklist_length{tenant="tenant-a"} 1' "$TMP/metrics" || fail 
 grep -q '^tracecompactor_build_info' "$TMP/metrics" || fail "build_info"
 grep -q 'skipping a prefix that is not a tenant ID' "$TMP/log" || fail "bad tenant dir not reported"
 grep -q 'skipping a prefix that is not a block ID' "$TMP/log" || fail "bad block dir not reported"
+grep -q '^tempodb_blocklist_poll_errors_total{tenant="tenant-a"} [1-9]' "$TMP/metrics" || fail "skipped prefix not counted as a poll error"
 [ -d "$B/not a tenant" ] && [ -d "$B/tenant-a/not-a-block" ] || fail "foreign directories were touched"
 echo ok
