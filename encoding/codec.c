@@ -164,41 +164,105 @@ int tc_codec_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len)
 	return err;
 }
 
-int tc_codec_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len, const tc_where *w)
+int tc_codec_stream_begin(tc_codec *c)
 {
-	size_t start = out->len;
-	int err;
-
+	c->s_in = 0;
+	c->s_between = 0;
+	c->s_seen_id = 0;
+	tc_buf_clear(&c->s_chunk);
+	c->s_chunk_pos = 0;
 	switch (c->enc) {
-	case TC_ENC_NONE:
-		if (len > tc_codec_out_cap(out) || out->len > tc_codec_out_cap(out) - len)
-			err = tc_codec_limit(out, w, "none");
-		else
-			err = tc_buf_put(out, src, len);
-		break;
 	case TC_ENC_GZIP:
-		err = tc_codec_gzip_decompress(out, c, src, len, w);
-		break;
+		return tc_codec_gzip_begin(c);
 	case TC_ENC_LZ4_64K:
 	case TC_ENC_LZ4_256K:
 	case TC_ENC_LZ4_1M:
 	case TC_ENC_LZ4:
-		err = tc_codec_lz4_decompress(out, c, src, len, w);
-		break;
-	case TC_ENC_SNAPPY:
-		err = tc_codec_snappy_decompress(out, src, len, w);
-		break;
+		return tc_codec_lz4_begin(c);
 	case TC_ENC_ZSTD:
-		err = tc_codec_zstd_decompress(out, c, src, len, w);
-		break;
+		ZSTD_DCtx_reset(c->zd, ZSTD_reset_session_only);
+		return TC_OK;
+	default:
+		return TC_OK;
+	}
+}
+
+static int none_read(tc_codec_io *io)
+{
+	size_t n = io->src_len < io->dst_cap ? io->src_len : io->dst_cap;
+
+	if (n)
+		memcpy(io->dst, io->src, n);
+	io->used = io->produced = n;
+	return io->src_end && n == io->src_len;
+}
+
+int tc_codec_stream_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
+{
+	io->used = io->produced = 0;
+	switch (c->enc) {
+	case TC_ENC_NONE:
+		return none_read(io);
+	case TC_ENC_GZIP:
+		return tc_codec_gzip_read(io, c, w);
+	case TC_ENC_LZ4_64K:
+	case TC_ENC_LZ4_256K:
+	case TC_ENC_LZ4_1M:
+	case TC_ENC_LZ4:
+		return tc_codec_lz4_read(io, c, w);
+	case TC_ENC_SNAPPY:
+		return tc_codec_snappy_read(io, c, w);
+	case TC_ENC_ZSTD:
+		return tc_codec_zstd_read(io, c, w);
 	default:
 		tc_error_set_at(w, "unsupported encoding %s", tc_encoding_name(c->enc));
-		err = TC_EUNSUPPORTED;
-		break;
+		return TC_EUNSUPPORTED;
 	}
+}
+
+/* The whole stream into out, through the streaming reader. */
+static int decompress_all(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len, const tc_where *w)
+{
+	tc_codec_io io = { src, len, 1, NULL, 0, 0, 0 };
+	uint8_t probe;
+	size_t room;
+	int r;
+
+	if ((r = tc_codec_stream_begin(c)) < 0)
+		return r;
+	for (;;) {
+		if ((r = tc_codec_out_room(out, 65536, &room)) < 0)
+			return r;
+		/* At the cap, a one-byte probe tells whether more output follows. */
+		io.dst = room ? out->ptr + out->len : &probe;
+		io.dst_cap = room ? room : 1;
+		if ((r = tc_codec_stream_read(&io, c, w)) < 0)
+			return r;
+		if (!room && io.produced)
+			return tc_codec_limit(out, w, tc_encoding_name(c->enc));
+		out->len += io.produced;
+		io.src += io.used;
+		io.src_len -= io.used;
+		if (r == 1)
+			return TC_OK;
+		if (io.used == 0 && io.produced == 0)
+			return tc_codec_corrupt(w, len - io.src_len, "%s: stream makes no progress",
+						tc_encoding_name(c->enc));
+	}
+}
+
+int tc_codec_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len, const tc_where *w)
+{
+	size_t start = out->len;
+	int err = 0;
+
+	if (c->enc == TC_ENC_ZSTD)
+		err = tc_codec_zstd_oneshot(out, c, src, len, w);
+	if (err == 0)
+		err = decompress_all(out, c, src, len, w);
 	if (err < 0)
 		out->len = start;
-	return err;
+	return err < 0 ? err : TC_OK;
 }
 
 void tc_codec_free(tc_codec *c)
@@ -211,5 +275,6 @@ void tc_codec_free(tc_codec *c)
 	if (c->ld)
 		LZ4F_freeDecompressionContext(c->ld);
 	tc_codec_gzip_free(c);
+	tc_buf_dispose(&c->s_chunk);
 	free(c);
 }

@@ -52,6 +52,32 @@ int tc_codec_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
  */
 int tc_codec_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len, const tc_where *w);
 
+/*
+ * Streaming decompression, for pages too large to hold decompressed. One
+ * call moves bytes from src to dst; the caller refills src (keeping what
+ * was not used: snappy needs a whole chunk at once) and drains dst.
+ */
+typedef struct tc_codec_io {
+	const uint8_t *src;
+	size_t src_len;
+	int src_end;     /* src holds the rest of the stream */
+	uint8_t *dst;
+	size_t dst_cap;  /* > 0 */
+	size_t used;     /* out: bytes of src consumed */
+	size_t produced; /* out: bytes written to dst */
+} tc_codec_io;
+
+/* Starts a new stream on c (the whole-buffer calls also use c's contexts). */
+int tc_codec_stream_begin(tc_codec *c);
+/*
+ * Returns 1 once the stream is complete (nothing more will be produced), 0
+ * when it wants more input or output room, TC_ECORRUPT naming w's key and
+ * w->off plus the stream position (truncation only once src_end is set).
+ * A call that neither used nor produced anything wants more contiguous
+ * input than src holds.
+ */
+int tc_codec_stream_read(tc_codec_io *io, tc_codec *c, const tc_where *w);
+
 void tc_codec_free(tc_codec *c);
 
 #endif

@@ -70,17 +70,48 @@ int tc_codec_gzip_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t 
 	return tc_buf_put_u32le(out, (uint32_t)len); /* ISIZE is the length mod 2^32 */
 }
 
-int tc_codec_gzip_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
-			     const tc_where *w)
+int tc_codec_gzip_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
 {
-	const uint8_t *p = src;
-	size_t left = len, room;
-	uint8_t probe;
-	int ret, err;
+	uInt in_n = io->src_len < UINT_MAX ? (uInt)io->src_len : UINT_MAX;
+	uInt out_n = io->dst_cap < UINT_MAX ? (uInt)io->dst_cap : UINT_MAX;
+	int ret;
 
-	/* Go's gzip reader fails on an empty stream too (no header). */
-	if (len == 0)
-		return tc_codec_corrupt(w, 0, "gzip: empty stream");
+	if (c->s_in == 0 && io->src_len == 0 && io->src_end)
+		return tc_codec_corrupt(w, 0, "gzip: empty stream"); /* as Go's reader: no header */
+	/* Between members, the end of input is the end of the stream. */
+	if (c->s_between && io->src_len == 0 && io->src_end)
+		return 1;
+	c->inf.next_in = io->src;
+	c->inf.avail_in = in_n;
+	c->inf.next_out = io->dst;
+	c->inf.avail_out = out_n;
+	ret = inflate(&c->inf, Z_NO_FLUSH);
+	io->used = in_n - c->inf.avail_in;
+	io->produced = out_n - c->inf.avail_out;
+	if (io->used)
+		c->s_between = 0;
+	if (ret == Z_MEM_ERROR)
+		return zlib_failed("inflate", ret);
+	if (ret != Z_OK && ret != Z_BUF_ERROR && ret != Z_STREAM_END)
+		return tc_codec_corrupt(w, (size_t)c->s_in + io->used, "gzip: %s",
+					c->inf.msg ? c->inf.msg : "corrupt stream");
+	c->s_in += io->used;
+	if (ret == Z_STREAM_END) {
+		/* Another member may follow. */
+		if ((ret = inflateReset(&c->inf)) != Z_OK)
+			return zlib_failed("inflateReset", ret);
+		c->s_between = 1;
+		return io->src_end && io->used == io->src_len ? 1 : 0;
+	}
+	if (io->src_end && io->used == io->src_len && c->inf.avail_out > 0)
+		return tc_codec_corrupt(w, (size_t)c->s_in, "gzip: truncated stream");
+	return 0;
+}
+
+int tc_codec_gzip_begin(tc_codec *c)
+{
+	int ret;
+
 	if (!c->inf_ready) {
 		if ((ret = inflateInit2(&c->inf, 16 + 15)) != Z_OK)
 			return zlib_failed("inflateInit2", ret);
@@ -88,40 +119,7 @@ int tc_codec_gzip_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_
 	} else if ((ret = inflateReset(&c->inf)) != Z_OK) {
 		return zlib_failed("inflateReset", ret);
 	}
-	c->inf.avail_in = 0;
-	for (;;) {
-		size_t before_in, got;
-
-		feed(&c->inf, &p, &left);
-		before_in = c->inf.avail_in;
-		if ((err = tc_codec_out_room(out, GZIP_STEP, &room)) < 0)
-			return err;
-		/* At the cap, a one-byte probe tells whether more output follows. */
-		c->inf.next_out = room ? out->ptr + out->len : &probe;
-		c->inf.avail_out = room ? (uInt)room : 1;
-		ret = inflate(&c->inf, Z_NO_FLUSH);
-		got = (room ? room : 1) - c->inf.avail_out;
-		if (!room && got)
-			return tc_codec_limit(out, w, "gzip");
-		out->len += room ? got : 0;
-		if (ret == Z_STREAM_END) {
-			if (c->inf.avail_in == 0 && left == 0)
-				return TC_OK;
-			if ((ret = inflateReset(&c->inf)) != Z_OK)
-				return zlib_failed("inflateReset", ret);
-			continue;
-		}
-		if (ret == Z_MEM_ERROR)
-			return zlib_failed("inflate", ret);
-		if (ret != Z_OK && ret != Z_BUF_ERROR)
-			return tc_codec_corrupt(w, (size_t)(p - src) - c->inf.avail_in, "gzip: %s",
-						c->inf.msg ? c->inf.msg : "corrupt stream");
-		if (c->inf.avail_in == 0 && left == 0 && c->inf.avail_out > 0)
-			return tc_codec_corrupt(w, len, "gzip: truncated stream");
-		if (got == 0 && c->inf.avail_in == before_in)
-			return tc_codec_corrupt(w, (size_t)(p - src) - c->inf.avail_in,
-						"gzip: stream makes no progress");
-	}
+	return TC_OK;
 }
 
 void tc_codec_gzip_free(tc_codec *c)

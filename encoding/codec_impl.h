@@ -25,6 +25,13 @@ struct tc_codec {
 	z_stream inf;   /* gzip inflate */
 	int def_ready;
 	int inf_ready;
+
+	/* The stream tc_codec_stream_read is in. */
+	uint64_t s_in;      /* compressed bytes consumed so far */
+	int s_between;      /* gzip: at a member boundary */
+	int s_seen_id;      /* snappy: stream identifier seen */
+	tc_buf s_chunk;     /* snappy: a decoded chunk not yet handed out */
+	size_t s_chunk_pos;
 };
 
 /* The most bytes out may hold (its cap, or the buffer default). */
@@ -44,19 +51,21 @@ int tc_codec_corrupt(const tc_where *w, size_t pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 int tc_codec_snappy_compress(tc_buf *out, const uint8_t *src, size_t len);
-int tc_codec_snappy_decompress(tc_buf *out, const uint8_t *src, size_t len, const tc_where *w);
+int tc_codec_snappy_read(tc_codec_io *io, tc_codec *c, const tc_where *w);
 
 int tc_codec_gzip_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
-int tc_codec_gzip_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
-			     const tc_where *w);
+int tc_codec_gzip_begin(tc_codec *c);
+int tc_codec_gzip_read(tc_codec_io *io, tc_codec *c, const tc_where *w);
 
 int tc_codec_zstd_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
-int tc_codec_zstd_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
-			     const tc_where *w);
+/* One frame that declares its size, decoded in one call: 1 done, 0 not such a frame. */
+int tc_codec_zstd_oneshot(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
+			  const tc_where *w);
+int tc_codec_zstd_read(tc_codec_io *io, tc_codec *c, const tc_where *w);
 
 int tc_codec_lz4_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
-int tc_codec_lz4_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
-			    const tc_where *w);
+int tc_codec_lz4_begin(tc_codec *c);
+int tc_codec_lz4_read(tc_codec_io *io, tc_codec *c, const tc_where *w);
 
 void tc_codec_gzip_free(tc_codec *c);
 

@@ -70,16 +70,8 @@ int tc_codec_lz4_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t l
 	return TC_OK;
 }
 
-int tc_codec_lz4_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
-			    const tc_where *w)
+int tc_codec_lz4_begin(tc_codec *c)
 {
-	size_t pos = 0, hint = 0, room;
-	uint8_t probe;
-	int err;
-
-	/* pierrec's reader returns an empty page for an empty stream. */
-	if (len == 0)
-		return TC_OK;
 	/*
 	 * LZ4F_resetDecompressionContext (liblz4 1.9.4) keeps the remaining
 	 * content size of a frame that declared one, so after a stream that
@@ -101,30 +93,32 @@ int tc_codec_lz4_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t
 	}
 	LZ4F_resetDecompressionContext(c->ld);
 	c->ld_dirty = 1;
-	for (;;) {
-		size_t in_n = len - pos, out_n;
-
-		if ((err = tc_codec_out_room(out, 65536, &room)) < 0)
-			return err;
-		/* At the cap, a one-byte probe tells whether more output follows. */
-		out_n = room ? room : 1;
-		hint = LZ4F_decompress(c->ld, room ? out->ptr + out->len : &probe, &out_n,
-				       src + pos, &in_n, NULL);
-		if (LZ4F_isError(hint))
-			return tc_codec_corrupt(w, pos, "lz4: %s", LZ4F_getErrorName(hint));
-		if (!room && out_n)
-			return tc_codec_limit(out, w, "lz4");
-		out->len += room ? out_n : 0;
-		pos += in_n;
-		/* Done when all input is in and the last frame ended or nothing is pending. */
-		if (pos == len && (hint == 0 || out_n < (room ? room : 1)))
-			break;
-		if (in_n == 0 && out_n == 0)
-			return tc_codec_corrupt(w, pos, "lz4: stream makes no progress");
-	}
-	/* Non-zero means the last frame wants more input. */
-	if (hint != 0)
-		return tc_codec_corrupt(w, len, "lz4: truncated frame");
-	c->ld_dirty = 0;
 	return TC_OK;
+}
+
+int tc_codec_lz4_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
+{
+	size_t in_n = io->src_len, out_n = io->dst_cap, hint;
+
+	/* pierrec's reader returns an empty page for an empty stream. */
+	if (c->s_in == 0 && io->src_len == 0 && io->src_end) {
+		c->ld_dirty = 0;
+		return 1;
+	}
+	hint = LZ4F_decompress(c->ld, io->dst, &out_n, io->src, &in_n, NULL);
+	if (LZ4F_isError(hint))
+		return tc_codec_corrupt(w, (size_t)c->s_in, "lz4: %s", LZ4F_getErrorName(hint));
+	io->used = in_n;
+	io->produced = out_n;
+	c->s_in += in_n;
+	if (!io->src_end || in_n < io->src_len)
+		return 0;
+	/* All input is in: done at a frame's end; short output means lz4 wants more. */
+	if (hint == 0) {
+		c->ld_dirty = 0;
+		return 1;
+	}
+	if (out_n < io->dst_cap)
+		return tc_codec_corrupt(w, (size_t)c->s_in, "lz4: truncated frame");
+	return 0;
 }

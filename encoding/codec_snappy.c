@@ -150,45 +150,73 @@ static int check_stream_id(const uint8_t *body, size_t blen, const tc_where *w, 
 	return TC_OK;
 }
 
-int tc_codec_snappy_decompress(tc_buf *out, const uint8_t *src, size_t len, const tc_where *w)
+/* Decodes the chunk at src (4-byte header, blen body) into c->s_chunk. */
+static int decode_chunk(tc_codec *c, const uint8_t *src, size_t blen, const tc_where *w, size_t pos)
 {
-	size_t pos = 0;
-	int seen_id = 0, err;
+	const uint8_t *body = src + 4;
+	uint8_t type = src[0];
 
-	while (pos < len) {
-		const uint8_t *body;
-		uint8_t type = src[pos];
-		size_t blen;
+	tc_buf_clear(&c->s_chunk);
+	c->s_chunk.cap = SNAPPY_MAX_BLOCK;
+	c->s_chunk_pos = 0;
+	if (!c->s_seen_id && type != CHUNK_STREAM_ID)
+		return tc_codec_corrupt(w, pos, "snappy: missing stream identifier");
+	switch (type) {
+	case CHUNK_STREAM_ID:
+		c->s_seen_id = 1;
+		return check_stream_id(body, blen, w, pos);
+	case CHUNK_COMPRESSED:
+		return decode_compressed(&c->s_chunk, body, blen, w, pos);
+	case CHUNK_UNCOMPRESSED:
+		return decode_uncompressed(&c->s_chunk, body, blen, w, pos);
+	default:
+		/* 0x80-0xfe are skippable; 0x02-0x7f are reserved and must not be skipped. */
+		return type < 0x80 ? tc_codec_corrupt(w, pos, "snappy: unsupported chunk type 0x%02x", type)
+				   : TC_OK;
+	}
+}
 
-		if (len - pos < 4)
-			return tc_codec_corrupt(w, pos, "snappy: truncated chunk header");
-		body = src + pos + 4;
-		blen = (size_t)src[pos + 1] | (size_t)src[pos + 2] << 8 | (size_t)src[pos + 3] << 16;
-		if (blen > len - pos - 4)
-			return tc_codec_corrupt(w, pos, "snappy: chunk of %zu bytes truncated to %zu",
-						blen, len - pos - 4);
-		if (!seen_id && type != CHUNK_STREAM_ID)
-			return tc_codec_corrupt(w, pos, "snappy: missing stream identifier");
-		switch (type) {
-		case CHUNK_STREAM_ID:
-			err = check_stream_id(body, blen, w, pos);
-			seen_id = 1;
-			break;
-		case CHUNK_COMPRESSED:
-			err = decode_compressed(out, body, blen, w, pos);
-			break;
-		case CHUNK_UNCOMPRESSED:
-			err = decode_uncompressed(out, body, blen, w, pos);
-			break;
-		default:
-			/* 0x80-0xfe are skippable; 0x02-0x7f are reserved and must not be skipped. */
-			err = type < 0x80 ? tc_codec_corrupt(w, pos, "snappy: unsupported chunk type "
-							     "0x%02x", type) : TC_OK;
+int tc_codec_snappy_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
+{
+	size_t used = 0, produced = 0;
+	int err = 0;
+
+	for (;;) {
+		size_t pending = c->s_chunk.len - c->s_chunk_pos, left = io->src_len - used, blen, pos;
+
+		if (pending) {
+			size_t n = pending < io->dst_cap - produced ? pending : io->dst_cap - produced;
+			memcpy(io->dst + produced, c->s_chunk.ptr + c->s_chunk_pos, n);
+			c->s_chunk_pos += n;
+			produced += n;
+			if (n < pending)
+				break; /* dst is full */
+		}
+		if (left == 0) {
+			err = io->src_end;
 			break;
 		}
-		if (err < 0)
-			return err;
-		pos += 4 + blen;
+		/* A chunk is decoded whole: wait for all of it. */
+		pos = (size_t)c->s_in + used;
+		if (left < 4) {
+			if (io->src_end)
+				err = tc_codec_corrupt(w, pos, "snappy: truncated chunk header");
+			break;
+		}
+		blen = (size_t)io->src[used + 1] | (size_t)io->src[used + 2] << 8 |
+		       (size_t)io->src[used + 3] << 16;
+		if (blen > left - 4) {
+			if (io->src_end)
+				err = tc_codec_corrupt(w, pos, "snappy: chunk of %zu bytes truncated to %zu",
+						       blen, left - 4);
+			break;
+		}
+		if ((err = decode_chunk(c, io->src + used, blen, w, pos)) < 0)
+			break;
+		used += 4 + blen;
 	}
-	return TC_OK;
+	io->used = used;
+	io->produced = produced;
+	c->s_in += used;
+	return err;
 }

@@ -1,7 +1,8 @@
 /*
  * zstd pages via libzstd, reusing the codec's contexts. Tempo writes frames
  * with and without a content size, so reading streams every frame and never
- * trusts a declared size; concatenated and skippable frames are accepted.
+ * trusts a declared size beyond sizing a buffer; concatenated and skippable
+ * frames are accepted.
  */
 #include <zstd_errors.h>
 
@@ -28,72 +29,62 @@ int tc_codec_zstd_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t 
 	return TC_OK;
 }
 
-int tc_codec_zstd_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
-			     const tc_where *w)
+/*
+ * One frame that declares its size (all of ours, Tempo's small pages):
+ * decode in one call straight into the buffer, without the streaming copy
+ * out of zstd's window. The size only bounds the buffer, within the cap;
+ * zstd checks that the frame really holds that many bytes.
+ */
+int tc_codec_zstd_oneshot(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
+			  const tc_where *w)
 {
-	ZSTD_inBuffer in = { src, len, 0 };
-	size_t step = ZSTD_DStreamOutSize(), ret = 0, room;
-	uint8_t probe;
+	unsigned long long n = len ? ZSTD_getFrameContentSize(src, len) : ZSTD_CONTENTSIZE_UNKNOWN;
+	size_t cap = tc_codec_out_cap(out), got;
 	int err;
 
-	/* klauspost's reader returns an empty page for an empty stream. */
-	if (len == 0)
-		return TC_OK;
+	if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR ||
+	    ZSTD_findFrameCompressedSize(src, len) != len)
+		return 0;
+	if (out->len > cap || n > cap - out->len)
+		return tc_codec_limit(out, w, "zstd");
+	if ((err = tc_buf_reserve(out, (size_t)n)) < 0)
+		return err;
 	ZSTD_DCtx_reset(c->zd, ZSTD_reset_session_only);
-	/*
-	 * One frame that declares its size (all of ours, Tempo's small pages):
-	 * decode in one call straight into the buffer, without the streaming
-	 * copy. The size only bounds the buffer, within the cap; zstd checks
-	 * that the frame really holds that many bytes.
-	 */
-	{
-		unsigned long long n = ZSTD_getFrameContentSize(src, len);
-		size_t cap = out->cap ? out->cap : TC_BUF_DEFAULT_CAP;
-		if (n != ZSTD_CONTENTSIZE_UNKNOWN && n != ZSTD_CONTENTSIZE_ERROR &&
-		    ZSTD_findFrameCompressedSize(src, len) == len) {
-			size_t got;
-			if (n > cap - out->len)
-				return tc_codec_limit(out, w, "zstd");
-			if ((err = tc_buf_reserve(out, (size_t)n)) < 0)
-				return err;
-			got = ZSTD_decompressDCtx(c->zd, out->ptr + out->len, (size_t)n, src, len);
-			if (ZSTD_isError(got))
-				return tc_codec_corrupt(w, 0, "zstd: %s", ZSTD_getErrorName(got));
-			if (got != n)
-				return tc_codec_corrupt(w, 0, "zstd: frame holds %zu bytes, declares %llu", got, n);
-			out->len += got;
-			return TC_OK;
-		}
-	}
-	for (;;) {
-		ZSTD_outBuffer ob;
-		size_t before_in = in.pos;
+	got = ZSTD_decompressDCtx(c->zd, out->ptr + out->len, (size_t)n, src, len);
+	if (ZSTD_isError(got))
+		return tc_codec_corrupt(w, 0, "zstd: %s", ZSTD_getErrorName(got));
+	if (got != n)
+		return tc_codec_corrupt(w, 0, "zstd: frame holds %zu bytes, declares %llu", got, n);
+	out->len += got;
+	return 1;
+}
 
-		if ((err = tc_codec_out_room(out, step, &room)) < 0)
-			return err;
-		/* At the cap, a one-byte probe tells whether more output follows. */
-		ob.dst = room ? out->ptr + out->len : &probe;
-		ob.size = room ? room : 1;
-		ob.pos = 0;
-		ret = ZSTD_decompressStream(c->zd, &ob, &in);
-		if (ZSTD_isError(ret)) {
-			if (ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation) {
-				tc_error_set("zstd: out of memory");
-				return TC_ERROR;
-			}
-			return tc_codec_corrupt(w, in.pos, "zstd: %s", ZSTD_getErrorName(ret));
+int tc_codec_zstd_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
+{
+	ZSTD_inBuffer in = { io->src, io->src_len, 0 };
+	ZSTD_outBuffer ob = { io->dst, io->dst_cap, 0 };
+	size_t ret;
+
+	/* klauspost's reader returns an empty page for an empty stream. */
+	if (c->s_in == 0 && io->src_len == 0 && io->src_end)
+		return 1;
+	ret = ZSTD_decompressStream(c->zd, &ob, &in);
+	if (ZSTD_isError(ret)) {
+		if (ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation) {
+			tc_error_set("zstd: out of memory");
+			return TC_ERROR;
 		}
-		if (!room && ob.pos)
-			return tc_codec_limit(out, w, "zstd");
-		out->len += room ? ob.pos : 0;
-		/* Done when all input is in and the last frame ended or nothing is pending. */
-		if (in.pos == in.size && (ret == 0 || ob.pos < ob.size))
-			break;
-		if (ob.pos == 0 && in.pos == before_in)
-			return tc_codec_corrupt(w, in.pos, "zstd: stream makes no progress");
+		return tc_codec_corrupt(w, (size_t)c->s_in + in.pos, "zstd: %s", ZSTD_getErrorName(ret));
 	}
-	/* Non-zero means the last frame wants more input. */
-	if (ret != 0)
-		return tc_codec_corrupt(w, len, "zstd: truncated frame");
-	return TC_OK;
+	io->used = in.pos;
+	io->produced = ob.pos;
+	c->s_in += in.pos;
+	if (!io->src_end || in.pos < in.size)
+		return 0;
+	/* All input is in: done at a frame's end; short output means zstd wants more. */
+	if (ret == 0)
+		return 1;
+	if (ob.pos < ob.size)
+		return tc_codec_corrupt(w, (size_t)c->s_in, "zstd: truncated frame");
+	return 0;
 }
