@@ -1,8 +1,10 @@
 /*
  * Streaming block reader (COMPACTOR.md §5.2). Index pages are read one at a
  * time; data is read in range reads of consecutive whole pages up to
- * chunk_size_bytes, so memory is bounded by one chunk plus one decompressed
- * page, whatever the block size.
+ * chunk_size_bytes, and a page is decompressed whole only if it fits in a
+ * chunk's worth of bytes (else through page_stream's window), so memory is
+ * bounded by about two chunks plus the largest object asked for whole,
+ * whatever the block or page size.
  *
  * Everything read is cross-checked because a compactor that trusts a bad
  * block rewrites the damage into a new one and deletes the original.
@@ -13,7 +15,9 @@
 #include <string.h>
 
 #include "../src/util/log.h"
-#include "codec.h"
+#include "page_stream.h"
+
+#define PIECE_MAX (1u << 20) /* range reads of a page larger than a chunk */
 
 struct tc_block_reader {
 	tc_backend *be;
@@ -22,7 +26,7 @@ struct tc_block_reader {
 	size_t max_page;
 	char key_data[TC_KEY_MAX];
 	char key_index[TC_KEY_MAX]; /* for messages; tc_block_read_index_page reads it */
-	tc_codec *codec;
+	size_t defer_over;
 
 	/* The index page currently loaded. */
 	size_t rpp;
@@ -33,18 +37,21 @@ struct tc_block_reader {
 	uint8_t prev_rec_id[TC_ID_LEN];
 	uint64_t expect_off;
 
-	/* Current chunk: its records and raw bytes. */
+	/* Current chunk: its records and raw bytes (none for a page larger than a chunk). */
 	tc_record *crecs;
 	size_t crecs_cap, cn, ci;
 	tc_buf chunk;
 	size_t chunk_pos;
+	int chunk_big;
 
-	/* Current decompressed page. */
-	tc_buf page;
-	size_t page_pos;
+	/* Current page. */
+	tc_page_stream *ps;
 	tc_where page_w;
 	const tc_record *page_rec;
 	size_t page_objects;
+	uint64_t obj_at;    /* page position of the current object */
+	uint64_t body_left; /* unread bytes of a deferred body */
+	uint8_t defer_id[TC_ID_LEN];
 
 	uint8_t first_id[TC_ID_LEN];
 	uint8_t last_id[TC_ID_LEN];
@@ -111,6 +118,7 @@ static int load_chunk(tc_block_reader *r)
 	int rc;
 
 	r->cn = r->ci = 0;
+	r->chunk_big = 0;
 	while (r->next_rec < r->meta.total_records) {
 		const tc_record *rec;
 		if ((rc = get_record(&rec, r, r->next_rec)) < 0)
@@ -132,6 +140,11 @@ static int load_chunk(tc_block_reader *r)
 		r->crecs[r->cn++] = *rec;
 		total += rec->length;
 		r->next_rec++;
+		/* A page larger than a chunk is read piece by piece as it is consumed. */
+		if (total > r->chunk_size) {
+			r->chunk_big = 1;
+			return TC_OK;
+		}
 	}
 	tc_buf_clear(&r->chunk);
 	if ((rc = tc_buf_grow_by(&r->chunk, NULL, (size_t)total)) < 0)
@@ -153,25 +166,97 @@ static int load_page(tc_block_reader *r)
 
 	r->page_w.key = r->key_data;
 	r->page_w.off = rec->start;
-	rc = tc_page_parse(&page_len, &payload, &plen, r->chunk.ptr + r->chunk_pos,
-			   r->chunk.len - r->chunk_pos, &r->page_w);
+	r->body_left = 0;
+	if (r->chunk_big) {
+		rc = tc_page_stream_open_range(r->ps, r->be, r->key_data, rec->start, rec->length,
+					       &r->bytes_read, &r->page_w);
+	} else {
+		rc = tc_page_parse(&page_len, &payload, &plen, r->chunk.ptr + r->chunk_pos,
+				   r->chunk.len - r->chunk_pos, &r->page_w);
+		if (rc < 0)
+			return rc;
+		if (page_len != rec->length) {
+			tc_error_set_at(&r->page_w, "page length %zu disagrees with its index record (%u)",
+					page_len, rec->length);
+			return TC_ECORRUPT;
+		}
+		r->chunk_pos += page_len;
+		rc = tc_page_stream_open_mem(r->ps, payload, plen, &r->page_w);
+	}
 	if (rc < 0)
 		return rc;
-	if (page_len != rec->length) {
-		tc_error_set_at(&r->page_w, "page length %zu disagrees with its index record (%u)",
-				page_len, rec->length);
-		return TC_ECORRUPT;
-	}
-	r->chunk_pos += page_len;
-	tc_buf_clear(&r->page);
-	r->page.cap = r->max_page;
-	if ((rc = tc_codec_decompress(&r->page, r->codec, payload, plen, &r->page_w)) < 0)
-		return rc;
-	r->page_pos = 0;
 	r->page_rec = rec;
 	r->page_objects = 0;
 	r->pages_read++;
 	return TC_OK;
+}
+
+/* Moves past n bytes of the deferred body. */
+static int skip_body(tc_block_reader *r, uint64_t n)
+{
+	while (n > 0) {
+		const uint8_t *p;
+		size_t avail, want = n < 65536 ? (size_t)n : 65536;
+		int rc = tc_page_stream_peek(&p, &avail, r->ps, want);
+		if (rc < 0)
+			return rc;
+		if (avail == 0) {
+			tc_error_set_at(&r->page_w, "object at page position %llu: body runs past the end "
+					"of the page", (unsigned long long)r->obj_at);
+			return TC_ECORRUPT;
+		}
+		tc_page_stream_consume(r->ps, avail);
+		r->body_left -= avail;
+		n -= avail;
+	}
+	return TC_OK;
+}
+
+/* The next object of the page: 1, or 0 at its end. */
+static int page_object(tc_object *out, tc_block_reader *r)
+{
+	const uint8_t *p;
+	size_t avail, body_len;
+	uint32_t total;
+	int rc;
+
+	if (r->body_left && (rc = skip_body(r, r->body_left)) < 0)
+		return rc;
+	r->obj_at = tc_page_stream_pos(r->ps);
+	if ((rc = tc_page_stream_peek(&p, &avail, r->ps, TC_OBJECT_HEADER_LEN)) < 0)
+		return rc;
+	if (avail == 0)
+		return 0;
+	if ((rc = tc_object_header(&total, p, avail, r->obj_at, &r->page_w)) < 0)
+		return rc;
+	body_len = (size_t)total - TC_OBJECT_HEADER_LEN - TC_ID_LEN;
+	/* A body too large to hold is handed out piece by piece (tc_block_reader_body). */
+	if (r->defer_over && body_len > r->defer_over) {
+		if ((rc = tc_page_stream_peek(&p, &avail, r->ps, TC_OBJECT_HEADER_LEN + TC_ID_LEN)) < 0)
+			return rc;
+		total = TC_OBJECT_HEADER_LEN + TC_ID_LEN;
+	} else if ((rc = tc_page_stream_peek(&p, &avail, r->ps, total)) < 0) {
+		return rc;
+	}
+	if (avail < total) {
+		tc_error_set_at(&r->page_w, "object at page position %llu: length %u runs past the end "
+				"of the page", (unsigned long long)r->obj_at,
+				(unsigned)(tc_get_u32le(p)));
+		return TC_ECORRUPT;
+	}
+	out->id_len = TC_ID_LEN;
+	out->body_len = body_len;
+	if (total == TC_OBJECT_HEADER_LEN + TC_ID_LEN && body_len > 0) {
+		memcpy(r->defer_id, p + TC_OBJECT_HEADER_LEN, TC_ID_LEN);
+		out->id = r->defer_id;
+		out->body = NULL;
+		r->body_left = body_len;
+	} else {
+		out->id = p + TC_OBJECT_HEADER_LEN;
+		out->body = out->id + TC_ID_LEN;
+	}
+	tc_page_stream_consume(r->ps, total);
+	return 1;
 }
 
 static int end_of_page(tc_block_reader *r)
@@ -237,7 +322,7 @@ static int next_object(tc_object *out, tc_block_reader *r)
 		return rc;
 	for (;;) {
 		if (r->page_rec) {
-			rc = tc_object_next(out, r->page.ptr, r->page.len, &r->page_pos, &r->page_w);
+			rc = page_object(out, r);
 			if (rc < 0)
 				return rc;
 			if (rc == 1)
@@ -261,13 +346,13 @@ static int next_object(tc_object *out, tc_block_reader *r)
 		return 0;
 	}
 	if (out->body_len == 0) {
-		tc_error_set_at(&r->page_w, "object at page position %zu has an empty body",
-				r->page_pos - tc_object_size(out->id_len, 0));
+		tc_error_set_at(&r->page_w, "object at page position %llu has an empty body",
+				(unsigned long long)r->obj_at);
 		return TC_ECORRUPT;
 	}
 	if (r->objects > 0 && memcmp(out->id, r->last_id, TC_ID_LEN) <= 0) {
-		tc_error_set_at(&r->page_w, "object IDs out of order at page position %zu",
-				r->page_pos - tc_object_size(out->id_len, out->body_len));
+		tc_error_set_at(&r->page_w, "object IDs out of order at page position %llu",
+				(unsigned long long)r->obj_at);
 		return TC_ECORRUPT;
 	}
 	if (r->objects == 0)
@@ -295,6 +380,7 @@ int tc_block_reader_next(tc_object *out, tc_block_reader *r)
 int tc_block_reader_open(tc_block_reader **out, tc_backend *be, const tc_meta *meta,
 			 const tc_block_read_opts *opts)
 {
+	tc_page_stream_opts pso;
 	tc_block_reader *r;
 	int rc;
 
@@ -315,11 +401,14 @@ int tc_block_reader_open(tc_block_reader **out, tc_backend *be, const tc_meta *m
 	r->max_page = opts && opts->max_page_bytes ? opts->max_page_bytes : TC_DEFAULT_MAX_PAGE_BYTES;
 	r->rpp = tc_index_records_per_page(meta->index_page_size);
 	r->ipage_no = SIZE_MAX;
+	r->defer_over = opts ? opts->defer_objects_over : 0;
 	tc_buf_init(&r->chunk, 0);
-	tc_buf_init(&r->page, r->max_page);
+	pso.max_page = r->max_page;
+	pso.inline_page = r->chunk_size;
+	pso.piece = r->chunk_size < PIECE_MAX ? r->chunk_size : PIECE_MAX;
 	if ((rc = tc_key_block(r->key_data, sizeof(r->key_data), meta->tenant, meta->block_id, "data")) < 0 ||
 	    (rc = tc_key_block(r->key_index, sizeof(r->key_index), meta->tenant, meta->block_id, "index")) < 0 ||
-	    (rc = tc_codec_new(&r->codec, meta->encoding)) < 0)
+	    (rc = tc_page_stream_new(&r->ps, meta->encoding, &pso)) < 0)
 		goto fail;
 	r->ipage_recs = calloc(r->rpp, sizeof(tc_record));
 	if (!r->ipage_recs) {
@@ -332,6 +421,51 @@ int tc_block_reader_open(tc_block_reader **out, tc_backend *be, const tc_meta *m
 fail:
 	tc_block_reader_free(r);
 	return rc;
+}
+
+int tc_block_reader_body(const uint8_t **p, tc_block_reader *r, size_t n)
+{
+	size_t avail;
+	int rc;
+
+	if (n > r->body_left) {
+		tc_error_set("%s: read of %zu bytes past the %llu left of a deferred body", r->key_data, n,
+			     (unsigned long long)r->body_left);
+		return TC_EINVALID;
+	}
+	if ((rc = tc_page_stream_peek(p, &avail, r->ps, n)) < 0)
+		goto fail;
+	if (avail < n) {
+		tc_error_set_at(&r->page_w, "object at page position %llu: body runs past the end of "
+				"the page", (unsigned long long)r->obj_at);
+		rc = TC_ECORRUPT;
+		goto fail;
+	}
+	tc_page_stream_consume(r->ps, n);
+	r->body_left -= n;
+	return TC_OK;
+fail:
+	r->state = rc;
+	return rc;
+}
+
+int tc_block_reader_body_skip(tc_block_reader *r, uint64_t n)
+{
+	int rc;
+
+	if (n > r->body_left) {
+		tc_error_set("%s: skip of %llu bytes past the %llu left of a deferred body", r->key_data,
+			     (unsigned long long)n, (unsigned long long)r->body_left);
+		return TC_EINVALID;
+	}
+	if ((rc = skip_body(r, n)) < 0)
+		r->state = rc;
+	return rc;
+}
+
+uint64_t tc_block_reader_body_left(const tc_block_reader *r)
+{
+	return r->body_left;
 }
 
 const tc_meta *tc_block_reader_meta(const tc_block_reader *r)
@@ -349,10 +483,9 @@ void tc_block_reader_free(tc_block_reader *r)
 {
 	if (!r)
 		return;
-	tc_codec_free(r->codec);
+	tc_page_stream_free(r->ps);
 	free(r->ipage_recs);
 	free(r->crecs);
 	tc_buf_dispose(&r->chunk);
-	tc_buf_dispose(&r->page);
 	free(r);
 }

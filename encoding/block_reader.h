@@ -1,7 +1,9 @@
 /*
  * Streams the objects of one block in ID order, page by page: the index is
  * read one index page at a time, data in range reads of whole pages up to
- * chunk_size_bytes. A block is never loaded whole.
+ * chunk_size_bytes; a page larger than that, or one that decompresses to
+ * more than that, is read and decompressed piece by piece. Neither a block
+ * nor a large page is ever loaded whole.
  *
  * The reader checks everything it passes: index checksums, record/page
  * agreement (contiguous offsets, lengths, record ID = the page's last ID),
@@ -26,6 +28,13 @@
 typedef struct tc_block_read_opts {
 	size_t chunk_size_bytes; /* 0 = 5 MiB */
 	size_t max_page_bytes;   /* 0 = 1 GiB */
+	/*
+	 * 0: every object comes whole. Otherwise objects whose body is larger
+	 * come with body NULL (body_len set) and are read with
+	 * tc_block_reader_body; what is not read is skipped by the next
+	 * tc_block_reader_next.
+	 */
+	size_t defer_objects_over;
 } tc_block_read_opts;
 
 typedef struct tc_block_reader tc_block_reader;
@@ -38,6 +47,14 @@ int tc_block_reader_open(tc_block_reader **out, tc_backend *be, const tc_meta *m
  * the end-of-block checks passed, <0 on error (sticky).
  */
 int tc_block_reader_next(tc_object *out, tc_block_reader *r);
+/*
+ * The next n bytes of the current deferred body, contiguous at *p, valid
+ * until the next call on r. TC_ECORRUPT (sticky) if the page ends first.
+ */
+int tc_block_reader_body(const uint8_t **p, tc_block_reader *r, size_t n);
+int tc_block_reader_body_skip(tc_block_reader *r, uint64_t n);
+/* Bytes of the current deferred body not yet read or skipped. */
+uint64_t tc_block_reader_body_left(const tc_block_reader *r);
 const tc_meta *tc_block_reader_meta(const tc_block_reader *r);
 /* Pages and compressed bytes read so far. */
 void tc_block_reader_progress(uint64_t *pages, uint64_t *bytes, const tc_block_reader *r);

@@ -60,10 +60,36 @@ int tc_page_write(tc_buf *out, const uint8_t *payload, size_t len)
 	return tc_buf_put(out, payload, len);
 }
 
+int tc_object_header(uint32_t *total, const uint8_t *p, size_t avail, uint64_t at, const tc_where *w)
+{
+	uint32_t id_len;
+
+	if (avail < TC_OBJECT_HEADER_LEN) {
+		tc_error_set_at(w, "truncated object header at page position %llu: %zu bytes left",
+				(unsigned long long)at, avail);
+		return TC_ECORRUPT;
+	}
+	*total = tc_get_u32le(p);
+	id_len = tc_get_u32le(p + 4);
+	if (*total < TC_OBJECT_HEADER_LEN + TC_ID_LEN) {
+		tc_error_set_at(w, "object at page position %llu: length %u is too small for a "
+				"%d-byte header and a %d-byte ID", (unsigned long long)at, (unsigned)*total,
+				TC_OBJECT_HEADER_LEN, TC_ID_LEN);
+		return TC_ECORRUPT;
+	}
+	if (id_len != TC_ID_LEN) {
+		tc_error_set_at(w, "object at page position %llu: ID length %u, want %d",
+				(unsigned long long)at, (unsigned)id_len, TC_ID_LEN);
+		return TC_ECORRUPT;
+	}
+	return TC_OK;
+}
+
 int tc_object_next(tc_object *out, const uint8_t *buf, size_t len, size_t *pos, const tc_where *w)
 {
 	size_t at = *pos, left;
-	uint32_t total, id_len;
+	uint32_t total;
+	int rc;
 
 	if (at == len)
 		return 0;
@@ -72,27 +98,11 @@ int tc_object_next(tc_object *out, const uint8_t *buf, size_t len, size_t *pos, 
 		return TC_ECORRUPT;
 	}
 	left = len - at;
-	if (left < TC_OBJECT_HEADER_LEN) {
-		tc_error_set_at(w, "truncated object header at page position %zu: %zu bytes left",
-				at, left);
-		return TC_ECORRUPT;
-	}
-	total = tc_get_u32le(buf + at);
-	id_len = tc_get_u32le(buf + at + 4);
-	if (total < TC_OBJECT_HEADER_LEN + TC_ID_LEN) {
-		tc_error_set_at(w, "object at page position %zu: length %u is too small for a "
-				"%d-byte header and a %d-byte ID", at, (unsigned)total,
-				TC_OBJECT_HEADER_LEN, TC_ID_LEN);
-		return TC_ECORRUPT;
-	}
+	if ((rc = tc_object_header(&total, buf + at, left, at, w)) < 0)
+		return rc;
 	if ((uint64_t)total > (uint64_t)left) {
 		tc_error_set_at(w, "object at page position %zu: length %u runs past the %zu bytes "
 				"left in the page", at, (unsigned)total, left);
-		return TC_ECORRUPT;
-	}
-	if (id_len != TC_ID_LEN) {
-		tc_error_set_at(w, "object at page position %zu: ID length %u, want %d", at,
-				(unsigned)id_len, TC_ID_LEN);
 		return TC_ECORRUPT;
 	}
 	out->id = buf + at + TC_OBJECT_HEADER_LEN;

@@ -37,6 +37,12 @@ int tc_page_write(tc_buf *out, const uint8_t *payload, size_t len);
 int tc_page_header(uint8_t hdr[TC_PAGE_HEADER_LEN], size_t payload_len);
 
 /*
+ * Checks the header of the object at p (avail bytes; at is its page
+ * position, for messages): at least 8 bytes, idLen 16, objTotal large
+ * enough for them. *total is objTotal; whether it fits is the caller's.
+ */
+int tc_object_header(uint32_t *total, const uint8_t *p, size_t avail, uint64_t at, const tc_where *w);
+/*
  * Reads the object at *pos in a decompressed payload and advances *pos.
  * Returns 1 with *out set, 0 at the end of the buffer, TC_ECORRUPT when a
  * length runs past the buffer, idLen is not 16, or objTotal is too small.

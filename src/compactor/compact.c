@@ -64,7 +64,7 @@ static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *cons
 		     const tc_compact_opts *o)
 {
 	tc_block_reader **readers = calloc(n, sizeof(*readers));
-	tc_block_read_opts ro = { o->chunk_size_bytes, 0 };
+	tc_block_read_opts ro = { o->chunk_size_bytes, 0, 0 };
 	tc_block_write_opts wo;
 	tc_block_writer *w = NULL;
 	tc_merge *m = NULL;

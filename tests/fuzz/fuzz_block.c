@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_in in = { data, size };
 	tc_backend *be = NULL;
 	tc_block_reader *r = NULL;
-	tc_block_read_opts opts = { 0, 1u << 20 };
+	tc_block_read_opts opts = { 0, 1u << 20, 0 };
 	tc_meta m;
 	const uint8_t *meta_p, *index_p;
 	size_t meta_len, index_len, n_ids = 0;
@@ -67,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		opts.chunk_size_bytes = 64;
 	else if (flags & 8)
 		opts.chunk_size_bytes = 4096;
+	if (flags & 16)
+		opts.defer_objects_over = 32; /* bodies above 32 bytes read in pieces below */
 
 	index = fuzz_dup(index_p, index_len);
 	if (flags & 1)
@@ -95,12 +97,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(tc_block_reader_open(&r, be, &m, &opts) == TC_OK, "reader open");
 	while ((rc = tc_block_reader_next(&o, r)) == 1) {
 		FUZZ_ASSERT(o.id_len == TC_ID_LEN, "object ID length");
+		tc_buf *keep = NULL;
 		if (n_ids < MAX_CHECK) {
+			keep = &bodies[n_ids];
 			memcpy(ids[n_ids], o.id, TC_ID_LEN);
 			tc_buf_init(&bodies[n_ids], 0);
-			FUZZ_ASSERT(tc_buf_put(&bodies[n_ids], o.body, o.body_len) == TC_OK, "copy");
+			if (o.body)
+				FUZZ_ASSERT(tc_buf_put(&bodies[n_ids], o.body, o.body_len) == TC_OK, "copy");
 			n_ids++;
 		}
+		while (!o.body && tc_block_reader_body_left(r) > 0) {
+			const uint8_t *p;
+			size_t n = tc_block_reader_body_left(r) < 5 ? (size_t)tc_block_reader_body_left(r) : 5;
+			if ((rc = tc_block_reader_body(&p, r, n)) < 0)
+				break;
+			if (keep)
+				FUZZ_ASSERT(tc_buf_put(keep, p, n) == TC_OK, "copy");
+		}
+		if (rc < 0)
+			break;
 	}
 	FUZZ_ASSERT(fuzz_expected_rc(rc), "reader return code");
 	FUZZ_ASSERT(tc_block_reader_next(&o, r) == rc, "reader errors and the end are sticky");
