@@ -45,7 +45,6 @@ struct tc_block_writer {
 	tc_codec *codec;
 	tc_bloom *bloom;
 	tc_buf page;    /* objects of the page being filled */
-	tc_buf cpage;   /* compression scratch */
 	tc_buf pending; /* framed pages not yet appended */
 	tc_append *append;
 
@@ -97,19 +96,19 @@ static int flush_pending(tc_block_writer *w)
 /* Stage thread: compresses one page, frames it, records it, flushes when due. */
 static int compress_page(tc_block_writer *w, const tc_buf *page, const uint8_t *last_id)
 {
+	size_t at = w->pending.len, clen;
 	tc_record *rec;
 	int rc;
 
-	tc_buf_clear(&w->cpage);
-	if ((rc = tc_codec_compress(&w->cpage, w->codec, page->ptr, page->len)) < 0)
+	/* Compressed straight behind its frame header, which is filled in after. */
+	if ((rc = tc_buf_grow_by(&w->pending, NULL, TC_PAGE_HEADER_LEN)) < 0)
 		return rc;
-	if (w->cpage.len > UINT32_MAX - TC_PAGE_HEADER_LEN) {
-		tc_error_set("%s: a compressed page of %zu bytes does not fit the page format",
-			     w->key_data, w->cpage.len);
-		return TC_ELIMIT;
+	rc = tc_codec_compress(&w->pending, w->codec, page->ptr, page->len);
+	clen = w->pending.len - at - TC_PAGE_HEADER_LEN;
+	if (rc < 0 || (rc = tc_page_header(w->pending.ptr + at, clen)) < 0) {
+		w->pending.len = at; /* names the size: "does not fit a 32-bit page length" */
+		return rc;
 	}
-	if ((rc = tc_page_write(&w->pending, w->cpage.ptr, w->cpage.len)) < 0)
-		return rc;
 	if (w->nrecs == w->recs_cap) {
 		size_t ncap = w->recs_cap ? w->recs_cap * 2 : 64;
 		tc_record *n = realloc(w->recs, ncap * sizeof(*n));
@@ -123,7 +122,7 @@ static int compress_page(tc_block_writer *w, const tc_buf *page, const uint8_t *
 	rec = &w->recs[w->nrecs++];
 	memcpy(rec->id, last_id, TC_ID_LEN);
 	rec->start = w->off;
-	rec->length = (uint32_t)(w->cpage.len + TC_PAGE_HEADER_LEN);
+	rec->length = (uint32_t)(clen + TC_PAGE_HEADER_LEN);
 	w->off += rec->length;
 	if (w->pending.len >= w->opts.flush_size_bytes)
 		return flush_pending(w);
@@ -376,7 +375,6 @@ int tc_block_writer_new(tc_block_writer **out, tc_backend *be, const tc_block_wr
 	}
 	w->opts.block_id = w->block_id;
 	tc_buf_init(&w->page, 0);
-	tc_buf_init(&w->cpage, 0);
 	tc_buf_init(&w->pending, 0);
 	if ((rc = tc_key_block(w->key_data, sizeof(w->key_data), w->tenant, w->block_id, "data")) < 0 ||
 	    (rc = tc_codec_new(&w->codec, opts->block.encoding)) < 0 ||
@@ -435,7 +433,6 @@ void tc_block_writer_free(tc_block_writer *w)
 	tc_codec_free(w->codec);
 	tc_bloom_free(w->bloom);
 	tc_buf_dispose(&w->page);
-	tc_buf_dispose(&w->cpage);
 	tc_buf_dispose(&w->pending);
 	free(w->recs);
 	free(w);

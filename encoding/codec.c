@@ -241,8 +241,10 @@ static int decompress_all(tc_buf *out, tc_codec *c, const uint8_t *src, size_t l
 		if (!room && io.produced)
 			return tc_codec_limit(out, w, tc_encoding_name(c->enc));
 		out->len += io.produced;
-		io.src += io.used;
-		io.src_len -= io.used;
+		if (io.used) { /* src may be NULL for an empty stream */
+			io.src += io.used;
+			io.src_len -= io.used;
+		}
 		if (r == 1)
 			return TC_OK;
 		if (io.used == 0 && io.produced == 0)

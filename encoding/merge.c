@@ -27,6 +27,9 @@ struct tc_merge {
 	head *heads;
 	tc_object *group; /* equal-ID heads, in input order */
 	size_t *group_src; /* the input each group entry came from */
+	tc_buf *hold;      /* per input: a deferred body read whole (no cap) */
+	tc_body_source *src;
+	tc_body_mem *mem;
 	tc_combiner *combiner;
 	tc_data_kind kind;
 	size_t max_bytes;
@@ -78,12 +81,132 @@ static void blame(tc_merge *m, size_t k, int rc)
 	tc_error_set("%s", msg);
 }
 
+static int reader_read(const uint8_t **p, size_t n, void *ctx)
+{
+	return tc_block_reader_body(p, ctx, n);
+}
+
+static int reader_skip(uint64_t n, void *ctx)
+{
+	return tc_block_reader_body_skip(ctx, n);
+}
+
+/* Reads a deferred body whole; only without a cap, where nothing may be dropped. */
+static int hold_body(tc_merge *m, size_t j)
+{
+	size_t i = m->group_src[j], len = m->group[j].body_len;
+	tc_buf *h = &m->hold[i];
+	int rc;
+
+	tc_buf_clear(h);
+	if ((rc = tc_buf_reserve(h, len)) < 0)
+		return rc;
+	while (h->len < len) {
+		const uint8_t *p;
+		size_t n = len - h->len < (1u << 20) ? len - h->len : (1u << 20);
+		if ((rc = tc_block_reader_body(&p, m->in[i], n)) < 0) {
+			m->failed_input = (int)i;
+			return rc;
+		}
+		memcpy(h->ptr + h->len, p, n);
+		h->len += n;
+	}
+	m->group[j].body = h->ptr;
+	return TC_OK;
+}
+
+static int all_same(const tc_object *g, size_t k)
+{
+	for (size_t j = 1; j < k; j++)
+		if (g[j].body_len != g[0].body_len || memcmp(g[j].body, g[0].body, g[0].body_len) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether the group goes through the capped combine: with a cap, whenever
+ * a body is deferred (too large to hold), the first body alone reaches the
+ * cap, or the bodies together do and are not identical copies.
+ */
+static int needs_cap(const tc_merge *m, size_t k)
+{
+	uint64_t total = 0;
+	int deferred = 0;
+
+	if (m->max_bytes == 0 || m->kind == TC_DATA_OPAQUE)
+		return 0;
+	for (size_t j = 0; j < k; j++) {
+		total += m->group[j].body_len;
+		deferred |= m->group[j].body == NULL;
+	}
+	return deferred || m->group[0].body_len >= m->max_bytes ||
+	       (total >= m->max_bytes && !all_same(m->group, k));
+}
+
+static int combine_capped(tc_merge *m, size_t k, const tc_where *w)
+{
+	size_t failed = 0;
+	int rc;
+
+	for (size_t j = 0; j < k; j++) {
+		if (m->group[j].body)
+			tc_body_source_mem(&m->src[j], &m->mem[j], m->group[j].body, m->group[j].body_len);
+		else
+			m->src[j] = (tc_body_source){ reader_read, reader_skip, m->in[m->group_src[j]],
+						      m->group[j].body_len };
+	}
+	rc = tc_combiner_run_capped(&m->out, &failed, m->combiner, m->src, k, m->max_bytes, &m->stats, w);
+	if (rc == TC_ECORRUPT && failed < k)
+		m->failed_input = (int)m->group_src[failed];
+	return rc;
+}
+
+static int combine(tc_object *out, tc_merge *m, size_t k, size_t first)
+{
+	const tc_meta *meta = tc_block_reader_meta(m->in[first]);
+	tc_where w = { m->where_key, 0 };
+	char hex[2 * TC_ID_LEN + 1];
+	uint64_t truncated = m->stats.traces_truncated, discarded = m->stats.spans_discarded;
+	int combined = 1, rc;
+
+	tc_hex_encode(hex, m->group[0].id, TC_ID_LEN);
+	snprintf(m->where_key, sizeof(m->where_key), "trace %s (tenant %s)", hex, meta->tenant);
+	tc_buf_clear(&m->out);
+	if (needs_cap(m, k)) {
+		rc = combine_capped(m, k, &w);
+	} else {
+		for (size_t j = 0; j < k; j++)
+			if (!m->group[j].body && (rc = hold_body(m, j)) < 0)
+				return rc;
+		rc = tc_combiner_run(&m->out, &combined, m->combiner, m->group, k, &m->stats, &w);
+		if (rc < 0)
+			blame(m, k, rc);
+	}
+	if (rc < 0)
+		return rc;
+	if (m->stats.traces_truncated != truncated)
+		tc_log_warn("msg=\"trace too large to compact: spans past max_bytes_per_trace discarded\" "
+			    "tenant=%s trace=%s max_bytes_per_trace=%zu spans_discarded=%llu",
+			    tc_log_q(meta->tenant), hex, m->max_bytes,
+			    (unsigned long long)(m->stats.spans_discarded - discarded));
+	*out = m->group[0];
+	if (combined) {
+		out->body = m->out.ptr;
+		out->body_len = m->out.len;
+	}
+	return 1;
+}
+
 static int next(tc_object *out, tc_merge *m)
 {
 	const uint8_t *min = NULL;
 	size_t k = 0, first = 0;
-	int combined = 0, rc;
+	int rc;
 
+	/* Bodies held for the last result are not needed any more; large ones go back. */
+	for (size_t i = 0; i < m->n; i++)
+		if (m->hold[i].asize)
+			tc_buf_dispose(&m->hold[i]);
 	for (size_t i = 0; i < m->n; i++) {
 		if ((rc = fill(m, i)) < 0)
 			return rc;
@@ -104,36 +227,12 @@ static int next(tc_object *out, tc_merge *m)
 			h->advance = 1;
 		}
 	}
-	if (k == 1) {
+	if (k == 1 && m->group[0].body && (m->max_bytes == 0 || m->group[0].body_len < m->max_bytes ||
+					   m->kind == TC_DATA_OPAQUE)) {
 		*out = m->group[0];
 		return 1;
 	}
-	{
-		const tc_meta *meta = tc_block_reader_meta(m->in[first]);
-		tc_where w = { m->where_key, 0 };
-		char hex[2 * TC_ID_LEN + 1];
-		tc_hex_encode(hex, min, TC_ID_LEN);
-		snprintf(m->where_key, sizeof(m->where_key), "trace %s (tenant %s)", hex, meta->tenant);
-		uint64_t truncated = m->stats.traces_truncated, discarded = m->stats.spans_discarded;
-		tc_buf_clear(&m->out);
-		rc = tc_combiner_run(&m->out, &combined, m->combiner, m->group, k, m->max_bytes,
-				     &m->stats, &w);
-		if (rc == TC_OK && m->stats.traces_truncated != truncated)
-			tc_log_warn("msg=\"trace too large to compact: spans past max_bytes_per_trace discarded\" "
-				    "tenant=%s trace=%s max_bytes_per_trace=%zu spans_discarded=%llu",
-				    tc_log_q(meta->tenant), hex, m->max_bytes,
-				    (unsigned long long)(m->stats.spans_discarded - discarded));
-		if (rc < 0) {
-			blame(m, k, rc);
-			return rc;
-		}
-	}
-	*out = m->group[0];
-	if (combined) {
-		out->body = m->out.ptr;
-		out->body_len = m->out.len;
-	}
-	return 1;
+	return combine(out, m, k, first);
 }
 
 int tc_merge_next(tc_object *out, tc_merge *m)
@@ -163,7 +262,8 @@ int tc_merge_new(tc_merge **out, tc_block_reader **inputs, size_t n, tc_data_kin
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m || !(m->heads = calloc(n, sizeof(head))) || !(m->group = calloc(n, sizeof(tc_object))) ||
-	    !(m->group_src = calloc(n, sizeof(size_t)))) {
+	    !(m->group_src = calloc(n, sizeof(size_t))) || !(m->hold = calloc(n, sizeof(tc_buf))) ||
+	    !(m->src = calloc(n, sizeof(tc_body_source))) || !(m->mem = calloc(n, sizeof(tc_body_mem)))) {
 		tc_merge_free(m);
 		tc_error_set("out of memory");
 		return TC_ERROR;
@@ -198,6 +298,11 @@ void tc_merge_free(tc_merge *m)
 		return;
 	tc_combiner_free(m->combiner);
 	tc_buf_dispose(&m->out);
+	for (size_t i = 0; m->hold && i < m->n; i++)
+		tc_buf_dispose(&m->hold[i]);
+	free(m->hold);
+	free(m->src);
+	free(m->mem);
 	free(m->heads);
 	free(m->group);
 	free(m->group_src);

@@ -183,8 +183,10 @@ static int decode_step(tc_page_stream *ps, size_t want)
 	io = (tc_codec_io){ ps->in, ps->in_len, ps->comp_left == 0, ps->win.ptr + ps->win.len, room, 0, 0 };
 	if ((rc = tc_codec_stream_read(&io, ps->codec, &ps->w)) < 0)
 		return rc;
-	ps->in += io.used;
-	ps->in_len -= io.used;
+	if (io.used) { /* in may be NULL for an empty payload */
+		ps->in += io.used;
+		ps->in_len -= io.used;
+	}
 	ps->win.len += io.produced;
 	if (rc == 1) {
 		ps->dec_done = 1;

@@ -34,6 +34,7 @@ typedef struct tc_combine_stats {
 typedef struct tc_combiner tc_combiner;
 
 int tc_combiner_new(tc_combiner **out, tc_data_kind kind);
+tc_data_kind tc_combiner_kind(const tc_combiner *c);
 
 /*
  * Combines n >= 1 bodies of one trace ID, given in input order.
@@ -43,14 +44,43 @@ int tc_combiner_new(tc_combiner **out, tc_data_kind kind);
  * one only spans whose (span_id, kind) token was not seen, batches and
  * instrumentation libraries without kept spans dropped, then sorted; v2
  * start/end become min/max. The new body is appended to out, *combined = 1.
- *
- * max_bytes > 0 caps the merged trace: spans of later inputs that would
- * take it past max_bytes are discarded and counted; 0 means no cap.
- * Opaque bodies that differ are TC_EUNSUPPORTED. Undecodable bodies are
- * TC_ECORRUPT naming w and the input index.
+ * No size cap: see tc_combiner_run_capped. Opaque bodies that differ are
+ * TC_EUNSUPPORTED. Undecodable bodies are TC_ECORRUPT naming w and the
+ * input index.
  */
 int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object *objs, size_t n,
-		    size_t max_bytes, tc_combine_stats *st, const tc_where *w);
+		    tc_combine_stats *st, const tc_where *w);
+
+/* A body read front to back in pieces: a deferred object, or memory. */
+typedef struct tc_body_source {
+	/* Points *p at the next n bytes (n <= what is left), valid until the next call. */
+	int (*read)(const uint8_t **p, size_t n, void *ctx);
+	int (*skip)(uint64_t n, void *ctx);
+	void *ctx;
+	uint64_t len;
+} tc_body_source;
+
+typedef struct tc_body_mem {
+	const uint8_t *p;
+	size_t len, pos;
+} tc_body_mem;
+
+/* A source over len bytes at p; m holds its position. */
+void tc_body_source_mem(tc_body_source *s, tc_body_mem *m, const uint8_t *p, size_t len);
+
+/*
+ * Combines v1/v2 bodies of one trace under max_bytes (> 0): each source is
+ * read once, in input order, and spans are kept while the merged body stays
+ * below max_bytes; every later span that is not a duplicate is discarded
+ * and counted in st (spans_discarded, traces_truncated). Duplicates are
+ * dropped as tc_combiner_run drops them. The result, appended to out, is
+ * the merge of the kept spans (a single input comes out with only its
+ * kept spans; nothing if every body is empty). Memory: the kept spans once, then the result, never a whole
+ * source. Corrupt bodies are TC_ECORRUPT naming w, the input and the offset;
+ * *failed is then that input's index.
+ */
+int tc_combiner_run_capped(tc_buf *out, size_t *failed, tc_combiner *c, tc_body_source *src,
+			   size_t n, size_t max_bytes, tc_combine_stats *st, const tc_where *w);
 void tc_combiner_free(tc_combiner *c);
 
 /*

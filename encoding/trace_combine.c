@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
 #include "pbwire.h"
+#include "span_set.h"
 
 typedef struct span_ent {
 	const uint8_t *p; /* the Span message */
@@ -37,9 +37,7 @@ typedef struct node_ent {
 struct tc_combiner {
 	tc_data_kind kind;
 	tc_buf spans, ils, rs; /* arrays of span_ent / node_ent */
-	tc_buf set;            /* open-addressed uint64 tokens, 0 = empty slot */
-	size_t set_slots, set_used;
-	int set_has_zero;
+	tc_span_set set;
 	tc_buf tmp;            /* merge sort scratch */
 };
 
@@ -63,7 +61,7 @@ int tc_combiner_new(tc_combiner **out, tc_data_kind kind)
 	tc_buf_init(&c->spans, 0);
 	tc_buf_init(&c->ils, 0);
 	tc_buf_init(&c->rs, 0);
-	tc_buf_init(&c->set, 0);
+	tc_span_set_init(&c->set);
 	tc_buf_init(&c->tmp, 0);
 	/*
 	 * The entry arrays are indexed as SPANS(c) + first even when empty (a
@@ -80,6 +78,11 @@ int tc_combiner_new(tc_combiner **out, tc_data_kind kind)
 	return TC_OK;
 }
 
+tc_data_kind tc_combiner_kind(const tc_combiner *c)
+{
+	return c->kind;
+}
+
 void tc_combiner_free(tc_combiner *c)
 {
 	if (!c)
@@ -87,88 +90,9 @@ void tc_combiner_free(tc_combiner *c)
 	tc_buf_dispose(&c->spans);
 	tc_buf_dispose(&c->ils);
 	tc_buf_dispose(&c->rs);
-	tc_buf_dispose(&c->set);
+	tc_span_set_dispose(&c->set);
 	tc_buf_dispose(&c->tmp);
 	free(c);
-}
-
-/* Token set */
-
-static size_t slot_of(uint64_t t, size_t slots)
-{
-	return (size_t)((t * 0x9e3779b97f4a7c15ULL) >> 32) & (slots - 1);
-}
-
-static void set_reset(tc_combiner *c)
-{
-	if (c->set_used)
-		memset(c->set.ptr, 0, c->set.len);
-	c->set_used = 0;
-	c->set_has_zero = 0;
-}
-
-static int set_has(const tc_combiner *c, uint64_t t)
-{
-	const uint64_t *tab = (const uint64_t *)(const void *)c->set.ptr;
-
-	if (t == 0)
-		return c->set_has_zero;
-	if (!c->set_slots)
-		return 0;
-	for (size_t i = slot_of(t, c->set_slots);; i = (i + 1) & (c->set_slots - 1)) {
-		if (tab[i] == t)
-			return 1;
-		if (tab[i] == 0)
-			return 0;
-	}
-}
-
-static void set_insert_raw(uint64_t *tab, size_t slots, uint64_t t)
-{
-	size_t i = slot_of(t, slots);
-	while (tab[i] != 0 && tab[i] != t)
-		i = (i + 1) & (slots - 1);
-	tab[i] = t;
-}
-
-static int set_add(tc_combiner *c, uint64_t t)
-{
-	if (t == 0) {
-		c->set_has_zero = 1;
-		return TC_OK;
-	}
-	if (set_has(c, t))
-		return TC_OK;
-	if ((c->set_used + 1) * 2 > c->set_slots) {
-		size_t slots = c->set_slots ? c->set_slots * 2 : 1024;
-		tc_buf nb = TC_BUF_INIT;
-		uint64_t *old = (uint64_t *)(void *)c->set.ptr;
-		int err;
-
-		if (slots > SIZE_MAX / sizeof(uint64_t)) {
-			tc_error_set("span token set too large");
-			return TC_ELIMIT;
-		}
-		if ((err = tc_buf_grow_by(&nb, NULL, slots * sizeof(uint64_t))) < 0)
-			return err;
-		for (size_t i = 0; i < c->set_slots; i++)
-			if (old[i])
-				set_insert_raw((uint64_t *)(void *)nb.ptr, slots, old[i]);
-		tc_buf_dispose(&c->set);
-		c->set = nb;
-		c->set_slots = slots;
-	}
-	set_insert_raw((uint64_t *)(void *)c->set.ptr, c->set_slots, t);
-	c->set_used++;
-	return TC_OK;
-}
-
-/* Tempo's tokenForID: FNV-1 64 over span_id, then uint32(kind) little-endian. */
-static uint64_t span_token(const uint8_t *sid, size_t sid_len, uint32_t kind)
-{
-	uint8_t k[4];
-	tc_put_u32le(k, kind);
-	return tc_fnv1_64_update(tc_fnv1_64_update(TC_FNV64_INIT, sid, sid_len), k, 4);
 }
 
 /* Walking one input */
@@ -225,30 +149,16 @@ static int walk_container(walk *k, tc_pb_msg msg, const char *what, const uint8_
 static int take_span(walk *k, const uint8_t *p, size_t len, node_ent *ils)
 {
 	tc_combiner *c = k->c;
-	span_ent s = { p, len, NULL, 0, 0 };
-	uint32_t kind = 0;
-	tc_pb_field f;
-	size_t pos = 0, bad;
+	tc_span_ident id;
+	span_ent s;
+	size_t bad;
 	const char *why;
-	uint64_t tok;
-	int err, r;
+	int err;
 
-	/* proto3 scalars: the last occurrence wins */
-	while ((r = tc_pb_next(&f, p, len, &pos, &why)) > 0) {
-		if (f.num == 2 && f.wt == TC_PB_LEN) {
-			s.sid = f.data;
-			s.sid_len = f.len;
-		} else if (f.num == 6) {
-			kind = (uint32_t)f.val; /* int32(s.Kind), then uint32 */
-		} else if (f.num == 7) {
-			s.start = f.val;
-		}
-	}
-	if (r < 0)
-		return walk_corrupt(k, p + pos, "Span", why);
+	if (tc_span_ident_read(&id, p, len, &bad, &why) < 0)
+		return walk_corrupt(k, p + bad, "Span", why);
 	k->spans_total++;
-	tok = span_token(s.sid, s.sid_len, kind);
-	if (!k->first && set_has(c, tok)) {
+	if (!k->first && tc_span_set_has(&c->set, id.token)) {
 		/* A duplicate is dropped unread: validating it would only cost time. */
 		k->deduped++;
 		ils->changed = 1;
@@ -257,11 +167,9 @@ static int take_span(walk *k, const uint8_t *p, size_t len, node_ent *ils)
 	/* A span we keep is checked down to its leaves, as Tempo's decoder would. */
 	if (tc_pb_check(TC_PB_MSG_SPAN, p, len, &bad, &why) < 0)
 		return walk_corrupt(k, p + bad, "Span", why);
-	if (!k->first && k->final)
-		goto keep;
-	if ((err = set_add(c, tok)) < 0)
+	if ((k->first || !k->final) && (err = tc_span_set_add(&c->set, id.token)) < 0)
 		return err;
-keep:
+	s = (span_ent){ p, len, id.sid, id.sid_len, id.start };
 	if ((err = tc_buf_put(&c->spans, &s, sizeof(s))) < 0)
 		return err;
 	ils->n++;
@@ -581,14 +489,6 @@ fail:
 	return err;
 }
 
-static void note_truncated(tc_combine_stats *st, uint64_t discarded)
-{
-	if (!st)
-		return;
-	st->spans_discarded += discarded;
-	st->traces_truncated++;
-}
-
 static int all_equal(const tc_object *objs, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
@@ -609,11 +509,11 @@ static size_t current_body_size(tc_combiner *c, size_t *trace_size)
 }
 
 int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object *objs, size_t n,
-		    size_t max_bytes, tc_combine_stats *st, const tc_where *w)
+		    tc_combine_stats *st, const tc_where *w)
 {
 	uint32_t min_start = UINT32_MAX, max_end = 0;
-	uint64_t deduped = 0, discarded = 0;
-	size_t trace_size = 0, body_size, taken = 0;
+	uint64_t deduped = 0;
+	size_t trace_size = 0, body_size;
 	int err;
 
 	*combined = 0;
@@ -631,30 +531,14 @@ int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object 
 	}
 
 	c->spans.len = c->ils.len = c->rs.len = 0;
-	set_reset(c);
+	tc_span_set_reset(&c->set);
 	for (size_t i = 0; i < n; i++) {
 		walk k = { c, objs[i].body, i, i == 0, 0, 0, 0, w };
-		size_t mark_spans = c->spans.len, mark_ils = c->ils.len, mark_rs = c->rs.len;
 		/* v1's Combine compares the index with the body length (a Tempo 1.5 bug) */
 		k.final = c->kind == TC_DATA_V2 ? i == n - 1 : objs[i].body_len > 0 &&
 								 i == objs[i].body_len - 1;
 		if ((err = take_input(&k, objs[i].body, objs[i].body_len)) < 0)
 			return err;
-		/*
-		 * The size cap works per input: a later input whose new spans
-		 * would take the trace to max_bytes is left out whole and its
-		 * spans counted as discarded. The first input is always kept,
-		 * it is what the store already holds. (Tempo 1.5 instead keeps
-		 * only the first input as soon as the merge reaches the cap.)
-		 */
-		if (max_bytes > 0 && i > 0 && current_body_size(c, &trace_size) >= max_bytes) {
-			c->spans.len = mark_spans;
-			c->ils.len = mark_ils;
-			c->rs.len = mark_rs;
-			discarded += k.spans_total - k.deduped;
-			continue;
-		}
-		taken++;
 		deduped += k.deduped;
 		if (c->kind == TC_DATA_V2 && objs[i].body_len > 0) {
 			uint32_t s0 = tc_get_u32le(objs[i].body), e = tc_get_u32le(objs[i].body + 4);
@@ -664,10 +548,6 @@ int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object 
 				max_end = e;
 		}
 	}
-	if (discarded)
-		note_truncated(st, discarded);
-	if (taken == 1) /* only the first input survived the cap: keep its bytes as they are */
-		return TC_OK;
 	if ((err = sort_trace(c)) < 0)
 		return err;
 	body_size = current_body_size(c, &trace_size);

@@ -109,6 +109,19 @@ int tc_test_spans_equal(const tc_test_spans *a, const tc_test_spans *b)
 	return 1;
 }
 
+int tc_test_spans_subset(const tc_test_spans *a, const tc_test_spans *b)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < a->n; i++, j++) {
+		while (j < b->n && span_cmp(&b->s[j], &a->s[i]) < 0)
+			j++;
+		if (j == b->n || span_cmp(&b->s[j], &a->s[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 void tc_test_spans_free(tc_test_spans *s)
 {
 	free(s->s);

@@ -25,6 +25,8 @@ int tc_test_spans_of(tc_test_spans *out, const uint8_t *body, size_t len, int v2
 void tc_test_spans_sort(tc_test_spans *s);
 /* 1 when both hold the same spans byte for byte (both sorted). */
 int tc_test_spans_equal(const tc_test_spans *a, const tc_test_spans *b);
+/* 1 when every span of a is in b, as many times (both sorted). */
+int tc_test_spans_subset(const tc_test_spans *a, const tc_test_spans *b);
 void tc_test_spans_free(tc_test_spans *s);
 
 #endif

@@ -64,7 +64,9 @@ static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *cons
 		     const tc_compact_opts *o)
 {
 	tc_block_reader **readers = calloc(n, sizeof(*readers));
-	tc_block_read_opts ro = { o->chunk_size_bytes, 0, 0 };
+	/* Objects larger than a chunk are not held whole: the merge streams or reads them as needed. */
+	tc_block_read_opts ro = { o->chunk_size_bytes, 0,
+				  o->chunk_size_bytes ? o->chunk_size_bytes : TC_DEFAULT_CHUNK_SIZE_BYTES };
 	tc_block_write_opts wo;
 	tc_block_writer *w = NULL;
 	tc_merge *m = NULL;

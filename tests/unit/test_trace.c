@@ -160,6 +160,7 @@ static const tc_where W = { "single-tenant/blk/data", 42 };
 
 typedef struct run {
 	tc_buf out;
+	size_t failed; /* capped: the input blamed for corruption */
 	int combined;
 	tc_combine_stats st;
 	int rc;
@@ -177,8 +178,17 @@ static void combine(run *r, tc_data_kind kind, tc_buf *bodies, size_t n, size_t 
 		objs[i].body_len = bodies[i].len;
 	}
 	r->rc = tc_combiner_new(&c, kind);
-	if (r->rc == 0)
-		r->rc = tc_combiner_run(&r->out, &r->combined, c, objs, n, max_bytes, &r->st, &W);
+	if (r->rc == 0 && max_bytes == 0) {
+		r->rc = tc_combiner_run(&r->out, &r->combined, c, objs, n, &r->st, &W);
+	} else if (r->rc == 0) {
+		tc_body_source src[8];
+		tc_body_mem mem[8];
+		for (size_t i = 0; i < n; i++)
+			tc_body_source_mem(&src[i], &mem[i], bodies[i].ptr, bodies[i].len);
+		r->failed = SIZE_MAX;
+		r->rc = tc_combiner_run_capped(&r->out, &r->failed, c, src, n, max_bytes, &r->st, &W);
+		r->combined = 1;
+	}
 	tc_combiner_free(c);
 }
 
@@ -455,65 +465,95 @@ static void test_unknown_fields_survive(void)
 	tc_buf_dispose(&r.out);
 }
 
+/* Spans of a body, walked the way a reader of the output sees them. */
+static size_t body_spans(tc_data_kind kind, const tc_buf *b)
+{
+	size_t n = 0;
+	tc_where w = { "test", 0 };
+	if (tc_trace_validate(&n, kind, b->ptr, b->len, &w) < 0) {
+		tc_test_fail(__FILE__, __LINE__, "output does not validate: %s", tc_error_last());
+		return SIZE_MAX / 2;
+	}
+	return n;
+}
+
 static void test_max_bytes(void)
 {
 	batch_spec a[] = { { "svc", 1, { { 1, 1, 10, NULL } }, NULL, 0, 0, NULL, 0 } };
 	batch_spec bb[] = { { "svc", 3, { { 1, 1, 10, NULL }, { 2, 1, 20, NULL }, { 3, 1, 30, NULL } },
-			      NULL, 0, 0, NULL, 0 } };
+			      NULL, 0, 0, NULL, 0 },
+			    { "other", 2, { { 7, 1, 70, NULL }, { 8, 1, 80, NULL } }, NULL, 0, 0, NULL, 0 } };
 	tc_buf b[2] = { TC_BUF_INIT, TC_BUF_INIT };
-	size_t full;
-	run r;
+	run full, r;
+	size_t kept_prev = SIZE_MAX;
 
 	build_body(&b[0], TC_DATA_V2, 1, 2, a, 1);
-	build_body(&b[1], TC_DATA_V2, 1, 2, bb, 1);
-	combine(&r, TC_DATA_V2, b, 2, 0);
-	CHECK_OK(r.rc);
-	full = r.out.len;
-	tc_buf_dispose(&r.out);
+	build_body(&b[1], TC_DATA_V2, 1, 9, bb, 2);
+	combine(&full, TC_DATA_V2, b, 2, 0);
+	CHECK_OK(full.rc);
 
-	/* one byte more than the merge: kept */
-	combine(&r, TC_DATA_V2, b, 2, full + 1);
+	/* A cap well above the merge changes nothing: the same bytes as the uncapped merge. */
+	combine(&r, TC_DATA_V2, b, 2, full.out.len + 1000);
 	CHECK_OK(r.rc);
-	CHECK(r.combined && r.out.len == full);
+	CHECK(r.out.len == full.out.len && !memcmp(r.out.ptr, full.out.ptr, full.out.len));
+	CHECK_EQ_U64(r.st.spans_deduped, 1);
 	CHECK_EQ_U64(r.st.traces_truncated, 0);
 	tc_buf_dispose(&r.out);
 
-	/* reaching the cap: the later input's new spans (2; span 1 is a duplicate) are
-	 * discarded and the first input is kept as it is */
-	combine(&r, TC_DATA_V2, b, 2, full);
-	CHECK_OK(r.rc);
-	CHECK(r.combined == 0);
-	CHECK(r.out.len == 0);
-	CHECK_EQ_U64(r.st.spans_discarded, 2);
-	CHECK_EQ_U64(r.st.traces_truncated, 1);
-
-	/* three inputs: the one that fits is merged, the one past the cap is discarded */
-	{
-		batch_spec cc[] = { { "other", 2, { { 7, 1, 70, NULL }, { 8, 1, 80, NULL } }, NULL, 0, 0, NULL, 0 } };
-		tc_buf b3[3] = { TC_BUF_INIT, TC_BUF_INIT, TC_BUF_INIT };
-		build_body(&b3[0], TC_DATA_V2, 1, 2, a, 1);
-		build_body(&b3[1], TC_DATA_V2, 1, 2, bb, 1);
-		build_body(&b3[2], TC_DATA_V2, 1, 9, cc, 1);
-		combine(&r, TC_DATA_V2, b3, 3, full + 1);
-		free_bodies(b3, 3);
+	/* Tighter caps: the output stays under the cap, every span is kept, deduplicated or
+	 * discarded, the first input's span survives first, and less fits as the cap shrinks. */
+	for (size_t cap = full.out.len + 100; cap >= 40; cap -= 7) {
+		size_t kept;
+		combine(&r, TC_DATA_V2, b, 2, cap);
 		CHECK_OK(r.rc);
-		CHECK(r.combined && r.out.len == full);
-		CHECK_EQ_U64(r.st.spans_discarded, 2);
-		CHECK_EQ_U64(r.st.traces_truncated, 1);
-		/* the discarded input's end time is not in the range */
-		CHECK_EQ_U64(tc_get_u32le(r.out.ptr + 4), 2);
+		CHECK_MSG(r.out.len < cap, "cap %zu: %zu bytes", cap, r.out.len);
+		kept = r.out.len ? body_spans(TC_DATA_V2, &r.out) : 0;
+		CHECK_MSG(kept + r.st.spans_deduped + r.st.spans_discarded == 6, "cap %zu: %zu+%llu+%llu",
+			  cap, kept, (unsigned long long)r.st.spans_deduped,
+			  (unsigned long long)r.st.spans_discarded);
+		CHECK_EQ_U64(r.st.traces_truncated, r.st.spans_discarded > 0);
+		CHECK(kept <= kept_prev);
+		if (kept >= 1) {
+			Tempopb__Trace *t = decode_body(TC_DATA_V2, r.out.ptr, r.out.len);
+			CHECK(t && t->batches[0]->instrumentation_library_spans[0]->spans[0]->span_id.data[7] == 1);
+			tempopb__trace__free_unpacked(t, NULL);
+		}
+		kept_prev = kept;
 		tc_buf_dispose(&r.out);
 	}
+	CHECK_EQ_U64(kept_prev, 0);
 
-	/* identical copies past the cap lose nothing: there is nothing to add */
-	tc_buf_dispose(&b[1]);
-	build_body(&b[1], TC_DATA_V2, 1, 2, a, 1);
-	combine(&r, TC_DATA_V2, b, 2, 10);
-	free_bodies(b, 2);
+	/* One input past the cap loses its later spans; its time range stays. */
+	combine(&r, TC_DATA_V2, &b[1], 1, full.out.len - 60);
 	CHECK_OK(r.rc);
-	CHECK(r.combined == 0);
-	CHECK_EQ_U64(r.st.spans_discarded, 0);
-	CHECK_EQ_U64(r.st.traces_truncated, 0);
+	CHECK(r.out.len < full.out.len - 60 && r.st.spans_discarded > 0);
+	CHECK_EQ_U64(body_spans(TC_DATA_V2, &r.out) + r.st.spans_discarded, 5);
+	CHECK_EQ_U64(tc_get_u32le(r.out.ptr + 4), 9);
+	tc_buf_dispose(&r.out);
+
+	/* Identical copies under the cap: nothing to add, nothing discarded. */
+	{
+		tc_buf same[2] = { TC_BUF_INIT, TC_BUF_INIT };
+		tc_buf_put(&same[0], b[1].ptr, b[1].len);
+		tc_buf_put(&same[1], b[1].ptr, b[1].len);
+		combine(&r, TC_DATA_V2, same, 2, b[1].len + 100);
+		CHECK_OK(r.rc);
+		CHECK_MSG(r.out.len == b[1].len && !memcmp(r.out.ptr, b[1].ptr, b[1].len), "%zu vs %zu disc %llu dedup %llu", r.out.len, b[1].len, (unsigned long long)r.st.spans_discarded, (unsigned long long)r.st.spans_deduped);
+		CHECK_EQ_U64(r.st.spans_discarded, 0);
+		CHECK_EQ_U64(r.st.spans_deduped, 5);
+		tc_buf_dispose(&r.out);
+		/* A corrupt later input is named. */
+		same[1].ptr[same[1].len - 3] = 0xff;
+		same[1].len -= 2;
+		combine(&r, TC_DATA_V2, same, 2, b[1].len + 100);
+		CHECK_ERR(r.rc, TC_ECORRUPT);
+		CHECK_EQ_U64(r.failed, 1);
+		CHECK_ERRMSG("input 1");
+		tc_buf_dispose(&r.out);
+		free_bodies(same, 2);
+	}
+	free_bodies(b, 2);
+	tc_buf_dispose(&full.out);
 }
 
 static void test_opaque(void)
@@ -823,7 +863,7 @@ static void test_fixture_none(void)
 			}
 		CHECK(wi < want.n && memcmp(want.o[wi].id, min, 16) == 0);
 		out.len = 0;
-		CHECK_OK(tc_combiner_run(&out, &combined, c, objs, n, 0, &st, &W));
+		CHECK_OK(tc_combiner_run(&out, &combined, c, objs, n, &st, &W));
 		if (!combined) {
 			npass++;
 			CHECK(want.o[wi].len == objs[0].body_len &&
