@@ -5,6 +5,11 @@
  * An object returned by a reader is valid only until that reader's next
  * call, so inputs that contributed to the last result are advanced lazily,
  * at the start of the following tc_merge_next.
+ *
+ * Objects larger than a chunk come from the readers deferred (body not
+ * read). With max_bytes_per_trace set, they and any trace that reaches the
+ * cap go through the capped combine, which streams them; without a cap a
+ * deferred body is read whole, since nothing may be dropped.
  */
 #include "merge.h"
 

@@ -109,7 +109,7 @@ static int read_tag(uint32_t *num, int *wt, cap *k, uint64_t *rem, tc_buf *raw, 
  * Consumes the value of a field whose tag was read: into raw if given (else
  * skipped). Groups are consumed as a unit, as gogo's skip does.
  */
-static int field_value(cap *k, uint32_t num, int wt, uint64_t *rem, tc_buf *raw, const char *what)
+static int field_value(cap *k, int wt, uint64_t *rem, tc_buf *raw, const char *what)
 {
 	const uint8_t *p;
 	uint64_t n;
@@ -134,9 +134,9 @@ static int field_value(cap *k, uint32_t num, int wt, uint64_t *rem, tc_buf *raw,
 			int iwt;
 			if ((rc = read_tag(&inum, &iwt, k, rem, raw, what)) < 0)
 				return rc;
-			if (iwt == TC_PB_EGROUP)
-				return inum == num ? TC_OK : corrupt(k, what, "unmatched end of group");
-			if ((rc = field_value(k, inum, iwt, rem, raw, what)) < 0)
+			if (iwt == TC_PB_EGROUP) /* gogo's skip does not match the numbers either */
+				return TC_OK;
+			if ((rc = field_value(k, iwt, rem, raw, what)) < 0)
 				return rc;
 		}
 	default:
@@ -242,7 +242,7 @@ static int other_field(cap *k, tc_pb_msg msg, const char *what, uint32_t num, in
 	if ((rc = tc_pb_put_varint(raw, (uint64_t)num << 3 | (uint64_t)wt)) < 0)
 		return rc;
 	if (wt != TC_PB_LEN || sub == TC_PB_MSG_COUNT) {
-		if ((rc = field_value(k, num, wt, rem, raw, what)) < 0)
+		if ((rc = field_value(k, wt, rem, raw, what)) < 0)
 			return rc;
 		k->pending += raw->len - start;
 		return TC_OK;
@@ -333,7 +333,7 @@ static int trace_entry(cap *k, uint64_t len)
 		if ((rc = read_tag(&num, &wt, k, &rem, NULL, "Trace")) < 0)
 			return rc;
 		if (num != 1) {
-			if ((rc = field_value(k, num, wt, &rem, NULL, "Trace")) < 0)
+			if ((rc = field_value(k, wt, &rem, NULL, "Trace")) < 0)
 				return rc;
 			continue;
 		}
@@ -378,7 +378,7 @@ static int prune_input(cap *k, tc_data_kind kind)
 		if ((rc = read_tag(&num, &wt, k, &rem, NULL, "TraceBytes")) < 0)
 			return rc;
 		if (num != 1) {
-			if ((rc = field_value(k, num, wt, &rem, NULL, "TraceBytes")) < 0)
+			if ((rc = field_value(k, wt, &rem, NULL, "TraceBytes")) < 0)
 				return rc;
 			continue;
 		}
