@@ -89,7 +89,8 @@ static int varint(uint64_t *v, cap *k, uint64_t *rem, tc_buf *raw, const char *w
 	return corrupt(k, what, "varint longer than 10 bytes");
 }
 
-static int read_tag(uint32_t *num, int *wt, cap *k, uint64_t *rem, tc_buf *raw, const char *what)
+static int read_tag(uint32_t *num, int *wt, cap *k, uint64_t *rem, tc_buf *raw, int in_group,
+		    const char *what)
 {
 	uint64_t t;
 	int rc = varint(&t, k, rem, raw, what);
@@ -98,8 +99,9 @@ static int read_tag(uint32_t *num, int *wt, cap *k, uint64_t *rem, tc_buf *raw, 
 		return rc;
 	*num = (uint32_t)(t >> 3);
 	*wt = (int)(t & 7);
-	if ((t >> 3) == 0 || (t >> 3) > 0x7fffffff)
-		return corrupt(k, what, "bad field number");
+	/* As tc_pb_next (gogo: int32(wire >> 3) <= 0 is illegal); gogo's skip checks no numbers in groups. */
+	if (!in_group && (int32_t)*num <= 0)
+		return corrupt(k, what, "illegal tag (field number 0 or out of range)");
 	if (*wt > TC_PB_FIXED32)
 		return corrupt(k, what, "bad wire type");
 	return TC_OK;
@@ -132,7 +134,7 @@ static int field_value(cap *k, int wt, uint64_t *rem, tc_buf *raw, const char *w
 		for (;;) {
 			uint32_t inum;
 			int iwt;
-			if ((rc = read_tag(&inum, &iwt, k, rem, raw, what)) < 0)
+			if ((rc = read_tag(&inum, &iwt, k, rem, raw, 1, what)) < 0)
 				return rc;
 			if (iwt == TC_PB_EGROUP) /* gogo's skip does not match the numbers either */
 				return TC_OK;
@@ -290,7 +292,7 @@ static int container(cap *k, int is_rs, uint64_t len, size_t *kept_up)
 	while (rem > 0) {
 		uint32_t num;
 		int wt;
-		if ((rc = read_tag(&num, &wt, k, &rem, NULL, what)) < 0)
+		if ((rc = read_tag(&num, &wt, k, &rem, NULL, 0, what)) < 0)
 			return rc;
 		if (num != 2) {
 			if ((rc = other_field(k, msg, what, num, wt, &rem, o)) < 0)
@@ -330,7 +332,7 @@ static int trace_entry(cap *k, uint64_t len)
 	while (rem > 0) {
 		uint32_t num;
 		int wt;
-		if ((rc = read_tag(&num, &wt, k, &rem, NULL, "Trace")) < 0)
+		if ((rc = read_tag(&num, &wt, k, &rem, NULL, 0, "Trace")) < 0)
 			return rc;
 		if (num != 1) {
 			if ((rc = field_value(k, wt, &rem, NULL, "Trace")) < 0)
@@ -375,7 +377,7 @@ static int prune_input(cap *k, tc_data_kind kind)
 	while (rem > 0) {
 		uint32_t num;
 		int wt;
-		if ((rc = read_tag(&num, &wt, k, &rem, NULL, "TraceBytes")) < 0)
+		if ((rc = read_tag(&num, &wt, k, &rem, NULL, 0, "TraceBytes")) < 0)
 			return rc;
 		if (num != 1) {
 			if ((rc = field_value(k, wt, &rem, NULL, "TraceBytes")) < 0)
