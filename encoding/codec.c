@@ -258,6 +258,10 @@ int tc_codec_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len
 	size_t start = out->len;
 	int err = 0;
 
+	if (c->enc == TC_ENC_S2) { /* before out is touched */
+		tc_error_set_at(w, "unsupported encoding %s", tc_encoding_name(c->enc));
+		return TC_EUNSUPPORTED;
+	}
 	if (c->enc == TC_ENC_ZSTD)
 		err = tc_codec_zstd_oneshot(out, c, src, len, w);
 	if (err == 0)

@@ -385,6 +385,8 @@ static void test_s2(void)
 	/* An s2 stream in a snappy block is corrupt, not silently misread. */
 	CHECK_OK(tc_codec_new(&snappy, TC_ENC_SNAPPY));
 	CHECK_ERR(tc_codec_decompress(&out, snappy, s2, sizeof(s2), &test_where), TC_ECORRUPT);
+	CHECK_EQ_U64(out.len, 0);
+	tc_buf_dispose(&out);
 	tc_codec_free(snappy);
 	CHECK_ERR(tc_codec_new(&c, (tc_encoding)9), TC_EINVALID);
 	tc_codec_free(NULL);
