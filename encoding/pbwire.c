@@ -167,62 +167,66 @@ typedef struct field_desc {
 	uint32_t num;
 	uint8_t wt;
 	tc_pb_msg sub;
+	uint8_t flags; /* F_STR, F_ONE */
 } field_desc;
 
 #define SCALAR TC_PB_MSG_COUNT
+#define F_STR 1 /* a proto3 string (UTF-8), not bytes */
+#define F_ONE 2 /* a singular submessage: more occurrences merge into one */
+#define STR SCALAR, F_STR
 
-static const field_desc f_tracebytes[] = { { 1, TC_PB_LEN, SCALAR } };
-static const field_desc f_trace[] = { { 1, TC_PB_LEN, TC_PB_MSG_RESOURCE_SPANS } };
+static const field_desc f_tracebytes[] = { { 1, TC_PB_LEN, SCALAR, 0 } };
+static const field_desc f_trace[] = { { 1, TC_PB_LEN, TC_PB_MSG_RESOURCE_SPANS, 0 } };
 static const field_desc f_rs[] = {
-	{ 1, TC_PB_LEN, TC_PB_MSG_RESOURCE },
-	{ 2, TC_PB_LEN, TC_PB_MSG_ILS },
+	{ 1, TC_PB_LEN, TC_PB_MSG_RESOURCE, F_ONE },
+	{ 2, TC_PB_LEN, TC_PB_MSG_ILS, 0 },
 };
 static const field_desc f_ils[] = {
-	{ 1, TC_PB_LEN, TC_PB_MSG_INSTR_LIBRARY },
-	{ 2, TC_PB_LEN, TC_PB_MSG_SPAN },
+	{ 1, TC_PB_LEN, TC_PB_MSG_INSTR_LIBRARY, F_ONE },
+	{ 2, TC_PB_LEN, TC_PB_MSG_SPAN, 0 },
 };
 static const field_desc f_span[] = {
-	{ 1, TC_PB_LEN, SCALAR },     { 2, TC_PB_LEN, SCALAR },
-	{ 3, TC_PB_LEN, SCALAR },     { 4, TC_PB_LEN, SCALAR },
-	{ 5, TC_PB_LEN, SCALAR },     { 6, TC_PB_VARINT, SCALAR },
-	{ 7, TC_PB_FIXED64, SCALAR }, { 8, TC_PB_FIXED64, SCALAR },
-	{ 9, TC_PB_LEN, TC_PB_MSG_KEY_VALUE }, { 10, TC_PB_VARINT, SCALAR },
-	{ 11, TC_PB_LEN, TC_PB_MSG_EVENT },    { 12, TC_PB_VARINT, SCALAR },
-	{ 13, TC_PB_LEN, TC_PB_MSG_LINK },     { 14, TC_PB_VARINT, SCALAR },
-	{ 15, TC_PB_LEN, TC_PB_MSG_STATUS },
+	{ 1, TC_PB_LEN, SCALAR, 0 },     { 2, TC_PB_LEN, SCALAR, 0 },
+	{ 3, TC_PB_LEN, STR },        { 4, TC_PB_LEN, SCALAR, 0 },
+	{ 5, TC_PB_LEN, STR },        { 6, TC_PB_VARINT, SCALAR, 0 },
+	{ 7, TC_PB_FIXED64, SCALAR, 0 }, { 8, TC_PB_FIXED64, SCALAR, 0 },
+	{ 9, TC_PB_LEN, TC_PB_MSG_KEY_VALUE, 0 }, { 10, TC_PB_VARINT, SCALAR, 0 },
+	{ 11, TC_PB_LEN, TC_PB_MSG_EVENT, 0 },    { 12, TC_PB_VARINT, SCALAR, 0 },
+	{ 13, TC_PB_LEN, TC_PB_MSG_LINK, 0 },     { 14, TC_PB_VARINT, SCALAR, 0 },
+	{ 15, TC_PB_LEN, TC_PB_MSG_STATUS, F_ONE },
 };
 static const field_desc f_resource[] = {
-	{ 1, TC_PB_LEN, TC_PB_MSG_KEY_VALUE },
-	{ 2, TC_PB_VARINT, SCALAR },
+	{ 1, TC_PB_LEN, TC_PB_MSG_KEY_VALUE, 0 },
+	{ 2, TC_PB_VARINT, SCALAR, 0 },
 };
-static const field_desc f_il[] = { { 1, TC_PB_LEN, SCALAR }, { 2, TC_PB_LEN, SCALAR } };
+static const field_desc f_il[] = { { 1, TC_PB_LEN, STR }, { 2, TC_PB_LEN, STR } };
 static const field_desc f_kv[] = {
-	{ 1, TC_PB_LEN, SCALAR },
-	{ 2, TC_PB_LEN, TC_PB_MSG_ANY_VALUE },
+	{ 1, TC_PB_LEN, STR },
+	{ 2, TC_PB_LEN, TC_PB_MSG_ANY_VALUE, F_ONE },
 };
 static const field_desc f_any[] = {
-	{ 1, TC_PB_LEN, SCALAR },     { 2, TC_PB_VARINT, SCALAR },
-	{ 3, TC_PB_VARINT, SCALAR },  { 4, TC_PB_FIXED64, SCALAR },
-	{ 5, TC_PB_LEN, TC_PB_MSG_ARRAY_VALUE },
-	{ 6, TC_PB_LEN, TC_PB_MSG_KV_LIST },
+	{ 1, TC_PB_LEN, STR },     { 2, TC_PB_VARINT, SCALAR, 0 },
+	{ 3, TC_PB_VARINT, SCALAR, 0 },  { 4, TC_PB_FIXED64, SCALAR, 0 },
+	{ 5, TC_PB_LEN, TC_PB_MSG_ARRAY_VALUE, F_ONE },
+	{ 6, TC_PB_LEN, TC_PB_MSG_KV_LIST, F_ONE },
 };
-static const field_desc f_array[] = { { 1, TC_PB_LEN, TC_PB_MSG_ANY_VALUE } };
-static const field_desc f_kvlist[] = { { 1, TC_PB_LEN, TC_PB_MSG_KEY_VALUE } };
+static const field_desc f_array[] = { { 1, TC_PB_LEN, TC_PB_MSG_ANY_VALUE, 0 } };
+static const field_desc f_kvlist[] = { { 1, TC_PB_LEN, TC_PB_MSG_KEY_VALUE, 0 } };
 static const field_desc f_event[] = {
-	{ 1, TC_PB_FIXED64, SCALAR },
-	{ 2, TC_PB_LEN, SCALAR },
-	{ 3, TC_PB_LEN, TC_PB_MSG_KEY_VALUE },
-	{ 4, TC_PB_VARINT, SCALAR },
+	{ 1, TC_PB_FIXED64, SCALAR, 0 },
+	{ 2, TC_PB_LEN, STR },
+	{ 3, TC_PB_LEN, TC_PB_MSG_KEY_VALUE, 0 },
+	{ 4, TC_PB_VARINT, SCALAR, 0 },
 };
 static const field_desc f_link[] = {
-	{ 1, TC_PB_LEN, SCALAR }, { 2, TC_PB_LEN, SCALAR }, { 3, TC_PB_LEN, SCALAR },
-	{ 4, TC_PB_LEN, TC_PB_MSG_KEY_VALUE },
-	{ 5, TC_PB_VARINT, SCALAR },
+	{ 1, TC_PB_LEN, SCALAR, 0 }, { 2, TC_PB_LEN, SCALAR, 0 }, { 3, TC_PB_LEN, STR },
+	{ 4, TC_PB_LEN, TC_PB_MSG_KEY_VALUE, 0 },
+	{ 5, TC_PB_VARINT, SCALAR, 0 },
 };
 static const field_desc f_status[] = {
-	{ 1, TC_PB_VARINT, SCALAR },
-	{ 2, TC_PB_LEN, SCALAR },
-	{ 3, TC_PB_VARINT, SCALAR },
+	{ 1, TC_PB_VARINT, SCALAR, 0 },
+	{ 2, TC_PB_LEN, STR },
+	{ 3, TC_PB_VARINT, SCALAR, 0 },
 };
 
 #define TABLE(t) { t, sizeof(t) / sizeof(t[0]) }
@@ -246,18 +250,73 @@ static const struct {
 	[TC_PB_MSG_STATUS] = TABLE(f_status),
 };
 
-int tc_pb_field_type(tc_pb_msg msg, uint32_t num, tc_pb_msg *sub)
+static const field_desc *find_field(tc_pb_msg msg, uint32_t num)
 {
 	if (msg < TC_PB_MSG_COUNT)
 		for (size_t i = 0; i < tables[msg].n; i++)
-			if (tables[msg].f[i].num == num) {
-				if (sub)
-					*sub = tables[msg].f[i].sub;
-				return tables[msg].f[i].wt;
-			}
+			if (tables[msg].f[i].num == num)
+				return &tables[msg].f[i];
+	return NULL;
+}
+
+int tc_pb_field_type(tc_pb_msg msg, uint32_t num, tc_pb_msg *sub)
+{
+	const field_desc *d = find_field(msg, num);
+
 	if (sub)
-		*sub = SCALAR;
-	return -1;
+		*sub = d ? d->sub : SCALAR;
+	return d ? d->wt : -1;
+}
+
+/* Length of the valid UTF-8 sequence at p (Go's rules: no overlongs, surrogates or > U+10FFFF), 0 if none. */
+static size_t utf8_seq(const uint8_t *p, size_t left)
+{
+	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (left < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * A string field whose bytes are not UTF-8: gogo keeps them, protobuf-c
+ * refuses the message, and Go's JSON encoder shows each bad byte as U+FFFD.
+ * Written that way, the strict decoder reads what Tempo would show.
+ */
+static int put_string_field(tc_buf *out, uint32_t num, const uint8_t *p, size_t len)
+{
+	static const uint8_t repl[3] = { 0xef, 0xbf, 0xbd };
+	tc_buf fixed = TC_BUF_INIT;
+	size_t i = 0, n;
+	int r = TC_OK;
+
+	while (i < len && (n = utf8_seq(p + i, len - i)) > 0)
+		i += n;
+	if (i == len)
+		return tc_pb_put_len_field(out, num, p, len);
+	tc_buf_init(&fixed, out->cap);
+	for (i = 0; i < len && r == TC_OK; i += n ? n : 1) {
+		n = utf8_seq(p + i, len - i);
+		r = n ? tc_buf_put(&fixed, p + i, n) : tc_buf_put(&fixed, repl, sizeof(repl));
+	}
+	if (r == TC_OK)
+		r = tc_pb_put_len_field(out, num, fixed.ptr, fixed.len);
+	tc_buf_dispose(&fixed);
+	return r;
 }
 
 static int check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t base, int depth,
@@ -299,31 +358,113 @@ int tc_pb_check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t *bad_off, co
 	return check(msg, p, len, 0, 0, bad_off, why);
 }
 
+static int canonical(tc_buf *out, tc_pb_msg msg, const uint8_t *p, size_t len, int depth);
+
+/*
+ * A singular submessage that occurs more than once: protobuf merges the
+ * occurrences, which is the same as parsing their concatenation (gogo's
+ * Unmarshal does exactly that). protobuf-c's own merge fails on some of
+ * them (two empty ones), so they are written once, merged, where the first
+ * occurrence was.
+ */
+static int put_merged(tc_buf *out, tc_pb_msg sub, uint32_t num, const uint8_t *p, size_t len,
+		      size_t from, int depth)
+{
+	tc_buf cat = TC_BUF_INIT, inner = TC_BUF_INIT;
+	tc_pb_field f;
+	const char *why;
+	int r = TC_OK;
+
+	tc_buf_init(&cat, out->cap);
+	tc_buf_init(&inner, out->cap);
+	while (r == TC_OK && tc_pb_next(&f, p, len, &from, &why) > 0)
+		if (f.num == num && f.wt == TC_PB_LEN)
+			r = tc_buf_put(&cat, f.data, f.len);
+	if (r == TC_OK && (r = canonical(&inner, sub, cat.ptr, cat.len, depth + 1)) >= 0)
+		r = tc_pb_put_len_field(out, num, inner.ptr, inner.len);
+	tc_buf_dispose(&cat);
+	tc_buf_dispose(&inner);
+	return r;
+}
+
+/* Whether an AnyValue holds at most one known field (the usual case). */
+static int any_single(const uint8_t *p, size_t len)
+{
+	tc_pb_field f;
+	size_t pos = 0, n = 0;
+	const char *why;
+
+	while (tc_pb_next(&f, p, len, &pos, &why) > 0)
+		n += find_field(TC_PB_MSG_ANY_VALUE, f.num) != NULL;
+	return n <= 1;
+}
+
+/*
+ * AnyValue is one oneof: the last member wins, and a message member merges
+ * only with the occurrences since another member last appeared (gogo makes
+ * a new one then). Only the winner is written.
+ */
+static int canonical_any(tc_buf *out, const uint8_t *p, size_t len, int depth)
+{
+	tc_pb_field f, last = { 0 };
+	size_t pos = 0, run = 0;
+	const char *why;
+	int r;
+
+	while ((r = tc_pb_next(&f, p, len, &pos, &why)) > 0) {
+		const field_desc *d = find_field(TC_PB_MSG_ANY_VALUE, f.num);
+		if (!d)
+			continue;
+		if (d->wt != f.wt)
+			return TC_ECORRUPT;
+		if (f.num != last.num)
+			run = f.start; /* a new member: earlier occurrences no longer count */
+		last = f;
+	}
+	if (r < 0 || last.num == 0)
+		return r;
+	if (last.num == 5 || last.num == 6)
+		return put_merged(out, last.num == 5 ? TC_PB_MSG_ARRAY_VALUE : TC_PB_MSG_KV_LIST, last.num,
+				  p, len, run, depth);
+	return canonical(out, TC_PB_MSG_ANY_VALUE, p + last.start, last.end - last.start, depth);
+}
+
 static int canonical(tc_buf *out, tc_pb_msg msg, const uint8_t *p, size_t len, int depth)
 {
 	tc_pb_field f;
 	size_t pos = 0;
 	const char *why;
+	uint32_t merged = 0; /* singular submessages already written, by field number */
 	int r;
 
 	if (depth > TC_PB_MAX_DEPTH)
 		return TC_ECORRUPT;
+	if (msg == TC_PB_MSG_ANY_VALUE && !any_single(p, len))
+		return canonical_any(out, p, len, depth);
 	while ((r = tc_pb_next(&f, p, len, &pos, &why)) > 0) {
-		tc_pb_msg sub;
-		int wt = tc_pb_field_type(msg, f.num, &sub);
+		const field_desc *d = find_field(msg, f.num);
+		tc_pb_msg sub = d ? d->sub : SCALAR;
+		int wt = d ? d->wt : -1;
 		uint8_t fixed[8];
 
 		if (wt < 0)
 			continue; /* unknown: the strict decoders would keep or choke on it */
 		if (wt != f.wt)
 			return TC_ECORRUPT;
-		if (wt == TC_PB_LEN && sub != SCALAR) {
+		if ((d->flags & F_ONE) && f.num < 32) {
+			if (!(merged & (1u << f.num))) {
+				merged |= 1u << f.num;
+				r = put_merged(out, sub, f.num, p, len, f.start, depth);
+			}
+		} else if (wt == TC_PB_LEN && sub != SCALAR) {
 			tc_buf inner = TC_BUF_INIT;
 
 			tc_buf_init(&inner, out->cap);
 			if ((r = canonical(&inner, sub, f.data, f.len, depth + 1)) >= 0)
 				r = tc_pb_put_len_field(out, f.num, inner.ptr, inner.len);
 			tc_buf_dispose(&inner);
+		} else if (wt == TC_PB_LEN && (d->flags & F_STR)) {
+			r = put_string_field(out, f.num, f.data, f.len);
 		} else if (wt == TC_PB_LEN) {
 			r = tc_pb_put_len_field(out, f.num, f.data, f.len);
 		} else if ((r = tc_pb_put_varint(out, (uint64_t)f.num << 3 | f.wt)) >= 0) {

@@ -88,8 +88,9 @@ static inline size_t tc_pb_varint_size(uint64_t v)
  * Appends msg re-encoded with only its known fields, recursively, each in
  * the shortest encoding (canonical tags, varints and lengths), in the order
  * they arrived. For decoders stricter than gogo's Unmarshal (protobuf-c
- * refuses tags and lengths longer than 5 bytes, and groups): the result
- * holds the same known values. p must have passed tc_pb_check for msg;
+ * refuses tags and lengths longer than 5 bytes, groups, and strings that
+ * are not UTF-8): the result holds the same known values, except that each
+ * byte of a string that is not UTF-8 becomes U+FFFD, as Go's JSON shows it. p must have passed tc_pb_check for msg;
  * otherwise TC_ECORRUPT (no message set).
  */
 int tc_pb_canonical(tc_buf *out, tc_pb_msg msg, const uint8_t *p, size_t len);

@@ -173,4 +173,38 @@ static void test_gogo_accepted_wire(void)
 	tc_buf_dispose(&out);
 }
 
-TC_TEST_MAIN(T(test_basic), T(test_empty_and_corrupt), T(test_gogo_accepted_wire))
+/*
+ * Values gogo takes and protobuf-c does not: a string that is not UTF-8
+ * (shown with U+FFFD per bad byte, as Go's JSON shows it), a singular
+ * message given twice (merged), two members of AnyValue's oneof (the last
+ * wins). Found by tests/fuzz/fuzz_trace.c (crashers/trace/string-not-utf8).
+ */
+static void test_gogo_accepted_values(void)
+{
+	static const uint8_t trace[] = {
+		0x0a, 0x1c, 0x0a, 0x1a,                         /* batches { resource { */
+		0x0a, 0x07, 0x0a, 0x01, 'a', 0x12, 0x00, 0x12, 0x00, /* {"a", value {} value {}} */
+		0x0a, 0x08, 0x0a, 0x01, 'b', 0x12, 0x03, 0x0a, 0x01, 'x', /* {"b", value {"x"}} */
+		0x0a, 0x05, 0x0a, 0x03, 'c', 0xff, 'd',          /* {"c\xffd"} */
+	};
+	static const uint8_t oneof[] = {
+		0x0a, 0x10, 0x0a, 0x0e, 0x0a, 0x0c, 0x0a, 0x01, 'k', /* batches { resource { {"k", */
+		0x12, 0x07, 0x0a, 0x01, 'v', 0x18, 0x05, 0x10, 0x01, /* value {string "v", int 5, bool true}}}} */
+	};
+	tc_buf out = TC_BUF_INIT;
+
+	CHECK_OK(tc_otlp_json_write(&out, trace, sizeof(trace), 0));
+	CHECK_OK(tc_buf_cstr(&out));
+	CHECK(strstr((const char *)out.ptr, "\"a\"") != NULL);
+	CHECK(strstr((const char *)out.ptr, "\"x\"") != NULL);
+	CHECK(strstr((const char *)out.ptr, "\"c\xef\xbf\xbd" "d\"") != NULL);
+	out.len = 0;
+	CHECK_OK(tc_otlp_json_write(&out, oneof, sizeof(oneof), 0));
+	CHECK_OK(tc_buf_cstr(&out));
+	CHECK(strstr((const char *)out.ptr, "\"boolValue\":true") != NULL);
+	CHECK(strstr((const char *)out.ptr, "\"v\"") == NULL);
+	tc_buf_dispose(&out);
+}
+
+TC_TEST_MAIN(T(test_basic), T(test_empty_and_corrupt), T(test_gogo_accepted_wire),
+	     T(test_gogo_accepted_values))
