@@ -320,7 +320,8 @@ int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty
 			     len, bad, why);
 		return TC_ECORRUPT;
 	}
-	tc_buf_init(&canon, len);
+	/* Canonical form is never longer, except that each bad byte of a string becomes 3. */
+	tc_buf_init(&canon, len <= (TC_BUF_DEFAULT_CAP - 64) / 3 ? 3 * len + 64 : TC_BUF_DEFAULT_CAP);
 	if ((err = tc_pb_canonical(&canon, TC_PB_MSG_TRACE, trace, len)) < 0) {
 		if (err == TC_ECORRUPT)
 			tc_error_set("cannot decode the trace (%zu bytes) for JSON output", len);

@@ -322,40 +322,55 @@ static int container(cap *k, int is_rs, uint64_t len, size_t *kept_up)
 	return close_container(k, mark, is_rs ? 0x0a : 0x12, o);
 }
 
-/* A Trace: its batches are walked, anything else is dropped. */
-static int trace_entry(cap *k, uint64_t len)
+/*
+ * Walks a message of len bytes whose only field of interest is field 1
+ * (TraceBytes.traces, Trace.batches): each is handed to child, anything
+ * else is dropped, as Tempo's re-marshal drops it.
+ */
+static int walk_field1(cap *k, uint64_t len, const char *what, const char *wrong,
+		       int (*child)(cap *, uint64_t))
 {
 	uint64_t rem = len, n;
-	size_t kept = 0;
 	int rc;
 
 	while (rem > 0) {
 		uint32_t num;
 		int wt;
-		if ((rc = read_tag(&num, &wt, k, &rem, NULL, 0, "Trace")) < 0)
+		if ((rc = read_tag(&num, &wt, k, &rem, NULL, 0, what)) < 0)
 			return rc;
 		if (num != 1) {
-			if ((rc = field_value(k, wt, &rem, NULL, "Trace")) < 0)
+			if ((rc = field_value(k, wt, &rem, NULL, what)) < 0)
 				return rc;
 			continue;
 		}
 		if (wt != TC_PB_LEN)
-			return corrupt(k, "Trace", "batches has the wrong wire type");
-		if ((rc = varint(&n, k, &rem, NULL, "Trace")) < 0)
+			return corrupt(k, what, wrong);
+		if ((rc = varint(&n, k, &rem, NULL, what)) < 0)
 			return rc;
 		if (n > rem)
-			return corrupt(k, "Trace", "field runs past the end of its message");
+			return corrupt(k, what, "field runs past the end of its message");
 		rem -= n;
-		if ((rc = container(k, 1, n, &kept)) < 0)
+		if ((rc = child(k, n)) < 0)
 			return rc;
 	}
 	return TC_OK;
 }
 
+static int batch(cap *k, uint64_t len)
+{
+	size_t kept = 0;
+	return container(k, 1, len, &kept);
+}
+
+static int trace_entry(cap *k, uint64_t len)
+{
+	return walk_field1(k, len, "Trace", "batches has the wrong wire type", batch);
+}
+
 /* One input, pruned into a body of a single Trace appended to k->out. */
 static int prune_input(cap *k, tc_data_kind kind)
 {
-	uint64_t rem = k->s->len, n;
+	uint64_t rem = k->s->len;
 	const uint8_t *p;
 	size_t mark;
 	int rc;
@@ -372,28 +387,9 @@ static int prune_input(cap *k, tc_data_kind kind)
 			return rc;
 		rem -= 8;
 	}
-	if ((rc = open_container(&mark, k)) < 0)
+	if ((rc = open_container(&mark, k)) < 0 ||
+	    (rc = walk_field1(k, rem, "TraceBytes", "traces has the wrong wire type", trace_entry)) < 0)
 		return rc;
-	while (rem > 0) {
-		uint32_t num;
-		int wt;
-		if ((rc = read_tag(&num, &wt, k, &rem, NULL, 0, "TraceBytes")) < 0)
-			return rc;
-		if (num != 1) {
-			if ((rc = field_value(k, wt, &rem, NULL, "TraceBytes")) < 0)
-				return rc;
-			continue;
-		}
-		if (wt != TC_PB_LEN)
-			return corrupt(k, "TraceBytes", "traces has the wrong wire type");
-		if ((rc = varint(&n, k, &rem, NULL, "TraceBytes")) < 0)
-			return rc;
-		if (n > rem)
-			return corrupt(k, "TraceBytes", "field runs past the end of its message");
-		rem -= n;
-		if ((rc = trace_entry(k, n)) < 0)
-			return rc;
-	}
 	return close_container(k, mark, 0x0a, NULL);
 }
 

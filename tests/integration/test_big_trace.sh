@@ -17,13 +17,9 @@ spans() { python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print(sum
 expect_exit 0 "$TC_BIN" query --path "$TMP/orig" --tenant big "$big"
 before=$(spans "$TMP/out")
 
-cat >"$TMP/capped.yaml" <<EOF
-compactor:
-  compaction:
-    chunk_size_bytes: 262144
-overrides:
-  max_bytes_per_trace: 1000000
-EOF
+# config FILE LIMIT: parts of ~2 MB are larger than the 256 KiB chunks.
+config() { printf 'compactor:\n  compaction:\n    chunk_size_bytes: 262144\noverrides:\n  max_bytes_per_trace: %s\n' "$2" >"$1"; }
+config "$TMP/capped.yaml" 1000000
 expect_exit 0 "$TC_BIN" compact --path "$TMP/capped" --tenant big --config "$TMP/capped.yaml"
 grep -q '^compacted .* spans_discarded=[1-9]' "$TMP/out" || { cat "$TMP/out"; fail "no spans discarded"; }
 discarded=$(sed -n 's/^compacted .* spans_discarded=\([0-9]*\) .*/\1/p' "$TMP/out" | paste -sd+ | bc)
@@ -50,13 +46,7 @@ sys.exit(0 if all(s in b for s in a) else "a span the original trace does not ha
 same_trace big "$small" "--path $TMP/orig" "--path $TMP/capped"
 
 # No limit: nothing discarded, every span kept.
-cat >"$TMP/unlimited.yaml" <<EOF
-compactor:
-  compaction:
-    chunk_size_bytes: 262144
-overrides:
-  max_bytes_per_trace: 0
-EOF
+config "$TMP/unlimited.yaml" 0
 expect_exit 0 "$TC_BIN" compact --path "$TMP/unlimited" --tenant big --config "$TMP/unlimited.yaml"
 grep -q '^compacted .* spans_discarded=0 ' "$TMP/out" || { cat "$TMP/out"; fail "spans discarded without a limit"; }
 same_trace big "$big" "--path $TMP/orig" "--path $TMP/unlimited"
