@@ -311,6 +311,14 @@ static int container(cap *k, int is_rs, uint64_t len, size_t *kept_up)
 			return rc;
 	}
 	k->pending = pending0;
+	/*
+	 * Fields after the children (schema_url, unknown ones) were not counted
+	 * when the spans were taken: if they no longer fit, they go rather than
+	 * the spans.
+	 */
+	if (kept > 0 && k->out->len + o->below.len + o->above.len > k->budget &&
+	    k->out->len + o->below.len <= k->budget)
+		tc_buf_clear(&o->above);
 	if (!(kept > 0 || (k->first && children == 0 && !k->full)) ||
 	    k->out->len + o->below.len + o->above.len > k->budget) {
 		k->out->len = mark;

@@ -554,6 +554,27 @@ static void test_max_bytes(void)
 	}
 	free_bodies(b, 2);
 	tc_buf_dispose(&full.out);
+
+	/* A batch's trailing field that no longer fits goes; its spans stay. */
+	{
+		uint8_t extra[103] = { 0x92, 0x03, 100 }; /* field 50, 100 bytes */
+		batch_spec e[] = { { "svc", 3, { { 1, 1, 10, NULL }, { 2, 1, 20, NULL }, { 3, 1, 30, NULL } },
+				     NULL, 0, 0, extra, sizeof(extra) } };
+		tc_buf one = TC_BUF_INIT;
+		memset(extra + 3, 'z', 100);
+		build_body(&one, TC_DATA_V2, 1, 2, e, 1);
+		combine(&r, TC_DATA_V2, &one, 1, one.len + 100);
+		CHECK_OK(r.rc);
+		CHECK(contains(&r.out, extra, sizeof(extra)));
+		tc_buf_dispose(&r.out);
+		combine(&r, TC_DATA_V2, &one, 1, one.len - 60);
+		CHECK_OK(r.rc);
+		CHECK(r.out.len < one.len - 60 && !contains(&r.out, extra, sizeof(extra)));
+		CHECK_EQ_U64(body_spans(TC_DATA_V2, &r.out), 3);
+		CHECK_EQ_U64(r.st.spans_discarded, 0);
+		tc_buf_dispose(&r.out);
+		tc_buf_dispose(&one);
+	}
 }
 
 static void test_opaque(void)
