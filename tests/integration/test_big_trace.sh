@@ -5,7 +5,10 @@
 # same blocks without a limit keep every span.
 source "$(dirname "$0")/lib.sh"
 
-gen_args=(--tenant big --flushes 4 --replicas 1 --traces 20 --spans 5 --big-trace-bytes 8M --seed 3 --age 3h)
+# All four flushes end in one compaction window (:10 to :25 of an hour), whatever the clock says.
+now=$(date -u -d "@$(( $(date +%s) / 3600 * 3600 - 3000 ))" +%Y-%m-%dT%H:%M:%SZ)
+gen_args=(--tenant big --flushes 4 --replicas 1 --traces 20 --spans 5 --big-trace-bytes 8M --seed 3 --age 3h
+	  --flush-interval 5m --now "$now")
 expect_exit 0 "$TC_BIN" gen --path "$TMP/capped" "${gen_args[@]}"
 big=$(sed -n 's/^bigTrace=\([0-9a-f]*\) .*/\1/p' "$TMP/out")
 [ -n "$big" ] || fail "gen printed no bigTrace line"
