@@ -131,16 +131,20 @@ static int field_value(cap *k, int wt, uint64_t *rem, tc_buf *raw, const char *w
 		n = 4;
 		break;
 	case TC_PB_SGROUP:
-		for (;;) {
+		/* Nesting is counted, not recursed: a body may nest groups millions deep. */
+		for (n = 1; n > 0;) {
 			uint32_t inum;
 			int iwt;
 			if ((rc = read_tag(&inum, &iwt, k, rem, raw, 1, what)) < 0)
 				return rc;
 			if (iwt == TC_PB_EGROUP) /* gogo's skip does not match the numbers either */
-				return TC_OK;
-			if ((rc = field_value(k, iwt, rem, raw, what)) < 0)
+				n--;
+			else if (iwt == TC_PB_SGROUP)
+				n++;
+			else if ((rc = field_value(k, iwt, rem, raw, what)) < 0)
 				return rc;
 		}
+		return TC_OK;
 	default:
 		return corrupt(k, what, "unexpected end of group");
 	}

@@ -577,6 +577,29 @@ static void test_max_bytes(void)
 	}
 }
 
+/* Groups nested a million deep in a batch: skipped by counting, not by recursion. */
+static void test_capped_deep_groups(void)
+{
+	batch_spec a[] = { { "svc", 1, { { 1, 1, 10, NULL } }, NULL, 0, 0, NULL, 0 } };
+	const size_t depth = 1000000;
+	tc_buf groups = TC_BUF_INIT, body = TC_BUF_INIT;
+	run r;
+
+	for (size_t i = 0; i < depth; i++)
+		tc_buf_putc(&groups, 0x2b); /* field 5, start group */
+	for (size_t i = 0; i < depth; i++)
+		tc_buf_putc(&groups, 0x2c); /* field 5, end group */
+	a[0].rs_extra = groups.ptr;
+	a[0].rs_extra_len = groups.len;
+	build_body(&body, TC_DATA_V2, 1, 2, a, 1);
+	combine(&r, TC_DATA_V2, &body, 1, body.len / 2);
+	CHECK_OK(r.rc);
+	CHECK_EQ_U64(body_spans(TC_DATA_V2, &r.out), 1); /* the group did not fit: it went, the span stayed */
+	tc_buf_dispose(&r.out);
+	tc_buf_dispose(&body);
+	tc_buf_dispose(&groups);
+}
+
 static void test_opaque(void)
 {
 	tc_buf b[2] = { TC_BUF_INIT, TC_BUF_INIT };
@@ -922,6 +945,6 @@ static void test_fixture_none(void)
 TC_TEST_MAIN(T(test_data_kind), T(test_identical_pass_through), T(test_dedup_first_wins),
 	     T(test_same_id_other_kind_kept), T(test_last_input_not_recorded),
 	     T(test_v1_last_input_recorded), T(test_mutations), T(test_ordering),
-	     T(test_range_and_v1), T(test_unknown_fields_survive), T(test_max_bytes),
+	     T(test_range_and_v1), T(test_unknown_fields_survive), T(test_max_bytes), T(test_capped_deep_groups),
 	     T(test_opaque), T(test_corrupt), T(test_body_trace_roundtrip),
 	     T(test_fixture_none))
