@@ -141,7 +141,7 @@ static int find_in_page(tc_buf *out, tc_backend *be, const tc_meta *m, const tc_
 		return rc;
 	tc_where w = { key, rec->start };
 	if (rec->length < TC_PAGE_HEADER_LEN || rec->length > TC_DEFAULT_MAX_PAGE_BYTES ||
-	    rec->start + rec->length > m->size) {
+	    rec->start > m->size || rec->length > m->size - rec->start) {
 		tc_error_set_at(&w, "index record length %u is not a plausible page", rec->length);
 		return TC_ECORRUPT;
 	}
@@ -151,8 +151,15 @@ static int find_in_page(tc_buf *out, tc_backend *be, const tc_meta *m, const tc_
 		return TC_ERROR;
 	}
 	if ((rc = tc_backend_read_range(raw, be, key, rec->start, rec->length)) < 0 ||
-	    (rc = tc_page_parse(&page_len, &payload, &plen, raw, rec->length, &w)) < 0 ||
-	    (rc = tc_codec_new(&codec, m->encoding)) < 0)
+	    (rc = tc_page_parse(&page_len, &payload, &plen, raw, rec->length, &w)) < 0)
+		goto cleanup;
+	if (page_len != rec->length) {
+		tc_error_set_at(&w, "page length %zu disagrees with its index record (%u)", page_len,
+				rec->length);
+		rc = TC_ECORRUPT;
+		goto cleanup;
+	}
+	if ((rc = tc_codec_new(&codec, m->encoding)) < 0)
 		goto cleanup;
 	tc_buf_init(&page, TC_DEFAULT_MAX_PAGE_BYTES);
 	if ((rc = tc_codec_decompress(&page, codec, payload, plen, &w)) < 0)

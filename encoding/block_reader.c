@@ -168,8 +168,7 @@ static int load_page(tc_block_reader *r)
 	r->page_w.off = rec->start;
 	r->body_left = 0;
 	if (r->chunk_big) {
-		rc = tc_page_stream_open_range(r->ps, r->be, r->key_data, rec->start, rec->length,
-					       &r->bytes_read, &r->page_w);
+		rc = tc_page_stream_open_range(r->ps, r->be, rec->length, &r->bytes_read, &r->page_w);
 	} else {
 		rc = tc_page_parse(&page_len, &payload, &plen, r->chunk.ptr + r->chunk_pos,
 				   r->chunk.len - r->chunk_pos, &r->page_w);
@@ -218,7 +217,7 @@ static int page_object(tc_object *out, tc_block_reader *r)
 	const uint8_t *p;
 	size_t avail, body_len;
 	uint32_t total;
-	int rc;
+	int defer, rc;
 
 	if (r->body_left && (rc = skip_body(r, r->body_left)) < 0)
 		return rc;
@@ -231,7 +230,8 @@ static int page_object(tc_object *out, tc_block_reader *r)
 		return rc;
 	body_len = (size_t)total - TC_OBJECT_HEADER_LEN - TC_ID_LEN;
 	/* A body too large to hold is handed out piece by piece (tc_block_reader_body). */
-	if (r->defer_over && body_len > r->defer_over) {
+	defer = r->defer_over && body_len > r->defer_over;
+	if (defer) {
 		if ((rc = tc_page_stream_peek(&p, &avail, r->ps, TC_OBJECT_HEADER_LEN + TC_ID_LEN)) < 0)
 			return rc;
 		total = TC_OBJECT_HEADER_LEN + TC_ID_LEN;
@@ -246,7 +246,7 @@ static int page_object(tc_object *out, tc_block_reader *r)
 	}
 	out->id_len = TC_ID_LEN;
 	out->body_len = body_len;
-	if (total == TC_OBJECT_HEADER_LEN + TC_ID_LEN && body_len > 0) {
+	if (defer) {
 		memcpy(r->defer_id, p + TC_OBJECT_HEADER_LEN, TC_ID_LEN);
 		out->id = r->defer_id;
 		out->body = NULL;

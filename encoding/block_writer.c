@@ -105,8 +105,11 @@ static int compress_page(tc_block_writer *w, const tc_buf *page, const uint8_t *
 		return rc;
 	rc = tc_codec_compress(&w->pending, w->codec, page->ptr, page->len);
 	clen = w->pending.len - at - TC_PAGE_HEADER_LEN;
-	if (rc < 0 || (rc = tc_page_header(w->pending.ptr + at, clen)) < 0) {
-		w->pending.len = at; /* names the size: "does not fit a 32-bit page length" */
+	if (rc == TC_OK && (rc = tc_page_header(w->pending.ptr + at, clen)) < 0)
+		tc_error_set("%s: a compressed page of %zu bytes does not fit the page format",
+			     w->key_data, clen);
+	if (rc < 0) {
+		w->pending.len = at;
 		return rc;
 	}
 	if (w->nrecs == w->recs_cap) {
@@ -398,11 +401,6 @@ int tc_block_writer_new(tc_block_writer **out, tc_backend *be, const tc_block_wr
 fail:
 	tc_block_writer_free(w);
 	return rc;
-}
-
-const char *tc_block_writer_id(const tc_block_writer *w)
-{
-	return w->block_id;
 }
 
 /*

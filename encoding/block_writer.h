@@ -48,7 +48,6 @@ int tc_block_writer_add(tc_block_writer *w, const uint8_t *id, size_t id_len, co
  * with no objects is TC_EINVALID and nothing is left behind.
  */
 int tc_block_writer_finish(tc_meta *out, tc_block_writer *w);
-const char *tc_block_writer_id(const tc_block_writer *w);
 /* Aborts an unfinished block (its partial objects are deleted) and frees. */
 void tc_block_writer_free(tc_block_writer *w);
 

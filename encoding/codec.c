@@ -164,7 +164,7 @@ int tc_codec_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len)
 	return err;
 }
 
-int tc_codec_stream_begin(tc_codec *c)
+int tc_codec_stream_begin(tc_codec *c, const tc_where *w)
 {
 	c->s_in = 0;
 	c->s_between = 0;
@@ -182,8 +182,12 @@ int tc_codec_stream_begin(tc_codec *c)
 	case TC_ENC_ZSTD:
 		ZSTD_DCtx_reset(c->zd, ZSTD_reset_session_only);
 		return TC_OK;
-	default:
+	case TC_ENC_NONE:
+	case TC_ENC_SNAPPY:
 		return TC_OK;
+	default:
+		tc_error_set_at(w, "unsupported encoding %s", tc_encoding_name(c->enc));
+		return TC_EUNSUPPORTED;
 	}
 }
 
@@ -228,7 +232,8 @@ static int decompress_all(tc_buf *out, tc_codec *c, const uint8_t *src, size_t l
 	size_t room;
 	int r;
 
-	if ((r = tc_codec_stream_begin(c)) < 0)
+	/* Before out is touched: an unsupported encoding leaves it as it was. */
+	if ((r = tc_codec_stream_begin(c, w)) < 0)
 		return r;
 	for (;;) {
 		if ((r = tc_codec_out_room(out, 65536, &room)) < 0)
@@ -258,10 +263,6 @@ int tc_codec_decompress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len
 	size_t start = out->len;
 	int err = 0;
 
-	if (c->enc == TC_ENC_S2) { /* before out is touched */
-		tc_error_set_at(w, "unsupported encoding %s", tc_encoding_name(c->enc));
-		return TC_EUNSUPPORTED;
-	}
 	if (c->enc == TC_ENC_ZSTD)
 		err = tc_codec_zstd_oneshot(out, c, src, len, w);
 	if (err == 0)
@@ -277,7 +278,6 @@ void tc_codec_free(tc_codec *c)
 		return;
 	ZSTD_freeCCtx(c->zc);
 	ZSTD_freeDCtx(c->zd);
-	free(c->lz4_table);
 	if (c->ld)
 		LZ4F_freeDecompressionContext(c->ld);
 	tc_codec_gzip_free(c);

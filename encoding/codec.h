@@ -67,8 +67,11 @@ typedef struct tc_codec_io {
 	size_t produced; /* out: bytes written to dst */
 } tc_codec_io;
 
-/* Starts a new stream on c (the whole-buffer calls also use c's contexts). */
-int tc_codec_stream_begin(tc_codec *c);
+/*
+ * Starts a new stream on c (the whole-buffer calls also use c's contexts);
+ * TC_EUNSUPPORTED naming w for an encoding we cannot read (s2).
+ */
+int tc_codec_stream_begin(tc_codec *c, const tc_where *w);
 /*
  * Returns 1 once the stream is complete (nothing more will be produced), 0
  * when it wants more input or output room, TC_ECORRUPT naming w's key and

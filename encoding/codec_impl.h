@@ -18,7 +18,6 @@ struct tc_codec {
 	tc_encoding enc;
 	ZSTD_CCtx *zc;
 	ZSTD_DCtx *zd;
-	uint16_t *lz4_table; /* unused (NULL); codec.c still frees it */
 	LZ4F_dctx *ld;
 	int ld_dirty;   /* ld stopped mid-frame: recreate it before reuse */
 	z_stream def;   /* raw deflate, for writing gzip members */

@@ -120,14 +120,6 @@ static int hold_body(tc_merge *m, size_t j)
 	return TC_OK;
 }
 
-static int all_same(const tc_object *g, size_t k)
-{
-	for (size_t j = 1; j < k; j++)
-		if (g[j].body_len != g[0].body_len || memcmp(g[j].body, g[0].body, g[0].body_len) != 0)
-			return 0;
-	return 1;
-}
-
 /*
  * Whether the group goes through the capped combine: with a cap, whenever
  * a body is deferred (too large to hold), the first body alone reaches the
@@ -145,7 +137,7 @@ static int needs_cap(const tc_merge *m, size_t k)
 		deferred |= m->group[j].body == NULL;
 	}
 	return deferred || m->group[0].body_len >= m->max_bytes ||
-	       (total >= m->max_bytes && !all_same(m->group, k));
+	       (total >= m->max_bytes && !tc_objects_identical(m->group, k));
 }
 
 static int combine_capped(tc_merge *m, size_t k, const tc_where *w)
@@ -232,8 +224,7 @@ static int next(tc_object *out, tc_merge *m)
 			h->advance = 1;
 		}
 	}
-	if (k == 1 && m->group[0].body && (m->max_bytes == 0 || m->group[0].body_len < m->max_bytes ||
-					   m->kind == TC_DATA_OPAQUE)) {
+	if (k == 1 && m->group[0].body && !needs_cap(m, k)) {
 		*out = m->group[0];
 		return 1;
 	}

@@ -1,9 +1,7 @@
 #include "page.h"
 
-int tc_page_parse(size_t *page_len, const uint8_t **payload, size_t *payload_len,
-		  const uint8_t *p, size_t avail, const tc_where *w)
+int tc_page_header_parse(uint32_t *total, const uint8_t *p, size_t avail, const tc_where *w)
 {
-	uint32_t total;
 	uint16_t hdr_len;
 
 	if (avail < TC_PAGE_HEADER_LEN) {
@@ -11,17 +9,28 @@ int tc_page_parse(size_t *page_len, const uint8_t **payload, size_t *payload_len
 				TC_PAGE_HEADER_LEN);
 		return TC_ECORRUPT;
 	}
-	total = tc_get_u32le(p);
+	*total = tc_get_u32le(p);
 	hdr_len = tc_get_u16le(p + 4);
 	if (hdr_len != 0) {
 		tc_error_set_at(w, "data page header length %u, want 0", (unsigned)hdr_len);
 		return TC_ECORRUPT;
 	}
-	if (total < TC_PAGE_HEADER_LEN) {
-		tc_error_set_at(w, "data page length %u is below the header size %d", (unsigned)total,
+	if (*total < TC_PAGE_HEADER_LEN) {
+		tc_error_set_at(w, "data page length %u is below the header size %d", (unsigned)*total,
 				TC_PAGE_HEADER_LEN);
 		return TC_ECORRUPT;
 	}
+	return TC_OK;
+}
+
+int tc_page_parse(size_t *page_len, const uint8_t **payload, size_t *payload_len,
+		  const uint8_t *p, size_t avail, const tc_where *w)
+{
+	uint32_t total;
+	int rc;
+
+	if ((rc = tc_page_header_parse(&total, p, avail, w)) < 0)
+		return rc;
 	if ((uint64_t)total > (uint64_t)avail) {
 		tc_error_set_at(w, "data page length %u runs past the %zu bytes left", (unsigned)total,
 				avail);

@@ -24,6 +24,12 @@ typedef struct tc_object {
 } tc_object;
 
 /*
+ * Checks the 6-byte frame header at p (avail bytes, at least the header):
+ * header length 0, totalLength at least the header. The page itself may
+ * be elsewhere (read later); *total is totalLength.
+ */
+int tc_page_header_parse(uint32_t *total, const uint8_t *p, size_t avail, const tc_where *w);
+/*
  * Parses the frame of the data page at the start of p (avail bytes). On
  * success *page_len is totalLength and payload points into p. A length
  * beyond avail, a header length other than 0, or a length below the header

@@ -23,7 +23,7 @@ struct tc_page_stream {
 	tc_buf win; /* whole page, or the window */
 	size_t pos; /* next unconsumed byte in win */
 	uint64_t base; /* page position of win.ptr[0] */
-	int windowed, dec_done;
+	int dec_done;
 
 	/* Compressed input not yet decoded. */
 	const uint8_t *in;
@@ -75,7 +75,7 @@ static void reset(tc_page_stream *ps, const tc_where *w)
 	tc_buf_clear(&ps->win);
 	ps->pos = 0;
 	ps->base = 0;
-	ps->windowed = ps->dec_done = 0;
+	ps->dec_done = 0;
 	ps->in = NULL;
 	ps->in_len = 0;
 	ps->comp_left = 0;
@@ -87,8 +87,7 @@ static int start_window(tc_page_stream *ps, const uint8_t *in, size_t len)
 	ps->win.cap = ps->o.max_page;
 	ps->in = in;
 	ps->in_len = len;
-	ps->windowed = 1;
-	return tc_codec_stream_begin(ps->codec);
+	return tc_codec_stream_begin(ps->codec, &ps->w);
 }
 
 int tc_page_stream_open_mem(tc_page_stream *ps, const uint8_t *payload, size_t len, const tc_where *w)
@@ -129,32 +128,28 @@ static int read_piece(tc_page_stream *ps)
 	return TC_OK;
 }
 
-int tc_page_stream_open_range(tc_page_stream *ps, tc_backend *be, const char *key, uint64_t off,
-			      uint64_t page_len, uint64_t *bytes_read, const tc_where *w)
+int tc_page_stream_open_range(tc_page_stream *ps, tc_backend *be, uint64_t page_len,
+			      uint64_t *bytes_read, const tc_where *w)
 {
-	size_t got;
+	uint32_t total;
 	int rc;
 
 	reset(ps, w);
-	snprintf(ps->key, sizeof(ps->key), "%s", key);
 	ps->be = be;
 	ps->bytes_read = bytes_read;
-	ps->comp_off = off;
+	ps->comp_off = w->off;
 	ps->comp_left = page_len;
 	tc_buf_clear(&ps->src);
 	if ((rc = read_piece(ps)) < 0)
 		return rc;
-	got = ps->src.len; /* >= TC_PAGE_HEADER_LEN: records are checked to hold a header */
-	if (tc_get_u16le(ps->src.ptr + 4) != 0) {
-		tc_error_set_at(&ps->w, "data page header length %u, want 0", tc_get_u16le(ps->src.ptr + 4));
+	if ((rc = tc_page_header_parse(&total, ps->src.ptr, ps->src.len, &ps->w)) < 0)
+		return rc;
+	if (total != page_len) {
+		tc_error_set_at(&ps->w, "page length %u disagrees with its index record (%llu)", total,
+				(unsigned long long)page_len);
 		return TC_ECORRUPT;
 	}
-	if (tc_get_u32le(ps->src.ptr) != page_len) {
-		tc_error_set_at(&ps->w, "page length %u disagrees with its index record (%llu)",
-				tc_get_u32le(ps->src.ptr), (unsigned long long)page_len);
-		return TC_ECORRUPT;
-	}
-	return start_window(ps, ps->src.ptr + TC_PAGE_HEADER_LEN, got - TC_PAGE_HEADER_LEN);
+	return start_window(ps, ps->src.ptr + TC_PAGE_HEADER_LEN, ps->src.len - TC_PAGE_HEADER_LEN);
 }
 
 /* Decodes one step into the window. */
@@ -224,9 +219,4 @@ void tc_page_stream_consume(tc_page_stream *ps, size_t n)
 uint64_t tc_page_stream_pos(const tc_page_stream *ps)
 {
 	return ps->base + ps->pos;
-}
-
-int tc_page_stream_windowed(const tc_page_stream *ps)
-{
-	return ps->windowed;
 }

@@ -29,11 +29,12 @@ int tc_page_stream_new(tc_page_stream **out, tc_encoding enc, const tc_page_stre
 /* A page whose compressed payload is in memory (valid while the page is read). */
 int tc_page_stream_open_mem(tc_page_stream *ps, const uint8_t *payload, size_t len, const tc_where *w);
 /*
- * A page of page_len bytes at off in key, read in pieces as it is consumed;
- * the page header is checked here. *bytes_read grows by every byte read.
+ * A page of page_len bytes at w->off in w->key, read in pieces as it is
+ * consumed; its header is checked against page_len here. *bytes_read grows
+ * by every byte read.
  */
-int tc_page_stream_open_range(tc_page_stream *ps, tc_backend *be, const char *key, uint64_t off,
-			      uint64_t page_len, uint64_t *bytes_read, const tc_where *w);
+int tc_page_stream_open_range(tc_page_stream *ps, tc_backend *be, uint64_t page_len,
+			      uint64_t *bytes_read, const tc_where *w);
 
 /*
  * Makes the next n bytes contiguous at *p. *avail is n, or less at the end
@@ -45,8 +46,6 @@ int tc_page_stream_peek(const uint8_t **p, size_t *avail, tc_page_stream *ps, si
 void tc_page_stream_consume(tc_page_stream *ps, size_t n);
 /* The position of the next byte in the decompressed page. */
 uint64_t tc_page_stream_pos(const tc_page_stream *ps);
-/* Whether the current page is decompressed through the window. */
-int tc_page_stream_windowed(const tc_page_stream *ps);
 
 void tc_page_stream_free(tc_page_stream *ps);
 

@@ -41,8 +41,16 @@ void tc_span_set_init(tc_span_set *s)
 
 void tc_span_set_reset(tc_span_set *s)
 {
-	if (s->used)
+	/*
+	 * A table grown for one large trace would be cleared in full before
+	 * every small one after it: give it back instead, and start small.
+	 */
+	if (s->slots > 1024 && s->used * 8 < s->slots) {
+		tc_buf_dispose(&s->tab);
+		s->slots = 0;
+	} else if (s->used) {
 		memset(s->tab.ptr, 0, s->tab.len);
+	}
 	s->used = 0;
 	s->has_zero = 0;
 }

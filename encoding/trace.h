@@ -36,6 +36,9 @@ typedef struct tc_combiner tc_combiner;
 int tc_combiner_new(tc_combiner **out, tc_data_kind kind);
 tc_data_kind tc_combiner_kind(const tc_combiner *c);
 
+/* Whether the n bodies are byte-identical copies (replicas). */
+int tc_objects_identical(const tc_object *objs, size_t n);
+
 /*
  * Combines n >= 1 bodies of one trace ID, given in input order.
  * If n == 1 or every body equals objs[0] byte for byte, *combined = 0 and
@@ -75,8 +78,8 @@ void tc_body_source_mem(tc_body_source *s, tc_body_mem *m, const uint8_t *p, siz
  * and counted in st (spans_discarded, traces_truncated). Duplicates are
  * dropped as tc_combiner_run drops them. The result, appended to out, is
  * the merge of the kept spans (a single input comes out with only its
- * kept spans; nothing if every body is empty). Memory: the kept spans once, then the result, never a whole
- * source. Corrupt bodies are TC_ECORRUPT naming w, the input and the offset;
+ * kept spans; nothing if every body is empty). Memory: the kept spans
+ * once, then the result, never a whole source. Corrupt bodies are TC_ECORRUPT naming w, the input and the offset;
  * *failed is then that input's index.
  */
 int tc_combiner_run_capped(tc_buf *out, size_t *failed, tc_combiner *c, tc_body_source *src,

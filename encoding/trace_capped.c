@@ -276,9 +276,9 @@ static int other_field(cap *k, tc_pb_msg msg, const char *what, uint32_t num, in
 
 /*
  * A ResourceSpans (is_rs) or InstrumentationLibrarySpans of len bytes,
- * written to out only if something under it is kept (or, in the first
- * input, if it had no children at all: the first input is otherwise kept
- * as it is).
+ * written to out only if something under it is kept, or if it is the first
+ * input's and had no children at all (Tempo keeps the first input's empty
+ * containers).
  */
 static int container(cap *k, int is_rs, uint64_t len, size_t *kept_up)
 {

@@ -102,7 +102,6 @@ typedef struct walk {
 	const uint8_t *body; /* for offsets in messages */
 	size_t input;
 	int first, final;
-	uint64_t spans_total; /* every span of this input, duplicates included */
 	uint64_t deduped;
 	const tc_where *w;
 } walk;
@@ -157,7 +156,6 @@ static int take_span(walk *k, const uint8_t *p, size_t len, node_ent *ils)
 
 	if (tc_span_ident_read(&id, p, len, &bad, &why) < 0)
 		return walk_corrupt(k, p + bad, "Span", why);
-	k->spans_total++;
 	if (!k->first && tc_span_set_has(&c->set, id.token)) {
 		/* A duplicate is dropped unread: validating it would only cost time. */
 		k->deduped++;
@@ -489,7 +487,7 @@ fail:
 	return err;
 }
 
-static int all_equal(const tc_object *objs, size_t n)
+int tc_objects_identical(const tc_object *objs, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
 		if (objs[i].body_len != objs[0].body_len ||
@@ -522,7 +520,7 @@ int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object 
 		return TC_EINVALID;
 	}
 	/* Identical copies (replicas) need no decoding and lose nothing. */
-	if (n == 1 || all_equal(objs, n))
+	if (n == 1 || tc_objects_identical(objs, n))
 		return TC_OK;
 	if (c->kind == TC_DATA_OPAQUE) {
 		tc_error_set_at(w, "cannot combine %zu differing bodies of an opaque data encoding "
@@ -533,7 +531,7 @@ int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object 
 	c->spans.len = c->ils.len = c->rs.len = 0;
 	tc_span_set_reset(&c->set);
 	for (size_t i = 0; i < n; i++) {
-		walk k = { c, objs[i].body, i, i == 0, 0, 0, 0, w };
+		walk k = { c, objs[i].body, i, i == 0, 0, 0, w };
 		/* v1's Combine compares the index with the body length (a Tempo 1.5 bug) */
 		k.final = c->kind == TC_DATA_V2 ? i == n - 1 : objs[i].body_len > 0 &&
 								 i == objs[i].body_len - 1;
