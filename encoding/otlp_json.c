@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../src/util/error.h"
+#include "../src/util/ids.h"
 #include "pbwire.h"
 #include "tempo.pb-c.h"
 #include "trace.pb-c.h"
@@ -45,7 +46,6 @@ static int add_u32(cJSON *o, const char *k, uint32_t v)
 
 static int add_hex(cJSON *o, const char *k, const ProtobufCBinaryData *b)
 {
-	static const char digits[] = "0123456789abcdef";
 	char t[2 * 64 + 1];
 	char *big = NULL, *s = t;
 	int rc;
@@ -54,11 +54,7 @@ static int add_hex(cJSON *o, const char *k, const ProtobufCBinaryData *b)
 		return 0;
 	if (b->len > 64 && !(s = big = malloc(2 * b->len + 1)))
 		return -1;
-	for (size_t i = 0; i < b->len; i++) {
-		s[2 * i] = digits[b->data[i] >> 4];
-		s[2 * i + 1] = digits[b->data[i] & 15];
-	}
-	s[2 * b->len] = '\0';
+	tc_hex_encode(s, b->data, b->len);
 	rc = cJSON_AddStringToObject(o, k, s) ? 0 : -1;
 	free(big);
 	return rc;

@@ -158,10 +158,16 @@ static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int
 		tc_s3_call_dispose(&c);
 		if (err < 0)
 			break;
+		/*
+		 * Names outside the prefix (a store ignoring it) are dropped here,
+		 * once: callers delete what they are given.
+		 */
 		for (size_t i = 0; i < p.keys.n && err == TC_OK; i++)
-			err = tc_strlist_add(&acc->keys, p.keys.items[i]);
+			if (strncmp(p.keys.items[i], full_prefix, strlen(full_prefix)) == 0)
+				err = tc_strlist_add(&acc->keys, p.keys.items[i]);
 		for (size_t i = 0; i < p.prefixes.n && err == TC_OK; i++)
-			err = tc_strlist_add(&acc->prefixes, p.prefixes.items[i]);
+			if (strncmp(p.prefixes.items[i], full_prefix, strlen(full_prefix)) == 0)
+				err = tc_strlist_add(&acc->prefixes, p.prefixes.items[i]);
 		free(token);
 		token = p.next_token;
 		p.next_token = NULL;
@@ -211,11 +217,8 @@ static int list_kind(tc_strlist *out, tc_s3 *s, const char *prefix, int dirs)
 	plen = strlen(p);
 	src = dirs ? &all.prefixes : &all.keys;
 	for (size_t i = 0; i < src->n && err == TC_OK; i++) {
-		const char *name = src->items[i];
+		const char *name = src->items[i] + plen; /* list_all kept only names under p */
 		size_t n;
-		if (strncmp(name, p, plen) != 0)
-			continue; /* not ours: a store ignoring the prefix */
-		name += plen;
 		n = strlen(name);
 		if (dirs && n && name[n - 1] == '/')
 			n--;

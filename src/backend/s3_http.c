@@ -419,7 +419,8 @@ static int status_error(tc_s3 *s, tc_s3_call *c, unsigned attempts)
 	what_suffix(what, sizeof(what), c);
 	if (attempts > 1)
 		snprintf(tries, sizeof(tries), " (after %u attempts)", attempts);
-	if (c->status == 404 && (!strcmp(c->code, "NoSuchKey") ||
+	/* NoSuchUpload: an upload already completed or aborted, which callers treat as gone. */
+	if (c->status == 404 && (!strcmp(c->code, "NoSuchKey") || !strcmp(c->code, "NoSuchUpload") ||
 				 (!c->code[0] && !strcmp(c->method, "HEAD")))) {
 		tc_error_set("s3 %s %s%s: not found (404 %s)", c->method, subj, what,
 			     c->code[0] ? c->code : "Not Found");
@@ -495,6 +496,14 @@ static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const cha
 			     curl_easy_strerror(rc), errbuf[0] ? errbuf : "no details",
 			     c->status ? "" : ", no response", attempts > 1 ? " after retries" : "");
 		return TC_ERROR;
+	}
+	if (is_2xx(c->status) && x.xml_full) {
+		/* A truncated document would read as one without the error or item it lost. */
+		char subj[TC_KEY_MAX * 2 + 64];
+		subject(subj, sizeof(subj), s, c);
+		tc_error_set("s3 %s %s: response body larger than %zu bytes", c->method, subj,
+			     TC_S3_XML_MAX);
+		return TC_ELIMIT;
 	}
 	if (is_2xx(c->status))
 		return TC_OK;

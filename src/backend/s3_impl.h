@@ -77,8 +77,9 @@ typedef struct tc_s3_call {
 } tc_s3_call;
 
 /*
- * Performs the call with retries. 2xx: TC_OK. NoSuchKey or a 404 without
- * a body: TC_ENOTFOUND. Anything else TC_ERROR (TC_ELIMIT for out's cap),
+ * Performs the call with retries. 2xx: TC_OK (TC_ELIMIT if its XML body
+ * passed TC_S3_XML_MAX). NoSuchKey, NoSuchUpload, or a 404 to a HEAD:
+ * TC_ENOTFOUND. Anything else TC_ERROR (TC_ELIMIT for out's cap),
  * with the message "s3 <METHOD> <key>: <status> <Code>: <Message>".
  */
 int tc_s3_http_do(tc_s3 *s, tc_s3_call *c);

@@ -14,6 +14,7 @@
 #include <libxml/tree.h>
 
 #include "../util/error.h"
+#include "../util/ids.h"
 
 #define PARSE_FLAGS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
 
@@ -68,17 +69,6 @@ static void text_show(char *out, size_t outsz, xmlNodePtr n)
 	xmlFree(t);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Adds n's text to l, URL-decoded when url is set (S3 form-encodes: '+' is a
  * space). A decoded NUL or a bad escape is corrupt.
@@ -106,8 +96,8 @@ static int add_text(tc_strlist *l, xmlNodePtr n, int url, const char *where)
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			int hi = i + 2 < len ? hexval(d[i + 1]) : -1;
-			int lo = i + 2 < len ? hexval(d[i + 2]) : -1;
+			int hi = i + 2 < len ? tc_hex_digit(d[i + 1]) : -1;
+			int lo = i + 2 < len ? tc_hex_digit(d[i + 2]) : -1;
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				tc_error_set("%s: bad URL encoding in listed name", where);
 				xmlFree(t);
@@ -246,13 +236,15 @@ int tc_s3_xml_uploads(tc_s3_list_page *out, char **next_upload_id, const tc_buf 
 	url = url_encoded(root);
 	for (xmlNodePtr n = root->children; n && err == TC_OK; n = n->next) {
 		xmlNodePtr v;
-		if (is_elem(n, "Upload") && (v = child(n, "Key"))) {
-			xmlNodePtr id = child(n, "UploadId"), when = child(n, "Initiated");
+		xmlNodePtr id, when;
+		/* An upload without an ID or a start time cannot be aborted or aged: left alone. */
+		if (is_elem(n, "Upload") && (v = child(n, "Key")) && (id = child(n, "UploadId")) &&
+		    (when = child(n, "Initiated"))) {
 			err = add_text(&out->keys, v, url, where);
 			if (err == TC_OK)
-				err = id ? add_text(&out->upload_ids, id, 0, where) : tc_strlist_add(&out->upload_ids, "");
+				err = add_text(&out->upload_ids, id, 0, where);
 			if (err == TC_OK)
-				err = when ? add_text(&out->initiated, when, 0, where) : tc_strlist_add(&out->initiated, "");
+				err = add_text(&out->initiated, when, 0, where);
 		}
 	}
 	out->truncated = truthy(child(root, "IsTruncated"));

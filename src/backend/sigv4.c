@@ -16,17 +16,7 @@
 #include <openssl/sha.h>
 
 #include "../util/error.h"
-
-static const char hexdig[] = "0123456789abcdef";
-
-static void hex_lower(char *out, const uint8_t *in, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexdig[in[i] >> 4];
-		out[2 * i + 1] = hexdig[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+#include "../util/ids.h"
 
 int tc_sigv4_sha256_hex(char out[65], const void *data, size_t len)
 {
@@ -36,7 +26,7 @@ int tc_sigv4_sha256_hex(char out[65], const void *data, size_t len)
 		tc_error_set("sigv4: SHA-256 failed");
 		return TC_ERROR;
 	}
-	hex_lower(out, md, sizeof(md));
+	tc_hex_encode(out, md, sizeof(md));
 	return TC_OK;
 }
 
@@ -507,7 +497,7 @@ int tc_sigv4_sign(tc_sigv4_signed *out, const tc_sigv4_request *req, const tc_si
 		err = TC_ERROR;
 		goto cleanup;
 	}
-	hex_lower(out->signature, sig, sizeof(sig));
+	tc_hex_encode(out->signature, sig, sizeof(sig));
 	if ((err = tc_buf_printf(&auth,
 				 TC_SIGV4_ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, "
 				 "SignedHeaders=%s, Signature=%s",

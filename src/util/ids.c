@@ -6,7 +6,7 @@
 
 #include "error.h"
 
-static int hexval(char c)
+int tc_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -29,7 +29,7 @@ int tc_uuid_parse(tc_uuid *out, const char *s)
 				goto bad;
 			continue;
 		}
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = tc_hex_digit(s[i]), lo = tc_hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			goto bad;
 		out->b[j++] = (uint8_t)(hi << 4 | lo);
@@ -143,7 +143,7 @@ int tc_hex_decode(uint8_t *out, size_t n, const char *hex)
 		return TC_EINVALID;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = tc_hex_digit(hex[2 * i]), lo = tc_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			tc_error_set("\"%.80s\" is not hex", hex);
 			return TC_EINVALID;

@@ -38,6 +38,8 @@ int tc_key_tenant(char *out, size_t outsz, const char *tenant, const char *name)
 #define TC_KEY_MAX 512
 
 void tc_hex_encode(char *out, const uint8_t *in, size_t n);
+/* The value of one hex digit (either case), or -1. */
+int tc_hex_digit(int c);
 /* Decodes exactly 2*n hex digits; TC_EINVALID otherwise. */
 int tc_hex_decode(uint8_t *out, size_t n, const char *hex);
 

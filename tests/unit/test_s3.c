@@ -629,7 +629,7 @@ static void connection_refused(void)
 /* ---- a fake S3 for what a healthy RGW never does ---- */
 
 enum fake_mode { F_SLOWDOWN, F_429, F_500, F_403, F_COPY_ERR, F_NO_MULTIDEL, F_RANGE_IGNORED,
-		 F_TRUNCATED };
+		 F_TRUNCATED, F_IGNORES_PREFIX, F_UPLOADS_GONE, F_HUGE_LISTING };
 
 typedef struct fake {
 	struct MHD_Daemon *d;
@@ -712,6 +712,37 @@ static enum MHD_Result fake_handler(void *cls, struct MHD_Connection *c, const c
 		return fake_reply(c, 200, "<ListBucketResult><IsTruncated>true</IsTruncated>"
 					  "<CommonPrefixes><Prefix>t/</Prefix></CommonPrefixes>"
 					  "</ListBucketResult>");
+	case F_IGNORES_PREFIX: /* lists the whole bucket whatever the prefix; no DeleteObjects */
+		if (get)
+			return fake_reply(c, 200,
+					  "<ListBucketResult><IsTruncated>false</IsTruncated>"
+					  "<Contents><Key>t/b/data</Key></Contents>"
+					  "<Contents><Key>t/other/meta.json</Key></Contents>"
+					  "<Contents><Key>u/b/data</Key></Contents>"
+					  "</ListBucketResult>");
+		if (!strcmp(method, "POST"))
+			return fake_reply(c, 501, S3_ERR("NotImplemented", "no DeleteObjects"));
+		return fake_reply(c, 204, "");
+	case F_UPLOADS_GONE: /* two old uploads, one without an ID; aborting says NoSuchUpload */
+		if (get)
+			return fake_reply(c, 200,
+					  "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+					  "<Upload><Key>t/b/data</Key><UploadId>u1</UploadId>"
+					  "<Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload>"
+					  "<Upload><Key>t/c/data</Key>"
+					  "<Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload>"
+					  "</ListMultipartUploadsResult>");
+		return fake_reply(c, 404, S3_ERR("NoSuchUpload", "The specified upload does not exist."));
+	case F_HUGE_LISTING: { /* a 200 whose document does not fit TC_S3_XML_MAX */
+		static char *big;
+		size_t n = ((size_t)17 << 20);
+		if (!big && (big = malloc(n + 1))) {
+			memset(big, ' ', n);
+			memcpy(big, "<ListBucketResult>", 18);
+			big[n] = '\0';
+		}
+		return fake_reply(c, 200, big ? big : "");
+	}
 	}
 	return MHD_NO;
 }
@@ -1011,7 +1042,42 @@ static void compact_on_s3(fx *f)
 	tc_backend_free(ref);
 }
 
+/* clear_block deletes only the block's keys, even when the store lists more. */
+WITH_FAKE(ignores_prefix, F_IGNORES_PREFIX)
+static void ignores_prefix(fake *f, tc_backend *be, tc_metrics *m)
+{
+	(void)m;
+	CHECK_OK(tc_backend_clear_block(be, "t", "b"));
+	CHECK(atomic_load(&f->n_delete) == 1);
+}
+
+/* An upload gone by the time it is aborted is not an error; one without an ID is left alone. */
+WITH_FAKE(uploads_gone, F_UPLOADS_GONE)
+static void uploads_gone(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_time now = tc_time_now();
+	size_t aborted = 0;
+
+	(void)m;
+	CHECK_OK(tc_backend_abort_stale_uploads(&aborted, be, &now));
+	CHECK(atomic_load(&f->n_delete) == 1);
+}
+
+/* A 200 whose document was cut at the cap is an error, not a shorter listing. */
+WITH_FAKE(huge_listing, F_HUGE_LISTING)
+static void huge_listing(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)f;
+	(void)m;
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ELIMIT);
+	CHECK_ERRMSG("response body larger than");
+	tc_strlist_dispose(&l);
+}
+
 TC_TEST_MAIN(T(bad_options), T(connection_refused), T(fake_retries_slowdown), T(fake_retries_429),
+	     T(fake_ignores_prefix), T(fake_uploads_gone), T(fake_huge_listing),
 	     T(fake_retries_exhausted), T(fake_no_retry_403), T(fake_copy_error_in_200),
 	     T(fake_no_multi_delete), T(fake_range_ignored), T(fake_truncated_listing), T(s3_write_read), T(s3_not_found),
 	     T(s3_read_range), T(s3_stat_object), T(s3_list), T(s3_delete_object),
