@@ -10,17 +10,26 @@
 #include "src/compactor/compact.h"
 #include "src/compactor/selector.h"
 #include "src/config/config.h"
+#include "src/config/overrides.h"
 #include "src/util/log.h"
 
 static const char USAGE[] = "tracecompactor compact (--path ROOT | --config FILE) --tenant T [--blocks ID,ID,...]";
 
-static void compact_opts(tc_compact_opts *o, const tc_config *c)
+/* The service's settings for this tenant, the overrides file included. */
+static int compact_opts(tc_compact_opts *o, const tc_config *c, const char *tenant)
 {
+	tc_overrides *ov;
+	int rc;
+
 	memset(o, 0, sizeof(*o));
 	o->block = c->storage.block;
 	o->chunk_size_bytes = c->compactor.compaction.chunk_size_bytes;
 	o->flush_size_bytes = c->compactor.compaction.flush_size_bytes;
-	o->max_bytes_per_trace = c->overrides.max_bytes_per_trace;
+	if ((rc = tc_overrides_new(&ov, c)) < 0)
+		return rc;
+	o->max_bytes_per_trace = tc_overrides_max_bytes_per_trace(ov, tenant);
+	tc_overrides_free(ov);
+	return TC_OK;
 }
 
 static void print_result(const tc_compact_result *r, const tc_meta *const *in, size_t n)
@@ -118,6 +127,7 @@ static int compact_selected(tc_backend *be, const char *tenant, const tc_config 
 			fprintf(stderr, "compact: %s\n", tc_error_last());
 			return rc;
 		}
+		tc_blocklist_drop_quarantined(&bl); /* as the service: set aside until unquarantined */
 		so.now = tc_time_now();
 		int found = 0;
 		rc = tc_selector_new(&sel, bl.live, bl.n_live, &so);
@@ -168,7 +178,12 @@ int tc_cmd_compact(int argc, char **argv)
 		tc_config_dispose(&cfg);
 		return rc == TC_EINVALID ? 2 : 1;
 	}
-	compact_opts(&o, &cfg);
+	if ((rc = compact_opts(&o, &cfg, tenant)) < 0) {
+		fprintf(stderr, "compact: %s\n", tc_error_last());
+		tc_backend_free(be);
+		tc_config_dispose(&cfg);
+		return 1;
+	}
 	if (blocks)
 		rc = compact_named(be, tenant, blocks, &o);
 	else

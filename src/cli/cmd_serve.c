@@ -49,8 +49,10 @@ static int parse_args(app *a, int argc, char **argv)
 			return 1;
 		}
 		if (!strcmp(arg, "--config") || !strcmp(arg, "-config.file") || !strcmp(arg, "--config.file")) {
-			if (i + 1 >= argc)
-				goto usage;
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tracecompactor: %s needs a file name\n%s", arg, USAGE);
+				return -1;
+			}
 			file = argv[++i];
 		} else if (!strncmp(arg, "-config.file=", 13) || !strncmp(arg, "--config.file=", 14)) {
 			file = strchr(arg, '=') + 1;
@@ -72,8 +74,10 @@ static int parse_args(app *a, int argc, char **argv)
 		}
 		if (strstr(arg, "config.file=") || !strncmp(arg, "--config=", 9))
 			continue;
-		if (arg[0] != '-' || !(eq = strchr(arg, '=')))
-			goto usage;
+		if (arg[0] != '-' || !(eq = strchr(arg, '='))) {
+			fprintf(stderr, "tracecompactor: unexpected argument \"%s\"\n%s", argv[i], USAGE);
+			return -1;
+		}
 		arg += arg[1] == '-' ? 2 : 1;
 		eq = strchr(arg, '=');
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - arg), arg);
@@ -94,9 +98,6 @@ static int parse_args(app *a, int argc, char **argv)
 	}
 	tc_log_set_level(tc_log_level_parse(level));
 	return 0;
-usage:
-	fprintf(stderr, "tracecompactor: unexpected argument \"%s\"\n%s", argv[argc - 1], USAGE);
-	return -1;
 }
 
 static int start(app *a)

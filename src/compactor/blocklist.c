@@ -245,6 +245,17 @@ int tc_blocklist_is_quarantined(const tc_blocklist *bl, const char *block)
 	return tc_strlist_contains(&bl->quarantined, block);
 }
 
+void tc_blocklist_drop_quarantined(tc_blocklist *bl)
+{
+	size_t kept = 0;
+
+	/* Stable, so the selector's tie order (blocklist order) is unchanged. */
+	for (size_t i = 0; i < bl->n_live; i++)
+		if (!tc_blocklist_is_quarantined(bl, bl->live[i].block_id))
+			bl->live[kept++] = bl->live[i];
+	bl->n_live = kept;
+}
+
 static int json_str(tc_buf *out, const char *key, const char *v, int last)
 {
 	int rc = tc_buf_printf(out, "\"%s\":\"", key);

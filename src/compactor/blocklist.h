@@ -36,6 +36,8 @@ int tc_blocklist_quarantine(tc_backend *be, const char *tenant, const char *bloc
 int tc_blocklist_unquarantine(tc_backend *be, const char *tenant, const char *block);
 /* 1 if the tenant's live block is quarantined in bl. */
 int tc_blocklist_is_quarantined(const tc_blocklist *bl, const char *block);
+/* Leaves only the live blocks compaction may take (not quarantined), in order. */
+void tc_blocklist_drop_quarantined(tc_blocklist *bl);
 
 /*
  * Lists and reads the tenant's blocks. A name that is not a UUID, a meta

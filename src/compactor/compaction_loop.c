@@ -155,12 +155,7 @@ static int compact_tenant(tc_service *s, const char *tenant)
 
 	if ((rc = tc_store_snapshot(&bl, s->store, tenant)) < 0)
 		return rc;
-	/* Stable, so the selector's tie order (blocklist order) is unchanged. */
-	size_t kept = 0;
-	for (size_t i = 0; i < bl.n_live; i++)
-		if (!tc_blocklist_is_quarantined(&bl, bl.live[i].block_id))
-			bl.live[kept++] = bl.live[i];
-	bl.n_live = kept;
+	tc_blocklist_drop_quarantined(&bl);
 	if ((rc = tc_selector_new(&sel, bl.live, bl.n_live, &so)) < 0)
 		goto cleanup;
 	while (!atomic_load(&s->stopping) && tc_selector_next(&group, &n, hash, sel) == 1) {

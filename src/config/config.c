@@ -150,7 +150,7 @@ static const cfg_row rows[] = {
 	  "Default per-tenant block retention; 0 uses compactor.compaction.block_retention.",
 	  .flags = CF_MODEL_DURATION),
 	ROW("overrides.max_bytes_per_trace", CT_U64, "5000000", F(overrides.max_bytes_per_trace),
-	  "Traces that would grow past this are not combined; 0 is unlimited."),
+	  "Largest compacted trace: spans past it are discarded (in input order); 0 is unlimited."),
 	ROW("overrides.per_tenant_override_config", CT_STRING, "",
 	  F(overrides.per_tenant_override_config), "Per-tenant overrides file, or empty."),
 	ROW("overrides.per_tenant_override_period", CT_DURATION, "10s",

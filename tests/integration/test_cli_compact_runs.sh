@@ -1,7 +1,7 @@
 # `compact` without --blocks keeps selecting until nothing is left: two
-# windows of six level-0 blocks each end as one block per window (two
-# jobs per window: 4 level-0, then 2 level-0 + the level-1 output), and
-# --blocks compacts exactly the blocks named.
+# windows (of 9 and 3 level-0 blocks) end as one block per window, and
+# --blocks compacts exactly the blocks named. Like the service, it leaves
+# quarantined blocks alone and applies the tenant's overrides.
 source "$(dirname "$0")/lib.sh"
 
 now=$(date +%s)
@@ -24,4 +24,15 @@ expect_exit 0 "$TC_BIN" compact --path "$TMP/c" --tenant t --blocks "$1,$2"
   fail "--blocks did not compact exactly the named blocks"
 expect_exit 1 "$TC_BIN" compact --path "$TMP/c" --tenant t --blocks "$1,$3"
 grep -q "already compacted" "$TMP/err" || fail "compacted input not refused: $(cat "$TMP/err")"
+# A quarantined block is skipped; the overrides file's max_bytes_per_trace for the tenant applies.
+"$TC_BIN" gen --path "$TMP/q" --tenant t --flushes 1 --replicas 3 --traces 50 --spans 4 --age "$age" --seed 11 >/dev/null
+set -- $(ls "$TMP/q/t")
+printf '{"reason":"test"}' > "$TMP/q/t/$1/nocompact.json"
+printf 'overrides:\n  "t": {max_bytes_per_trace: 200}\n' > "$TMP/ov.yaml"
+printf 'overrides:\n  per_tenant_override_config: %s\n' "$TMP/ov.yaml" > "$TMP/c.yaml"
+expect_exit 0 "$TC_BIN" compact --path "$TMP/q" --tenant t --config "$TMP/c.yaml"
+grep -q "^compacted .*inputs=.*$2" "$TMP/out" || { cat "$TMP/out"; fail "nothing compacted"; }
+grep -q "$1" "$TMP/out" && fail "the quarantined block was compacted"
+[ -e "$TMP/q/t/$1/meta.json" ] || fail "the quarantined block is no longer live"
+grep -q ' spans_discarded=[1-9]' "$TMP/out" || { cat "$TMP/out"; fail "the tenant's max_bytes_per_trace was not applied"; }
 echo ok

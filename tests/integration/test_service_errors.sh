@@ -18,6 +18,9 @@ expect_exit 2 "$TC_BIN" -config.file="$TMP/garbage.yaml"
 grep -q 'garbage.yaml' "$TMP/err" || fail "garbage yaml: $(cat "$TMP/err")"
 expect_exit 2 "$TC_BIN" -config.file="$TMP/missing.yaml"
 expect_exit 2 "$TC_BIN" serve -storage.trace.no.such=1
+# A stray argument is named, wherever it stands.
+expect_exit 2 "$TC_BIN" serve stray -log.level=debug
+grep -q 'unexpected argument "stray"' "$TMP/err" || fail "stray argument: $(cat "$TMP/err")"
 
 # No local path: the backend cannot be opened.
 printf 'server:\n  http_listen_port: 0\n' > "$TMP/nopath.yaml"
@@ -34,12 +37,12 @@ YAML
 expect_exit 1 "$TC_BIN" -config.file="$TMP/c1.yaml"
 grep -q 'bad-overrides.yaml' "$TMP/err" || fail "bad overrides at start: $(cat "$TMP/err")"
 
-# Broken at run time: kept, logged, counted.
+# Broken at run time: kept, logged, counted. The period is long, so only SIGHUP reloads.
 printf 'overrides:\n  "t": {block_retention: 48h}\n' > "$TMP/overrides.yaml"
 cat > "$TMP/c2.yaml" <<YAML
 server: {http_listen_address: 127.0.0.1, http_listen_port: 0}
 storage: {trace: {backend: local, local: {path: $TMP/b}, blocklist_poll: 1s}}
-overrides: {per_tenant_override_config: $TMP/overrides.yaml, per_tenant_override_period: 1s}
+overrides: {per_tenant_override_config: $TMP/overrides.yaml, per_tenant_override_period: 1h}
 YAML
 "$TC_BIN" -config.file="$TMP/c2.yaml" > "$TMP/log" 2>&1 &
 pid=$!
