@@ -24,12 +24,14 @@ storage: {trace: {backend: local, local: {path: $TMP/g}, blocklist_poll: 1s}}
 YAML
 "${VG[@]}" "$TC_BIN" -config.file="$TMP/c.yaml" > "$TMP/log" 2> "$TMP/vg2" &
 pid=$!
+converged=0
 for _ in $(seq 200); do
-  [ "$(ls "$TMP"/g/t/*/meta.json 2>/dev/null | wc -l)" -eq 1 ] && [ ! -e "$TMP/g/old/$(ls "$TMP/g/old" | head -1)/meta.json" ] && break
+  [ "$(ls "$TMP"/g/t/*/meta.json 2>/dev/null | wc -l)" -eq 1 ] && [ ! -e "$TMP/g/old/$(ls "$TMP/g/old" | head -1)/meta.json" ] && { converged=1; break; }
   sleep 0.25
 done
-port=$(wait_port "$TMP/vg2") || true
-[ -n "$port" ] && curl -sf "http://127.0.0.1:$port/metrics" >/dev/null
+[ "$converged" -eq 1 ] || { kill -9 $pid; cat "$TMP/log"; fail "memcheck: the service did not converge"; }
+port=$(wait_port "$TMP/vg2") || { kill -9 $pid; fail "memcheck: no port"; }
+curl -sf "http://127.0.0.1:$port/metrics" >/dev/null || { kill -9 $pid; fail "memcheck: /metrics failed"; }
 kill -TERM $pid
 set +e; wait $pid; rc=$?; set -e
 [ "$rc" -eq 0 ] || { cat "$TMP/vg2"; fail "memcheck: serve exited $rc"; }

@@ -76,18 +76,22 @@ static int read_block(const tc_meta *m)
 }
 
 /* Sum of all file bytes under root, to prove nothing changed. */
+/* A digest of every name and byte under root; 0 only if it could not be taken. */
 static uint64_t tree_digest(void)
 {
 	char cmd[1100];
 	uint64_t h = 0;
-	snprintf(cmd, sizeof(cmd), "cd '%s' && find . -type f | sort | xargs cat | cksum; find . | sort | cksum", root);
+	size_t n = 0;
+	snprintf(cmd, sizeof(cmd), "cd '%s' && find . -type f | sort | xargs cat | cksum && find . | sort | cksum", root);
 	FILE *p = popen(cmd, "r");
 	int c;
-	while (p && (c = fgetc(p)) != EOF)
+	while (p && (c = fgetc(p)) != EOF) {
 		h = h * 131 + (uint64_t)c;
-	if (p)
-		pclose(p);
-	return h;
+		n++;
+	}
+	if (!p || pclose(p) != 0 || n == 0)
+		return 0;
+	return h ? h : 1;
 }
 
 /* A compaction over the damaged set fails and leaves the bucket exactly as it was. */
@@ -97,6 +101,7 @@ static void compaction_changes_nothing(int want_input)
 	tc_compact_result res;
 	tc_compact_opts o = { 0 };
 	uint64_t before = tree_digest();
+	CHECK_MSG(before != 0, "cannot digest %s", root);
 	tc_block_config_default(&o.block);
 	for (size_t i = 0; i < bl.n_live; i++)
 		in[i] = &bl.live[i];
