@@ -70,18 +70,43 @@ static int push(tc_meta **arr, size_t *n, size_t *cap, const tc_meta *m)
 	return TC_OK;
 }
 
-/* Insertion sort keeps it stable; block lists are short enough. */
-static void sort_by_start(tc_meta *a, size_t n)
+typedef struct by_start {
+	tc_time start;
+	size_t i; /* listing position: ties keep it, so the order is stable */
+} by_start;
+
+static int by_start_cmp(const void *x, const void *y)
 {
-	for (size_t i = 1; i < n; i++) {
-		tc_meta t = a[i];
-		size_t j = i;
-		while (j > 0 && tc_time_cmp(&a[j - 1].start, &t.start) > 0) {
-			a[j] = a[j - 1];
-			j--;
-		}
-		a[j] = t;
+	const by_start *a = x, *b = y;
+	int c = tc_time_cmp(&a->start, &b->start);
+	return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+/* Tenants hold tens of thousands of blocks: sorted in n log n, on every poll. */
+static int sort_by_start(tc_meta *a, size_t n)
+{
+	by_start *o;
+	tc_meta *t;
+
+	if (n < 2)
+		return TC_OK;
+	o = malloc(n * sizeof(*o));
+	t = malloc(n * sizeof(*t));
+	if (!o || !t) {
+		free(o);
+		free(t);
+		tc_error_set("out of memory sorting %zu blocks", n);
+		return TC_ERROR;
 	}
+	for (size_t i = 0; i < n; i++)
+		o[i] = (by_start){ a[i].start, i };
+	qsort(o, n, sizeof(*o), by_start_cmp);
+	for (size_t i = 0; i < n; i++)
+		t[i] = a[o[i].i];
+	memcpy(a, t, n * sizeof(*t));
+	free(o);
+	free(t);
+	return TC_OK;
 }
 
 typedef struct slot {
@@ -198,8 +223,10 @@ int tc_blocklist_read_tenant_n(tc_blocklist *out, tc_backend *be, const char *te
 			goto fail;
 	}
 	free(f.slots);
-	sort_by_start(out->live, out->n_live);
-	sort_by_start(out->compacted, out->n_compacted);
+	f.slots = NULL;
+	if ((rc = sort_by_start(out->live, out->n_live)) < 0 ||
+	    (rc = sort_by_start(out->compacted, out->n_compacted)) < 0)
+		goto fail;
 	tc_strlist_dispose(&names);
 	return TC_OK;
 fail:

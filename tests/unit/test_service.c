@@ -188,4 +188,25 @@ static void corrupt_block_is_quarantined(void)
 	teardown(&e);
 }
 
-TC_TEST_MAIN(T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined))
+/* A tenant's live blocks come sorted by start time, ties in listing (block ID) order. */
+static void blocklist_sorted_by_start(void)
+{
+	tc_backend *be = NULL;
+	tc_blocklist bl;
+
+	tc_log_set_level(TC_LOG_WARN);
+	CHECK_OK(tc_backend_mem_new(&be));
+	/* 4 flushes x 3 identical replicas: the replicas share a start time */
+	CHECK_OK(gen(be, "s", 4, 3, 30, 9));
+	CHECK_OK(tc_blocklist_read_tenant(&bl, be, "s"));
+	CHECK_EQ_U64(bl.n_live, 12);
+	for (size_t i = 1; i < bl.n_live; i++) {
+		int c = tc_time_cmp(&bl.live[i - 1].start, &bl.live[i].start);
+		CHECK_MSG(c < 0 || (c == 0 && strcmp(bl.live[i - 1].block_id, bl.live[i].block_id) < 0),
+			  "blocks %zu and %zu out of order", i - 1, i);
+	}
+	tc_blocklist_dispose(&bl);
+	tc_backend_free(be);
+}
+
+TC_TEST_MAIN(T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined))
