@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../src/util/utf8.h"
 #include "bloom.h"
 #include "index.h"
 
@@ -119,85 +120,6 @@ static int b64_put(tc_buf *b, const uint8_t *p, size_t n)
 	return TC_OK;
 }
 
-/* One UTF-8 sequence as Go's utf8.DecodeRune accepts it; 0 if invalid. */
-static size_t utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
-{
-	uint8_t c = s[0];
-	size_t len;
-	uint32_t v, min;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, v = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, v = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, v = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
-/*
- * encoding/json's string encoder (Go 1.19, HTML escaping on): <, >, & and
- * U+2028/2029 as \u escapes, control bytes as \n \r \t or \u00xx, invalid
- * UTF-8 as \ufffd.
- */
-static int json_string(tc_buf *b, const char *str)
-{
-	static const char hex[] = "0123456789abcdef";
-	const uint8_t *s = (const uint8_t *)str;
-	size_t n = strlen(str);
-	char esc[8];
-	int r;
-
-	if ((r = tc_buf_putc(b, '"')) < 0)
-		return r;
-	for (size_t i = 0; i < n;) {
-		uint8_t c = s[i];
-		uint32_t cp;
-		size_t len;
-
-		if (c < 0x80) {
-			i++;
-			if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
-				r = tc_buf_putc(b, c);
-			} else if (c == '"' || c == '\\') {
-				esc[0] = '\\', esc[1] = (char)c;
-				r = tc_buf_put(b, esc, 2);
-			} else if (c == '\n' || c == '\r' || c == '\t') {
-				esc[0] = '\\', esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-				r = tc_buf_put(b, esc, 2);
-			} else {
-				memcpy(esc, "\\u00", 4);
-				esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
-				r = tc_buf_put(b, esc, 6);
-			}
-		} else if ((len = utf8_seq(s + i, n - i, &cp)) == 0) {
-			i++;
-			r = tc_buf_puts(b, "\\ufffd");
-		} else if (cp == 0x2028 || cp == 0x2029) {
-			i += len;
-			r = tc_buf_puts(b, cp == 0x2028 ? "\\u2028" : "\\u2029");
-		} else {
-			r = tc_buf_put(b, s + i, len);
-			i += len;
-		}
-		if (r < 0)
-			return r;
-	}
-	return tc_buf_putc(b, '"');
-}
-
 static const char *type_name(const cJSON *it)
 {
 	if (cJSON_IsString(it))
@@ -251,7 +173,7 @@ static int get_str(char *out, size_t outsz, const cJSON *it, const char *what, c
 	n = strlen(it->valuestring);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t len = s[i] < 0x80 ? 1 : utf8_seq(s + i, n - i, &cp);
+		size_t len = tc_utf8_seq(s + i, n - i, &cp);
 		const uint8_t *src = len ? s + i : (const uint8_t *)"\xef\xbf\xbd";
 		size_t take = len ? len : 3;
 
@@ -541,11 +463,11 @@ int tc_meta_write(tc_buf *out, const tc_meta *m, int with_compacted_time)
 		tc_error_set("meta: no name for encoding %d", (int)m->encoding);
 		return TC_EINVALID;
 	}
-	if ((r = tc_buf_puts(out, "{\"format\":")) < 0 || (r = json_string(out, m->format)) < 0 ||
+	if ((r = tc_buf_puts(out, "{\"format\":")) < 0 || (r = tc_json_put_string(out, m->format)) < 0 ||
 	    (r = tc_buf_printf(out, ",\"blockID\":\"%s\"", block_id)) < 0 ||
 	    (r = put_id(out, "minID", m->min_id, m->min_id_len)) < 0 ||
 	    (r = put_id(out, "maxID", m->max_id, m->max_id_len)) < 0 ||
-	    (r = tc_buf_puts(out, ",\"tenantID\":")) < 0 || (r = json_string(out, m->tenant)) < 0 ||
+	    (r = tc_buf_puts(out, ",\"tenantID\":")) < 0 || (r = tc_json_put_string(out, m->tenant)) < 0 ||
 	    (r = put_time(out, "startTime", &m->start)) < 0 ||
 	    (r = put_time(out, "endTime", &m->end)) < 0)
 		return r;
@@ -555,7 +477,7 @@ int tc_meta_write(tc_buf *out, const tc_meta *m, int with_compacted_time)
 			  (long long)m->total_objects, (unsigned long long)m->size,
 			  (unsigned)m->level, enc, (unsigned)m->index_page_size,
 			  (unsigned)m->total_records);
-	if (r < 0 || (r = json_string(out, m->data_encoding)) < 0 ||
+	if (r < 0 || (r = tc_json_put_string(out, m->data_encoding)) < 0 ||
 	    (r = tc_buf_printf(out, ",\"bloomShards\":%u", (unsigned)m->bloom_shards)) < 0)
 		return r;
 	if (m->has_footer_size &&

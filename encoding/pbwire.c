@@ -1,6 +1,7 @@
 #include "pbwire.h"
 
 #include "../src/util/error.h"
+#include "../src/util/utf8.h"
 
 /* Go's stack grows where ours does not: nesting past this is refused. */
 #define TC_PB_MAX_DEPTH 100
@@ -268,30 +269,6 @@ int tc_pb_field_type(tc_pb_msg msg, uint32_t num, tc_pb_msg *sub)
 	return d ? d->wt : -1;
 }
 
-/* Length of the valid UTF-8 sequence at p (Go's rules: no overlongs, surrogates or > U+10FFFF), 0 if none. */
-static size_t utf8_seq(const uint8_t *p, size_t left)
-{
-	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-	else
-		return 0;
-	if (left < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /*
  * A string field whose bytes are not UTF-8: gogo keeps them, protobuf-c
  * refuses the message, and Go's JSON encoder shows each bad byte as U+FFFD.
@@ -299,21 +276,17 @@ static size_t utf8_seq(const uint8_t *p, size_t left)
  */
 static int put_string_field(tc_buf *out, uint32_t num, const uint8_t *p, size_t len)
 {
-	static const uint8_t repl[3] = { 0xef, 0xbf, 0xbd };
 	tc_buf fixed = TC_BUF_INIT;
 	size_t i = 0, n;
-	int r = TC_OK;
+	uint32_t cp;
+	int r;
 
-	while (i < len && (n = utf8_seq(p + i, len - i)) > 0)
+	while (i < len && (n = tc_utf8_seq(p + i, len - i, &cp)) > 0)
 		i += n;
 	if (i == len)
 		return tc_pb_put_len_field(out, num, p, len);
 	tc_buf_init(&fixed, out->cap);
-	for (i = 0; i < len && r == TC_OK; i += n ? n : 1) {
-		n = utf8_seq(p + i, len - i);
-		r = n ? tc_buf_put(&fixed, p + i, n) : tc_buf_put(&fixed, repl, sizeof(repl));
-	}
-	if (r == TC_OK)
+	if ((r = tc_utf8_put_valid(&fixed, p, len)) == TC_OK)
 		r = tc_pb_put_len_field(out, num, fixed.ptr, fixed.len);
 	tc_buf_dispose(&fixed);
 	return r;

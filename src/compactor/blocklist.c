@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../util/log.h"
+#include "../util/utf8.h"
 
 static int read_json(tc_meta *out, tc_backend *be, const char *key)
 {
@@ -283,19 +284,13 @@ void tc_blocklist_drop_quarantined(tc_blocklist *bl)
 	bl->n_live = kept;
 }
 
-static int json_str(tc_buf *out, const char *key, const char *v, int last)
+/* "key":"value" and what follows it; values are escaped as Go writes JSON (error texts may hold any byte). */
+static int json_field(tc_buf *out, const char *key, const char *v, const char *after)
 {
-	int rc = tc_buf_printf(out, "\"%s\":\"", key);
-	for (const char *p = v; rc == TC_OK && *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\')
-			rc = tc_buf_printf(out, "\\%c", c);
-		else if (c < 0x20)
-			rc = tc_buf_printf(out, "\\u%04x", c);
-		else
-			rc = tc_buf_putc(out, c);
-	}
-	return rc < 0 ? rc : tc_buf_puts(out, last ? "\"}\n" : "\",");
+	int rc = tc_buf_printf(out, "\"%s\":", key);
+	if (rc == TC_OK)
+		rc = tc_json_put_string(out, v);
+	return rc < 0 ? rc : tc_buf_puts(out, after);
 }
 
 int tc_blocklist_quarantine(tc_backend *be, const char *tenant, const char *block, const char *reason,
@@ -309,8 +304,8 @@ int tc_blocklist_quarantine(tc_backend *be, const char *tenant, const char *bloc
 	tc_time_format(now, &t);
 	if ((rc = tc_key_block(key, sizeof(key), tenant, block, TC_QUARANTINE_MARKER)) < 0)
 		return rc;
-	if ((rc = tc_buf_putc(&b, '{')) == TC_OK && (rc = json_str(&b, "reason", reason, 0)) == TC_OK &&
-	    (rc = json_str(&b, "time", now, 0)) == TC_OK && (rc = json_str(&b, "error", error, 1)) == TC_OK)
+	if ((rc = tc_buf_putc(&b, '{')) == TC_OK && (rc = json_field(&b, "reason", reason, ",")) == TC_OK &&
+	    (rc = json_field(&b, "time", now, ",")) == TC_OK && (rc = json_field(&b, "error", error, "}\n")) == TC_OK)
 		rc = tc_backend_write(be, key, b.ptr, b.len);
 	tc_buf_dispose(&b);
 	return rc;

@@ -209,4 +209,23 @@ static void blocklist_sorted_by_start(void)
 	tc_backend_free(be);
 }
 
-TC_TEST_MAIN(T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined))
+/* The quarantine marker is JSON whatever bytes the error text holds. */
+static void quarantine_marker_is_json(void)
+{
+	tc_backend *be = NULL;
+	tc_buf b = TC_BUF_INIT;
+	const char *id = "0a0a0a0a-0000-4000-8000-000000000001";
+	char key[TC_KEY_MAX];
+
+	CHECK_OK(tc_backend_mem_new(&be));
+	CHECK_OK(tc_blocklist_quarantine(be, "q", id, "corrupt", "bad \xff byte, \"quoted\"\n<tag>"));
+	tc_key_block(key, sizeof(key), "q", id, TC_QUARANTINE_MARKER);
+	CHECK_OK(tc_backend_read(&b, be, key));
+	CHECK_OK(tc_buf_cstr(&b));
+	CHECK(memchr(b.ptr, 0xff, b.len) == NULL);
+	CHECK(strstr((const char *)b.ptr, "\"error\":\"bad \\ufffd byte, \\\"quoted\\\"\\n\\u003ctag\\u003e\"") != NULL);
+	tc_buf_dispose(&b);
+	tc_backend_free(be);
+}
+
+TC_TEST_MAIN(T(quarantine_marker_is_json), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined))

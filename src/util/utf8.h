@@ -1,0 +1,27 @@
+/*
+ * UTF-8 as Go reads it (utf8.DecodeRune: no overlongs, no surrogates,
+ * nothing past U+10FFFF), for the places that must show bytes the way a
+ * Go program would: meta.json strings, JSON output, protobuf strings.
+ */
+#ifndef TC_UTIL_UTF8_H
+#define TC_UTIL_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Length of the valid sequence at s (n bytes left, n > 0) and its code point; 0 if invalid. */
+size_t tc_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp);
+
+/* Appends s with every byte that is not part of a valid sequence replaced by U+FFFD. */
+int tc_utf8_put_valid(tc_buf *out, const uint8_t *s, size_t n);
+
+/*
+ * Appends str as a JSON string the way Go's encoding/json writes it (HTML
+ * escaping on): <, >, & and U+2028/2029 as \u escapes, control bytes as
+ * \n \r \t or \u00xx, invalid UTF-8 as \ufffd.
+ */
+int tc_json_put_string(tc_buf *b, const char *str);
+
+#endif
