@@ -63,29 +63,6 @@ static int fill(tc_merge *m, size_t i)
 	return TC_OK;
 }
 
-/*
- * A combine that fails on undecodable bytes is the fault of one input;
- * find it so the caller can set that block aside. The combiner's message
- * is kept.
- */
-static void blame(tc_merge *m, size_t k, int rc)
-{
-	char msg[1024];
-
-	if (rc != TC_ECORRUPT)
-		return;
-	snprintf(msg, sizeof(msg), "%s", tc_error_last());
-	for (size_t j = 0; j < k; j++) {
-		size_t spans;
-		tc_where w = { m->where_key, 0 };
-		if (tc_trace_validate(&spans, m->kind, m->group[j].body, m->group[j].body_len, &w) < 0) {
-			m->failed_input = (int)m->group_src[j];
-			break;
-		}
-	}
-	tc_error_set("%s", msg);
-}
-
 static int reader_read(const uint8_t **p, size_t n, void *ctx)
 {
 	return tc_block_reader_body(p, ctx, n);
@@ -175,9 +152,11 @@ static int combine(tc_object *out, tc_merge *m, size_t k, size_t first)
 		for (size_t j = 0; j < k; j++)
 			if (!m->group[j].body && (rc = hold_body(m, j)) < 0)
 				return rc;
-		rc = tc_combiner_run(&m->out, &combined, m->combiner, m->group, k, &m->stats, &w);
-		if (rc < 0)
-			blame(m, k, rc);
+		size_t failed = k;
+		rc = tc_combiner_run(&m->out, &combined, &failed, m->combiner, m->group, k, &m->stats, &w);
+		/* A body that does not decode is its block's fault: the caller sets that block aside. */
+		if (rc == TC_ECORRUPT && failed < k)
+			m->failed_input = (int)m->group_src[failed];
 	}
 	if (rc < 0)
 		return rc;

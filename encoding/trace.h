@@ -49,10 +49,10 @@ int tc_objects_identical(const tc_object *objs, size_t n);
  * start/end become min/max. The new body is appended to out, *combined = 1.
  * No size cap: see tc_combiner_run_capped. Opaque bodies that differ are
  * TC_EUNSUPPORTED. Undecodable bodies are TC_ECORRUPT naming w and the
- * input index.
+ * input index, which *failed (may be NULL) receives.
  */
-int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object *objs, size_t n,
-		    tc_combine_stats *st, const tc_where *w);
+int tc_combiner_run(tc_buf *out, int *combined, size_t *failed, tc_combiner *c, const tc_object *objs,
+		    size_t n, tc_combine_stats *st, const tc_where *w);
 
 /* A body read front to back in pieces: a deferred object, or memory. */
 typedef struct tc_body_source {

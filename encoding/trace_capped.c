@@ -526,7 +526,7 @@ int tc_combiner_run_capped(tc_buf *out, size_t *failed, tc_combiner *c, tc_body_
 	}
 	if (m == 0) /* only empty bodies: an empty trace, nothing to write */
 		goto stats;
-	if ((rc = tc_combiner_run(out, &combined, c, objs, m, st, w)) < 0)
+	if ((rc = tc_combiner_run(out, &combined, NULL, c, objs, m, st, w)) < 0)
 		goto cleanup;
 	if (!combined && (rc = tc_buf_put(out, objs[0].body, objs[0].body_len)) < 0)
 		goto cleanup;

@@ -506,8 +506,8 @@ static size_t current_body_size(tc_combiner *c, size_t *trace_size)
 	return (c->kind == TC_DATA_V2 ? 8 : 0) + tc_pb_len_field_size(1, *trace_size);
 }
 
-int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object *objs, size_t n,
-		    tc_combine_stats *st, const tc_where *w)
+int tc_combiner_run(tc_buf *out, int *combined, size_t *failed, tc_combiner *c, const tc_object *objs,
+		    size_t n, tc_combine_stats *st, const tc_where *w)
 {
 	uint32_t min_start = UINT32_MAX, max_end = 0;
 	uint64_t deduped = 0;
@@ -535,8 +535,11 @@ int tc_combiner_run(tc_buf *out, int *combined, tc_combiner *c, const tc_object 
 		/* v1's Combine compares the index with the body length (a Tempo 1.5 bug) */
 		k.final = c->kind == TC_DATA_V2 ? i == n - 1 : objs[i].body_len > 0 &&
 								 i == objs[i].body_len - 1;
-		if ((err = take_input(&k, objs[i].body, objs[i].body_len)) < 0)
+		if ((err = take_input(&k, objs[i].body, objs[i].body_len)) < 0) {
+			if (failed)
+				*failed = i;
 			return err;
+		}
 		deduped += k.deduped;
 		if (c->kind == TC_DATA_V2 && objs[i].body_len > 0) {
 			uint32_t s0 = tc_get_u32le(objs[i].body), e = tc_get_u32le(objs[i].body + 4);

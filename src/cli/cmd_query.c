@@ -82,7 +82,7 @@ static int print_trace(const found *f, const uint8_t *id, int raw)
 	for (size_t i = 0; i < f->n; i++)
 		objs[i] = (tc_object){ id, TC_ID_LEN, f->bodies[i].ptr, f->bodies[i].len };
 	if ((rc = tc_combiner_new(&c, kind)) < 0 ||
-	    (rc = tc_combiner_run(&merged, &combined, c, objs, f->n, &st, &w)) < 0)
+	    (rc = tc_combiner_run(&merged, &combined, NULL, c, objs, f->n, &st, &w)) < 0)
 		goto cleanup;
 	body = combined ? merged.ptr : objs[0].body;
 	body_len = combined ? merged.len : objs[0].body_len;

@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *copies[MAX_BODIES] = { 0 };
 	tc_combine_stats st = { 0 };
 	tc_data_kind kind;
-	size_t n, max_bytes = 0;
+	size_t n, max_bytes = 0, failed;
 	int flags, all_valid = 1, combined, r;
 	tc_buf out;
 
@@ -88,18 +88,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!combiners[kind] && tc_combiner_new(&combiners[kind], kind) < 0)
 		abort();
 	tc_buf_init(&out, OUT_CAP);
+	failed = SIZE_MAX;
 	if (max_bytes && kind != TC_DATA_OPAQUE) {
 		tc_body_source src[MAX_BODIES];
 		tc_body_mem mem[MAX_BODIES];
-		size_t failed = SIZE_MAX;
 		for (size_t i = 0; i < n; i++)
 			tc_body_source_mem(&src[i], &mem[i], objs[i].body, objs[i].body_len);
 		r = tc_combiner_run_capped(&out, &failed, combiners[kind], src, n, max_bytes, &st, &w);
-		FUZZ_ASSERT(r != TC_ECORRUPT || failed < n, "a corrupt input is named");
 		combined = out.len > 0;
 	} else {
-		r = tc_combiner_run(&out, &combined, combiners[kind], objs, n, &st, &w);
+		r = tc_combiner_run(&out, &combined, &failed, combiners[kind], objs, n, &st, &w);
 	}
+	FUZZ_ASSERT(r != TC_ECORRUPT || failed < n, "a corrupt input is named");
 	FUZZ_ASSERT(fuzz_expected_rc(r) && r != TC_ENOTFOUND, "combine return code");
 	if (all_valid && kind != TC_DATA_OPAQUE)
 		FUZZ_ASSERT(r == TC_OK, "valid bodies combine");

@@ -224,7 +224,7 @@ static void check_continuation(const tc_buf *a, const tc_buf *b, const uint8_t *
 	CHECK_MSG(common >= 1 && common <= 3, "%zu spans re-sent", common);
 	CHECK(nb > common); /* and new ones */
 	CHECK_OK(tc_combiner_new(&c, TC_DATA_V2));
-	CHECK_OK(tc_combiner_run(&out, &combined, c, in, 2, &st, &w));
+	CHECK_OK(tc_combiner_run(&out, &combined, NULL, c, in, 2, &st, &w));
 	CHECK(combined);
 	CHECK_EQ_U64(st.spans_deduped, common);
 	CHECK_OK(tc_trace_validate(&total, TC_DATA_V2, out.ptr, out.len, &w));

@@ -178,14 +178,14 @@ static void combine(run *r, tc_data_kind kind, tc_buf *bodies, size_t n, size_t 
 		objs[i].body_len = bodies[i].len;
 	}
 	r->rc = tc_combiner_new(&c, kind);
+	r->failed = SIZE_MAX;
 	if (r->rc == 0 && max_bytes == 0) {
-		r->rc = tc_combiner_run(&r->out, &r->combined, c, objs, n, &r->st, &W);
+		r->rc = tc_combiner_run(&r->out, &r->combined, &r->failed, c, objs, n, &r->st, &W);
 	} else if (r->rc == 0) {
 		tc_body_source src[8];
 		tc_body_mem mem[8];
 		for (size_t i = 0; i < n; i++)
 			tc_body_source_mem(&src[i], &mem[i], bodies[i].ptr, bodies[i].len);
-		r->failed = SIZE_MAX;
 		r->rc = tc_combiner_run_capped(&r->out, &r->failed, c, src, n, max_bytes, &r->st, &W);
 		r->combined = 1;
 	}
@@ -660,6 +660,7 @@ static void test_corrupt(void)
 	CHECK_ERR(r.rc, TC_ECORRUPT);
 	CHECK_ERRMSG("single-tenant/blk/data");
 	CHECK_ERRMSG("input 1");
+	CHECK_EQ_U64(r.failed, 1);
 	CHECK(r.out.len == 0);
 	/* a span with a bad nested attribute */
 	b[1].len = 0;
@@ -907,7 +908,7 @@ static void test_fixture_none(void)
 			}
 		CHECK(wi < want.n && memcmp(want.o[wi].id, min, 16) == 0);
 		out.len = 0;
-		CHECK_OK(tc_combiner_run(&out, &combined, c, objs, n, &st, &W));
+		CHECK_OK(tc_combiner_run(&out, &combined, NULL, c, objs, n, &st, &W));
 		if (!combined) {
 			npass++;
 			CHECK(want.o[wi].len == objs[0].body_len &&
