@@ -1,6 +1,6 @@
 # The service end to end on a local bucket: generated blocks of three
-# tenants converge to one compacted block per window with every span
-# intact; retention with a per-tenant override removes exactly the old
+# tenants converge to one compacted block per window with every trace ID
+# kept and sampled traces span-identical; retention with a per-tenant override removes exactly the old
 # blocks of that tenant; the tenant index lists what is in the bucket;
 # /metrics agrees; SIGTERM exits 0 and leaves everything findable.
 source "$(dirname "$0")/lib.sh"

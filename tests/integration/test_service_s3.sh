@@ -1,5 +1,5 @@
 # The service end to end on S3 (the Ceph RGW the test fixture starts):
-# convergence with every span intact, retention with a per-tenant override,
+# convergence with every trace ID kept and sampled traces span-identical, retention with a per-tenant override,
 # the tenant index, request metrics, SIGTERM; a wrong secret and a missing
 # bucket are clear startup errors.
 source "$(dirname "$0")/lib.sh"
