@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block_reader.h"
-#include "bloom.h"
-#include "codec.h"
+#include "encoding/block_reader.h"
+#include "encoding/bloom.h"
+#include "encoding/codec.h"
 
 int tc_block_read_index_page(tc_record *out, size_t *n, tc_backend *be, const tc_meta *m, size_t page_no)
 {

@@ -9,13 +9,13 @@
  * Everything read is cross-checked because a compactor that trusts a bad
  * block rewrites the damage into a new one and deletes the original.
  */
-#include "block_reader.h"
+#include "encoding/block_reader.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/util/log.h"
-#include "page_stream.h"
+#include "src/util/log.h"
+#include "encoding/page_stream.h"
 
 #define PIECE_MAX (1u << 20) /* range reads of a page larger than a chunk */
 

@@ -17,10 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/backend/backend.h"
-#include "index.h"
-#include "meta.h"
-#include "page.h"
+#include "src/backend/backend.h"
+#include "encoding/index.h"
+#include "encoding/meta.h"
+#include "encoding/page.h"
 
 #define TC_DEFAULT_CHUNK_SIZE_BYTES (5u << 20)
 #define TC_DEFAULT_MAX_PAGE_BYTES ((size_t)1 << 30) /* decompressed page cap */

@@ -15,16 +15,16 @@
  * the last object written; a writer that dies earlier leaves an invisible
  * partial block, never a wrong one.
  */
-#include "block_writer.h"
+#include "encoding/block_writer.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bloom.h"
-#include "index.h"
-#include "page.h"
+#include "encoding/bloom.h"
+#include "encoding/index.h"
+#include "encoding/page.h"
 
 #define DEFAULT_FLUSH_SIZE (20u << 20)
 #define QUEUE_SLOTS 2

@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/backend/backend.h"
-#include "codec.h"
-#include "meta.h"
+#include "src/backend/backend.h"
+#include "encoding/codec.h"
+#include "encoding/meta.h"
 
 /* storage.trace.block.* */
 typedef struct tc_block_config {

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
-#include "../src/util/error.h"
+#include "src/util/buf.h"
+#include "src/util/error.h"
 
 #define TC_BLOOM_MAX_SHARDS 1000
 #define TC_BLOOM_LEGACY_SHARDS 10

@@ -2,7 +2,7 @@
  * Encoding names and the tc_codec handle: owns the reusable library contexts
  * and dispatches to one file per compression family (codec_*.c).
  */
-#include "codec.h"
+#include "encoding/codec.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "codec_impl.h"
+#include "encoding/codec_impl.h"
 
 /* Indexed by tc_encoding; spelled as Tempo's backend.Encoding.String(). */
 static const char *const enc_names[TC_ENC_COUNT] = {

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
-#include "../src/util/error.h"
+#include "src/util/buf.h"
+#include "src/util/error.h"
 
 /* Numeric values are Tempo's backend.Encoding ids. */
 typedef enum tc_encoding {

@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "codec_impl.h"
+#include "encoding/codec_impl.h"
 
 #define GZIP_STEP 65536
 

@@ -12,7 +12,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "codec.h"
+#include "encoding/codec.h"
 
 struct tc_codec {
 	tc_encoding enc;

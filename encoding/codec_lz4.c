@@ -5,7 +5,7 @@
  * reads them; its block compressor finds other matches than pierrec's, so
  * blocks need not be Tempo's bytes, but the frame header is.
  */
-#include "codec_impl.h"
+#include "encoding/codec_impl.h"
 
 static LZ4F_blockSizeID_t block_size_id(tc_encoding enc)
 {

@@ -11,7 +11,7 @@
 #include <isa-l/crc.h>
 #include <snappy-c.h>
 
-#include "codec_impl.h"
+#include "encoding/codec_impl.h"
 
 #define SNAPPY_MAX_BLOCK 65536 /* uncompressed bytes per chunk, the format's limit */
 

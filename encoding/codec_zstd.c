@@ -6,7 +6,7 @@
  */
 #include <zstd_errors.h>
 
-#include "codec_impl.h"
+#include "encoding/codec_impl.h"
 
 int tc_codec_zstd_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len)
 {

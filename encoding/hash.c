@@ -1,4 +1,4 @@
-#include "hash.h"
+#include "encoding/hash.h"
 
 #include <xxhash.h>
 

@@ -1,8 +1,8 @@
-#include "index.h"
+#include "encoding/index.h"
 
 #include <string.h>
 
-#include "hash.h"
+#include "encoding/hash.h"
 
 #define INDEX_HEADER_FIELDS_LEN 8 /* the xxHash64 checksum */
 

@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
-#include "../src/util/error.h"
-#include "page.h"
+#include "src/util/buf.h"
+#include "src/util/error.h"
+#include "encoding/page.h"
 
 #define TC_RECORD_LEN 28
 #define TC_INDEX_PAGE_HEADER_LEN 14

@@ -11,9 +11,9 @@
  * cap go through the capped combine, which streams them; without a cap a
  * deferred body is read whole, since nothing may be dropped.
  */
-#include "merge.h"
+#include "encoding/merge.h"
 
-#include "../src/util/log.h"
+#include "src/util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

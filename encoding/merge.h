@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "block_reader.h"
-#include "trace.h"
+#include "encoding/block_reader.h"
+#include "encoding/trace.h"
 
 typedef struct tc_merge tc_merge;
 

@@ -5,7 +5,7 @@
  * value) and adds the plausibility limits of meta.h. Writing reproduces
  * json.Marshal byte for byte, string escaping included.
  */
-#include "meta.h"
+#include "encoding/meta.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,9 +14,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "../src/util/utf8.h"
-#include "bloom.h"
-#include "index.h"
+#include "src/util/utf8.h"
+#include "encoding/bloom.h"
+#include "encoding/index.h"
 
 /* Go's zero time.Time (0001-01-01T00:00:00Z), what a missing or null time decodes to. */
 #define GO_ZERO_TIME_SEC (-62135596800LL)

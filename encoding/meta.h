@@ -8,11 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
-#include "../src/util/ids.h"
-#include "../src/util/timeutil.h"
-#include "codec.h"
-#include "page.h"
+#include "src/util/buf.h"
+#include "src/util/ids.h"
+#include "src/util/timeutil.h"
+#include "encoding/codec.h"
+#include "encoding/page.h"
 
 #define TC_META_MAX_BYTES (1u << 20)     /* refuse bigger meta files unread */
 #define TC_META_MAX_OBJECTS 2147483647LL /* totalObjects must fit an int32 */

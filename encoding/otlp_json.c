@@ -4,7 +4,7 @@
  * trace and span IDs are hex as in Tempo's UI and CLI. Zero and empty
  * fields are left out, as jsonpb does.
  */
-#include "otlp_json.h"
+#include "encoding/otlp_json.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/util/error.h"
-#include "../src/util/ids.h"
-#include "pbwire.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
+#include "encoding/pbwire.h"
 #include "tempo.pb-c.h"
 #include "trace.pb-c.h"
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
+#include "src/util/buf.h"
 
 /*
  * Appends {"batches":[...]} in OTLP/JSON shape (camelCase keys, hex trace

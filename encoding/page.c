@@ -1,4 +1,4 @@
-#include "page.h"
+#include "encoding/page.h"
 
 int tc_page_header_parse(uint32_t *total, const uint8_t *p, size_t avail, const tc_where *w)
 {

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
-#include "../src/util/error.h"
+#include "src/util/buf.h"
+#include "src/util/error.h"
 
 #define TC_ID_LEN 16
 #define TC_PAGE_HEADER_LEN 6

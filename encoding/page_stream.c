@@ -3,14 +3,14 @@
  * by moving the rest to the front before more is decoded, so it never holds
  * more than the largest peek plus one decoding step.
  */
-#include "page_stream.h"
+#include "encoding/page_stream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/util/ids.h"
-#include "page.h"
+#include "src/util/ids.h"
+#include "encoding/page.h"
 
 #define STEP (256u << 10) /* bytes decoded per step into the window */
 

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/backend/backend.h"
-#include "codec.h"
+#include "src/backend/backend.h"
+#include "encoding/codec.h"
 
 typedef struct tc_page_stream tc_page_stream;
 

@@ -1,7 +1,7 @@
-#include "pbwire.h"
+#include "encoding/pbwire.h"
 
-#include "../src/util/error.h"
-#include "../src/util/utf8.h"
+#include "src/util/error.h"
+#include "src/util/utf8.h"
 
 /* Go's stack grows where ours does not: nesting past this is refused. */
 #define TC_PB_MAX_DEPTH 100

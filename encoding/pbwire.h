@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
+#include "src/util/buf.h"
 
 enum {
 	TC_PB_VARINT = 0,

@@ -1,10 +1,10 @@
-#include "span_set.h"
+#include "encoding/span_set.h"
 
 #include <string.h>
 
-#include "../src/util/error.h"
-#include "hash.h"
-#include "pbwire.h"
+#include "src/util/error.h"
+#include "encoding/hash.h"
+#include "encoding/pbwire.h"
 
 int tc_span_ident_read(tc_span_ident *out, const uint8_t *p, size_t len, size_t *bad, const char **why)
 {

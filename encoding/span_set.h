@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
+#include "src/util/buf.h"
 
 /* The fields of a Span the combiners read (proto3: the last occurrence wins). */
 typedef struct tc_span_ident {

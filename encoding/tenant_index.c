@@ -4,7 +4,7 @@
  * Go's zero time, OS 0xff) so tools that look at the header see what Tempo
  * writes. Each meta is encoded and parsed by meta.c.
  */
-#include "tenant_index.h"
+#include "encoding/tenant_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>

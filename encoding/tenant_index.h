@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "../src/util/buf.h"
-#include "meta.h"
+#include "src/util/buf.h"
+#include "encoding/meta.h"
 
 #define TC_TENANT_INDEX_MAX_BYTES (256u << 20) /* decompressed */
 

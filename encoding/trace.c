@@ -2,11 +2,11 @@
  * Object body framing and checks (BLOCK_FORMAT.md §7). The combiner is in
  * trace_combine.c.
  */
-#include "trace.h"
+#include "encoding/trace.h"
 
 #include <string.h>
 
-#include "pbwire.h"
+#include "encoding/pbwire.h"
 
 tc_data_kind tc_data_kind_of(const char *data_encoding)
 {

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/util/buf.h"
-#include "../src/util/error.h"
-#include "page.h"
+#include "src/util/buf.h"
+#include "src/util/error.h"
+#include "encoding/page.h"
 
 typedef enum tc_data_kind {
 	TC_DATA_V1,     /* bare tempopb.TraceBytes */

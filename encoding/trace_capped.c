@@ -12,13 +12,13 @@
  * kept spans. Fields of TraceBytes and Trace other than the batches are
  * dropped, as Tempo's re-marshal drops them.
  */
-#include "trace.h"
+#include "encoding/trace.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "pbwire.h"
-#include "span_set.h"
+#include "encoding/pbwire.h"
+#include "encoding/span_set.h"
 
 #define GAP 11 /* a tag byte and the longest varint, before a container's content */
 /*

@@ -9,13 +9,13 @@
  * the result is what Tempo's re-marshal produces; unknown fields inside
  * spans, resources and libraries survive where Tempo would drop them.
  */
-#include "trace.h"
+#include "encoding/trace.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "pbwire.h"
-#include "span_set.h"
+#include "encoding/pbwire.h"
+#include "encoding/span_set.h"
 
 typedef struct span_ent {
 	const uint8_t *p; /* the Span message */

@@ -1,10 +1,10 @@
-#include "backend_suite.h"
+#include "tests/backend_suite.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "test.h"
+#include "tests/test.h"
 
 void tc_suite_run(tc_suite_fx *f, void (*check)(tc_suite_fx *f), void (*extra)(void *ctx),
 		  void *ctx)

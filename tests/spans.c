@@ -1,4 +1,4 @@
-#include "spans.h"
+#include "tests/spans.h"
 
 #include <stdlib.h>
 #include <string.h>

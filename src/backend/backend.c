@@ -2,12 +2,12 @@
  * The tc_backend_* wrappers: every key and prefix is checked here, once,
  * before any backend sees it, so no backend has to trust its callers.
  */
-#include "backend_impl.h"
+#include "src/backend/backend_impl.h"
 
 #include <string.h>
 
-#include "../util/error.h"
-#include "../util/ids.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
 
 /*
  * A printable rendering of a possibly hostile key for messages: control

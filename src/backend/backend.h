@@ -15,9 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
-#include "../util/strlist.h"
-#include "../util/timeutil.h"
+#include "src/util/buf.h"
+#include "src/util/strlist.h"
+#include "src/util/timeutil.h"
 
 typedef struct tc_backend tc_backend;
 typedef struct tc_append tc_append;

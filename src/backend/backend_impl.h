@@ -5,7 +5,7 @@
 #ifndef TC_BACKEND_IMPL_H
 #define TC_BACKEND_IMPL_H
 
-#include "backend.h"
+#include "src/backend/backend.h"
 
 typedef struct tc_backend_ops {
 	const char *name;

@@ -8,7 +8,7 @@
  * never followed out of it. Keys are already checked by backend.c (no "..",
  * ".", empty segments or leading '/').
  */
-#include "backend_impl.h"
+#include "src/backend/backend_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,8 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/error.h"
-#include "../util/ids.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
 
 /* Writes go to a hidden temp file first; listings skip names starting with '.'. */
 #define TMP_PREFIX ".tc-tmp."

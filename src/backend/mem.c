@@ -4,7 +4,7 @@
  * object store. An append becomes visible at commit, as on S3 (the strictest
  * of the stores), so a caller that reads before committing fails here too.
  */
-#include "backend_impl.h"
+#include "src/backend/backend_impl.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/error.h"
-#include "../util/ids.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
 
 typedef struct mem_obj {
 	char *key;

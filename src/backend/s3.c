@@ -3,7 +3,7 @@
  * tc_s3_http_do (s3_http.c); XML through s3_xml.c. Keys reaching here are
  * already checked by backend.c.
  */
-#include "s3_impl.h"
+#include "src/backend/s3_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +14,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "../util/error.h"
-#include "../util/ids.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
 
 #define DELETE_BATCH 1000
 #define SHOW_MAX (TC_KEY_MAX * 2 + 16)

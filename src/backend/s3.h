@@ -27,8 +27,8 @@
 
 #include <stdint.h>
 
-#include "../http/metrics.h"
-#include "backend.h"
+#include "src/metrics/metrics.h"
+#include "src/backend/backend.h"
 
 #define TC_S3_PART_SIZE_DEFAULT ((uint64_t)16 << 20)
 #define TC_S3_PART_SIZE_MIN ((uint64_t)5 << 20)         /* S3's minimum for non-last parts */

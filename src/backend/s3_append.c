@@ -6,14 +6,14 @@
  * buffer as one object. Any failure aborts the upload, so nothing stays
  * billed; the object only becomes visible at commit.
  */
-#include "s3_impl.h"
+#include "src/backend/s3_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/error.h"
-#include "../util/ids.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
 
 #define MAX_PARTS 10000
 #define SHOW_MAX (TC_KEY_MAX * 2 + 16)

@@ -3,7 +3,7 @@
  * A handle is taken per request and returned afterwards; curl keeps its
  * connections across curl_easy_reset, so a busy backend reuses them.
  */
-#include "s3_impl.h"
+#include "src/backend/s3_impl.h"
 
 #include <curl/curl.h>
 #include <inttypes.h>
@@ -14,9 +14,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../util/error.h"
-#include "../util/ids.h"
-#include "../util/log.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
+#include "src/util/log.h"
 
 #define POOL_MAX 64
 #define CONNECT_TIMEOUT_S 10L

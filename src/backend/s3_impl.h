@@ -11,13 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../http/metrics.h"
-#include "../util/buf.h"
-#include "../util/strlist.h"
-#include "../util/timeutil.h"
-#include "backend_impl.h"
-#include "s3.h"
-#include "sigv4.h"
+#include "src/metrics/metrics.h"
+#include "src/util/buf.h"
+#include "src/util/strlist.h"
+#include "src/util/timeutil.h"
+#include "src/backend/backend_impl.h"
+#include "src/backend/s3.h"
+#include "src/backend/sigv4.h"
 
 /* Response bodies that are not object data (XML) are cut here. */
 #define TC_S3_XML_MAX ((size_t)16 << 20)

@@ -5,7 +5,7 @@
  * local name, so the S3 namespace may or may not be declared. The parser
  * never touches the network and does not expand entities.
  */
-#include "s3_impl.h"
+#include "src/backend/s3_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +13,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "../util/error.h"
-#include "../util/ids.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
 
 #define PARSE_FLAGS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
 

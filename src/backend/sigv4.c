@@ -3,7 +3,7 @@
  * signed AWS API request", "Signature Calculations for the Authorization
  * Header" of the S3 API reference). OpenSSL supplies SHA-256 and HMAC.
  */
-#include "sigv4.h"
+#include "src/backend/sigv4.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +15,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include "../util/error.h"
-#include "../util/ids.h"
+#include "src/util/error.h"
+#include "src/util/ids.h"
 
 int tc_sigv4_sha256_hex(char out[65], const void *data, size_t len)
 {

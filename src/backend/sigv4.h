@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
+#include "src/util/buf.h"
 
 #define TC_SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define TC_SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"

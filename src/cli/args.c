@@ -1,4 +1,4 @@
-#include "args.h"
+#include "src/cli/args.h"
 
 #include <stdio.h>
 #include <string.h>

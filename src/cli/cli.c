@@ -1,9 +1,9 @@
-#include "cli.h"
+#include "src/cli/cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "src/cli/commands.h"
 #include "src/util/log.h"
 
 static const struct {

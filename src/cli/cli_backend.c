@@ -1,6 +1,6 @@
-#include "cli_backend.h"
+#include "src/cli/cli_backend.h"
 
-#include "src/backend/open.h"
+#include "src/cli/backend_open.h"
 
 int tc_cli_open_bucket(tc_backend **out, tc_config *cfg, const char *path, const char *config)
 {
@@ -16,5 +16,5 @@ int tc_cli_open_bucket(tc_backend **out, tc_config *cfg, const char *path, const
 		tc_error_set("--path ROOT or --config FILE is required");
 		return TC_EINVALID;
 	}
-	return tc_backend_open(out, cfg, NULL);
+	return tc_cli_backend_open(out, cfg, NULL);
 }

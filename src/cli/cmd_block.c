@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "args.h"
-#include "cli_backend.h"
-#include "commands.h"
+#include "src/cli/args.h"
+#include "src/cli/cli_backend.h"
+#include "src/cli/commands.h"
 #include "src/compactor/blocklist.h"
 
 static const char USAGE[] = "tracecompactor block list|unquarantine (--path ROOT | --config FILE) --tenant T [BLOCK_ID]";

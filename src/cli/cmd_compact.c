@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
-#include "cli_backend.h"
-#include "commands.h"
+#include "src/cli/args.h"
+#include "src/cli/cli_backend.h"
+#include "src/cli/commands.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/compact.h"
 #include "src/compactor/selector.h"

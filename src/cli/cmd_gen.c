@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
-#include "cli_backend.h"
-#include "commands.h"
-#include "src/compactor/synth.h"
+#include "src/cli/args.h"
+#include "src/cli/cli_backend.h"
+#include "src/cli/commands.h"
+#include "src/gen/synth.h"
 
 static const char USAGE[] =
 	"tracecompactor gen --path ROOT --tenant T [--flushes 2] [--replicas 2] [--traces 200]\n"

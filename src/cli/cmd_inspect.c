@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
-#include "commands.h"
+#include "src/cli/args.h"
+#include "src/cli/commands.h"
 #include "encoding/block_reader.h"
 #include "encoding/bloom.h"
 #include "encoding/trace.h"

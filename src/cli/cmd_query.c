@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
-#include "cli_backend.h"
-#include "commands.h"
+#include "src/cli/args.h"
+#include "src/cli/cli_backend.h"
+#include "src/cli/commands.h"
 #include "encoding/block_reader.h"
 #include "encoding/otlp_json.h"
 #include "encoding/trace.h"

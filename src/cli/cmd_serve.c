@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "commands.h"
-#include "src/backend/open.h"
+#include "src/cli/commands.h"
+#include "src/cli/backend_open.h"
 #include "src/compactor/service.h"
 #include "src/config/overrides.h"
 #include "src/http/server.h"
@@ -105,7 +105,7 @@ static int start(app *a)
 	tc_http_handlers h = { a, h_ready, h_blocklist, h_config, NULL };
 	int rc;
 
-	if ((rc = tc_metrics_new(&a->metrics)) < 0 || (rc = tc_backend_open(&a->be, &a->cfg, a->metrics)) < 0 ||
+	if ((rc = tc_metrics_new(&a->metrics)) < 0 || (rc = tc_cli_backend_open(&a->be, &a->cfg, a->metrics)) < 0 ||
 	    (rc = tc_overrides_new(&a->ov, &a->cfg)) < 0 ||
 	    (rc = tc_service_new(&a->svc, &a->cfg, a->be, a->ov, a->metrics)) < 0)
 		return rc;

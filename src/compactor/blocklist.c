@@ -1,4 +1,4 @@
-#include "blocklist.h"
+#include "src/compactor/blocklist.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/log.h"
-#include "../util/utf8.h"
+#include "src/util/log.h"
+#include "src/util/utf8.h"
 
 static int read_json(tc_meta *out, tc_backend *be, const char *key)
 {

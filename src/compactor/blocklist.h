@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "../../encoding/meta.h"
-#include "../backend/backend.h"
+#include "encoding/meta.h"
+#include "src/backend/backend.h"
 
 typedef struct tc_blocklist {
 	tc_meta *live;

@@ -1,11 +1,11 @@
-#include "compact.h"
+#include "src/compactor/compact.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../encoding/merge.h"
-#include "../util/log.h"
-#include "blocklist.h"
+#include "encoding/merge.h"
+#include "src/util/log.h"
+#include "src/compactor/blocklist.h"
 
 #define CANCEL_CHECK_EVERY 256
 

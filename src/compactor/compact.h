@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../encoding/block_writer.h"
-#include "../../encoding/meta.h"
-#include "../../encoding/trace.h"
-#include "../backend/backend.h"
+#include "encoding/block_writer.h"
+#include "encoding/meta.h"
+#include "encoding/trace.h"
+#include "src/backend/backend.h"
 
 typedef struct tc_compact_opts {
 	tc_block_config block;

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/log.h"
-#include "compact.h"
-#include "selector.h"
-#include "service_impl.h"
+#include "src/util/log.h"
+#include "src/compactor/compact.h"
+#include "src/compactor/selector.h"
+#include "src/compactor/service_impl.h"
 
 static void set_in_progress(tc_service *s, const char *id, int on)
 {

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../encoding/tenant_index.h"
-#include "../util/log.h"
-#include "service_impl.h"
+#include "encoding/tenant_index.h"
+#include "src/util/log.h"
+#include "src/compactor/service_impl.h"
 
 /* Partial blocks younger than this may still be being written by an ingester. */
 static int64_t partial_grace_ns(const tc_service *s)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/log.h"
-#include "service_impl.h"
+#include "src/util/log.h"
+#include "src/compactor/service_impl.h"
 
 static int64_t ns_of(const tc_time *t)
 {

@@ -3,7 +3,7 @@
  * two compactors (or a Tempo and us) looking at one bucket must pick the
  * same groups, or they fight over blocks.
  */
-#include "selector.h"
+#include "src/compactor/selector.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../encoding/meta.h"
+#include "encoding/meta.h"
 
 #define TC_SELECTOR_MIN_INPUTS 2
 #define TC_SELECTOR_MAX_INPUTS 4

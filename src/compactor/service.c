@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../encoding/meta.h"
-#include "../util/log.h"
-#include "service_impl.h"
+#include "encoding/meta.h"
+#include "src/util/log.h"
+#include "src/compactor/service_impl.h"
 
 int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_overrides *ov,
 		   tc_metrics *metrics)

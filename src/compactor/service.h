@@ -6,11 +6,11 @@
 #ifndef TC_COMPACTOR_SERVICE_H
 #define TC_COMPACTOR_SERVICE_H
 
-#include "../backend/backend.h"
-#include "../config/config.h"
-#include "../config/overrides.h"
-#include "../http/metrics.h"
-#include "../util/buf.h"
+#include "src/backend/backend.h"
+#include "src/config/config.h"
+#include "src/config/overrides.h"
+#include "src/metrics/metrics.h"
+#include "src/util/buf.h"
 
 typedef struct tc_service tc_service;
 

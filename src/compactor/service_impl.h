@@ -5,9 +5,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "../util/strlist.h"
-#include "service.h"
-#include "store.h"
+#include "src/util/strlist.h"
+#include "src/compactor/service.h"
+#include "src/compactor/store.h"
 
 struct tc_service {
 	const tc_config *cfg;

@@ -1,4 +1,4 @@
-#include "store.h"
+#include "src/compactor/store.h"
 
 #include <pthread.h>
 #include <stdio.h>

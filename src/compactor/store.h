@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
-#include "../util/strlist.h"
-#include "blocklist.h"
+#include "src/util/strlist.h"
+#include "src/compactor/blocklist.h"
 
 typedef struct tc_store tc_store;
 

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "src/config/config.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include "encoding/codec.h"
 #include "src/util/error.h"
 #include "src/util/timeutil.h"
-#include "yamlnode.h"
+#include "src/config/yamlnode.h"
 
 enum cfg_type { CT_DURATION, CT_U32, CT_U64, CT_BOOL, CT_STRING, CT_FLOAT, CT_ENCODING };
 

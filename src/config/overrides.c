@@ -1,11 +1,11 @@
-#include "overrides.h"
+#include "src/config/overrides.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "src/util/error.h"
-#include "yamlnode.h"
+#include "src/config/yamlnode.h"
 
 /*
  * One tenant's limits. As in Tempo 1.5 an entry is taken whole: a field it

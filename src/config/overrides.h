@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "src/config/config.h"
 
 typedef struct tc_overrides tc_overrides;
 

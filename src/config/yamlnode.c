@@ -1,4 +1,4 @@
-#include "yamlnode.h"
+#include "src/config/yamlnode.h"
 
 #include <errno.h>
 #include <fcntl.h>

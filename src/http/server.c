@@ -1,4 +1,4 @@
-#include "server.h"
+#include "src/http/server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/error.h"
-#include "../util/log.h"
+#include "src/util/error.h"
+#include "src/util/log.h"
 
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"

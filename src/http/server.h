@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
-#include "../util/buf.h"
-#include "metrics.h"
+#include "src/util/buf.h"
+#include "src/metrics/metrics.h"
 
 typedef struct tc_http_handlers {
 	void *ctx;

@@ -1,11 +1,11 @@
-#include "buf.h"
+#include "src/util/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "src/util/error.h"
 
 void tc_buf_init(tc_buf *b, size_t cap)
 {

@@ -1,4 +1,4 @@
-#include "error.h"
+#include "src/util/error.h"
 
 #include <errno.h>
 #include <inttypes.h>

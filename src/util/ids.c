@@ -1,10 +1,10 @@
-#include "ids.h"
+#include "src/util/ids.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "error.h"
+#include "src/util/error.h"
 
 int tc_hex_digit(int c)
 {

@@ -1,9 +1,9 @@
-#include "strlist.h"
+#include "src/util/strlist.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "src/util/error.h"
 
 int tc_strlist_addn(tc_strlist *l, const char *s, size_t len)
 {

@@ -1,4 +1,4 @@
-#include "timeutil.h"
+#include "src/util/timeutil.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "src/util/error.h"
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)

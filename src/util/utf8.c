@@ -1,8 +1,8 @@
-#include "utf8.h"
+#include "src/util/utf8.h"
 
 #include <string.h>
 
-#include "error.h"
+#include "src/util/error.h"
 
 size_t tc_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
 {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "src/util/buf.h"
 
 /* Length of the valid sequence at s (n bytes left, n > 0) and its code point; 0 if invalid. */
 size_t tc_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp);

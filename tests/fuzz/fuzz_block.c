@@ -15,7 +15,7 @@
 #include "encoding/block_reader.h"
 #include "encoding/bloom.h"
 #include "encoding/hash.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 #include "src/backend/backend.h"
 #include "src/util/ids.h"
 

@@ -5,7 +5,7 @@
  * (no false negatives).
  */
 #include "encoding/bloom.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

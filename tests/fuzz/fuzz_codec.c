@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "encoding/codec.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #define OUT_CAP ((size_t)1 << 20)
 

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 #include "src/config/config.h"
 #include "src/config/overrides.h"
 

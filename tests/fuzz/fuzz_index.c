@@ -8,7 +8,7 @@
 
 #include "encoding/hash.h"
 #include "encoding/index.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 static void parse(const uint8_t *page, size_t size)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "encoding/meta.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 static void round_trip(const tc_meta *m, int with_ct)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "encoding/page.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 static void walk_objects(const uint8_t *payload, size_t len, const tc_where *w)
 {

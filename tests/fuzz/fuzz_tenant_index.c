@@ -8,7 +8,7 @@
 
 #include "encoding/codec.h"
 #include "encoding/tenant_index.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 static tc_codec *gz;
 

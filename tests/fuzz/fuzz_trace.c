@@ -10,7 +10,7 @@
 
 #include "encoding/otlp_json.h"
 #include "encoding/trace.h"
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #define MAX_BODIES 3
 #define OUT_CAP ((size_t)16 << 20)

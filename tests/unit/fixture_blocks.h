@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "test.h"
+#include "tests/test.h"
 
 #define FIXTURE_MAX_BLOCKS 64
 

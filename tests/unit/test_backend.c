@@ -3,7 +3,7 @@
  * the in-memory backend, plus the local backend's filesystem specifics
  * (symlinks, temp files, in-place appends, nothing created outside the root).
  */
-#include "test.h"
+#include "tests/test.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend_suite.h"
+#include "tests/backend_suite.h"
 #include "src/backend/backend.h"
 #include "src/backend/backend_impl.h"
 #include "src/util/ids.h"

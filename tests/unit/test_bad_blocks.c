@@ -14,7 +14,7 @@
 #include "src/backend/backend.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/compact.h"
-#include "test.h"
+#include "tests/test.h"
 
 #define TENANT "single-tenant"
 static char root[512];

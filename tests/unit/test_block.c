@@ -11,7 +11,7 @@
 #include "encoding/trace.h"
 #include "src/backend/backend.h"
 #include "src/compactor/blocklist.h"
-#include "test.h"
+#include "tests/test.h"
 
 static const char *SETS[] = { "zstd", "snappy", "none", "gzip", "lz4-1M", "zstd-tempo-compacted",
 			      "snappy-tempo-compacted", "none-tempo-compacted", "gzip-tempo-compacted",

@@ -4,7 +4,7 @@
  * uncompressed "none" sets (no codec needed); the other sets hold the same
  * traces (their blooms are identical), which is checked before relying on it.
  */
-#include "test.h"
+#include "tests/test.h"
 
 #include <stdlib.h>
 
@@ -12,7 +12,7 @@
 #include "encoding/hash.h"
 #include "encoding/index.h"
 #include "encoding/meta.h"
-#include "fixture_blocks.h"
+#include "tests/unit/fixture_blocks.h"
 
 /* Block parameters the fixtures were written with (fixtures/tempo-v2/README.md). */
 #define FIX_FP 0.01

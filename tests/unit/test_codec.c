@@ -5,7 +5,7 @@
 #include <xxhash.h>
 
 #include "encoding/codec.h"
-#include "test.h"
+#include "tests/test.h"
 
 static const tc_encoding writable[] = {
 	TC_ENC_NONE, TC_ENC_GZIP, TC_ENC_LZ4_64K, TC_ENC_LZ4_256K,

@@ -11,8 +11,8 @@
 #include "src/compactor/blocklist.h"
 #include "src/compactor/compact.h"
 #include "src/compactor/selector.h"
-#include "spans.h"
-#include "test.h"
+#include "tests/spans.h"
+#include "tests/test.h"
 
 
 /* Reads every object of a block into parallel arrays of IDs and bodies. */

@@ -1,6 +1,6 @@
 #include <stdlib.h>
 
-#include "test.h"
+#include "tests/test.h"
 
 #include "src/config/config.h"
 

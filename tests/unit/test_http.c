@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "test.h"
+#include "tests/test.h"
 
 #include "src/http/server.h"
 #include "src/util/log.h"

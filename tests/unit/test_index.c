@@ -1,11 +1,11 @@
 /* index: read every fixture index page by page and rebuild it byte for byte. */
-#include "test.h"
+#include "tests/test.h"
 
 #include <stdlib.h>
 
 #include "encoding/index.h"
 #include "encoding/meta.h"
-#include "fixture_blocks.h"
+#include "tests/unit/fixture_blocks.h"
 
 static int read_meta(tc_meta *m, const char *dir)
 {

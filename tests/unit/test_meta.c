@@ -1,8 +1,8 @@
 /* meta.json: parse every Tempo fixture and write it back byte for byte; reject bad metas. */
-#include "test.h"
+#include "tests/test.h"
 
 #include "encoding/meta.h"
-#include "fixture_blocks.h"
+#include "tests/unit/fixture_blocks.h"
 
 /* tempo-repo-fake's meta.json: nanosecond times, -04:00 offset, no footerSize. */
 static const char FAKE[] =

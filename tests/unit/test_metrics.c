@@ -2,9 +2,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "test.h"
+#include "tests/test.h"
 
-#include "src/http/metrics.h"
+#include "src/metrics/metrics.h"
 
 /* Renders m into a NUL-terminated string owned by the caller (NULL on failure). */
 static char *render(tc_metrics *m)

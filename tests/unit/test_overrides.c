@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "test.h"
+#include "tests/test.h"
 
 #include "src/config/overrides.h"
 

@@ -1,5 +1,5 @@
 /* Data page and object framing (BLOCK_FORMAT.md §4.1-4.2). */
-#include "test.h"
+#include "tests/test.h"
 
 #include "encoding/page.h"
 

@@ -12,7 +12,7 @@
  * TC_S3_SECRET_KEY (default TCKEY / TCSECRET). Each test works in buckets
  * of its own.
  */
-#include "test.h"
+#include "tests/test.h"
 
 #include <microhttpd.h>
 #include <pthread.h>
@@ -21,15 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend_suite.h"
+#include "tests/backend_suite.h"
 #include "src/backend/backend.h"
-#include "src/backend/open.h"
+#include "src/cli/backend_open.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/compact.h"
 #include "src/compactor/selector.h"
 #include "src/config/config.h"
 #include "src/backend/s3.h"
-#include "src/http/metrics.h"
+#include "src/metrics/metrics.h"
 #include "src/util/ids.h"
 
 typedef struct fx {
@@ -921,10 +921,10 @@ static void open_from_config(void)
 	bucket_name(bucket);
 	CHECK_OK(tc_config_default(&cfg));
 	CHECK_OK(tc_config_set(&cfg, "storage.trace.backend", "s3"));
-	CHECK_ERR(tc_backend_open(&be, &cfg, NULL), TC_EINVALID);
+	CHECK_ERR(tc_cli_backend_open(&be, &cfg, NULL), TC_EINVALID);
 	CHECK_ERRMSG("storage.trace.s3.bucket");
 	CHECK_OK(tc_config_set(&cfg, "storage.trace.s3.bucket", bucket));
-	CHECK_ERR(tc_backend_open(&be, &cfg, NULL), TC_EINVALID);
+	CHECK_ERR(tc_cli_backend_open(&be, &cfg, NULL), TC_EINVALID);
 	CHECK_ERRMSG("endpoint");
 	CHECK_OK(tc_config_set(&cfg, "storage.trace.s3.endpoint", endpoint()));
 	CHECK_OK(tc_config_set(&cfg, "storage.trace.s3.insecure", "true"));
@@ -933,7 +933,7 @@ static void open_from_config(void)
 	setenv("AWS_ACCESS_KEY_ID", env_or("TC_S3_ACCESS_KEY", "TCKEY"), 1);
 	setenv("AWS_SECRET_ACCESS_KEY", env_or("TC_S3_SECRET_KEY", "TCSECRET"), 1);
 	unsetenv("AWS_SESSION_TOKEN");
-	err = tc_backend_open(&be, &cfg, NULL);
+	err = tc_cli_backend_open(&be, &cfg, NULL);
 	CHECK_MSG(err == 0, "open: %s", tc_error_last());
 	CHECK_STR(tc_backend_name(be), "s3");
 	CHECK_OK(tc_backend_s3_create_bucket(be));
@@ -944,7 +944,7 @@ static void open_from_config(void)
 	/* keys in the config win over the environment */
 	CHECK_OK(tc_config_set(&cfg, "storage.trace.s3.access_key", env_or("TC_S3_ACCESS_KEY", "TCKEY")));
 	CHECK_OK(tc_config_set(&cfg, "storage.trace.s3.secret_key", "wrong"));
-	CHECK_OK(tc_backend_open(&be, &cfg, NULL));
+	CHECK_OK(tc_cli_backend_open(&be, &cfg, NULL));
 	CHECK_ERR(tc_suite_get(s, be, "t/b/meta.json"), TC_ERROR);
 	CHECK_ERRMSG("SignatureDoesNotMatch");
 	tc_backend_free(be);

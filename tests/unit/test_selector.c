@@ -3,7 +3,7 @@
  * groups are chosen, in which order, with which hash, and what is left.
  */
 #include "src/compactor/selector.h"
-#include "test.h"
+#include "tests/test.h"
 
 #define H 3600LL
 static const int64_t NOW = 1000 * H + 1800; /* half past hour 1000 */

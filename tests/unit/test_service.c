@@ -11,9 +11,9 @@
 #include "encoding/tenant_index.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/service.h"
-#include "src/compactor/synth.h"
+#include "src/gen/synth.h"
 #include "src/util/log.h"
-#include "test.h"
+#include "tests/test.h"
 
 #define SEC 1000000000LL
 

@@ -5,7 +5,7 @@
  * case the canonical request, the string to sign, the signature and the
  * signed request's headers must match byte for byte.
  */
-#include "test.h"
+#include "tests/test.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

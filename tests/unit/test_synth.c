@@ -11,9 +11,9 @@
 #include "encoding/block_reader.h"
 #include "encoding/trace.h"
 #include "src/backend/backend.h"
-#include "src/compactor/synth.h"
-#include "spans.h"
-#include "test.h"
+#include "src/gen/synth.h"
+#include "tests/spans.h"
+#include "tests/test.h"
 
 #define NS 1000000000LL
 #define MAX_BLOCKS 16

@@ -1,5 +1,5 @@
 /* <tenant>/index.json.gz: parse Tempo's, write it back, parse again; reject garbage. */
-#include "test.h"
+#include "tests/test.h"
 
 #include <stdlib.h>
 #include <zlib.h>

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../encoding/page.h"
-#include "../util/error.h"
+#include "encoding/page.h"
+#include "src/util/error.h"
 #include "common.pb-c.h"
 #include "resource.pb-c.h"
-#include "synth_impl.h"
+#include "src/gen/synth_impl.h"
 #include "trace.pb-c.h"
 
 #define MAX_KV 12

@@ -14,7 +14,7 @@
  *     once to learn the size of the body's length prefix, once to pack them
  *     straight into the body, so a round's share exists once in memory.
  */
-#include "synth.h"
+#include "src/gen/synth.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../encoding/pbwire.h"
-#include "../../encoding/trace.h"
-#include "../util/error.h"
-#include "synth_impl.h"
+#include "encoding/pbwire.h"
+#include "encoding/trace.h"
+#include "src/util/error.h"
+#include "src/gen/synth_impl.h"
 
 #define NS 1000000000LL
 #define BATCH_BYTES (4u << 20)

@@ -1,9 +1,9 @@
-#include "open.h"
+#include "src/cli/backend_open.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3.h"
+#include "src/backend/s3.h"
 
 static int empty(const char *s)
 {
@@ -57,7 +57,7 @@ static int open_s3(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
 	return tc_backend_s3_new(out, &o, metrics);
 }
 
-int tc_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
+int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
 {
 	const char *name = cfg->storage.backend ? cfg->storage.backend : "local";
 

@@ -10,16 +10,16 @@
  * same options give byte-identical blocks. Only `now` ties the output to
  * the clock, and callers pass it in.
  */
-#ifndef TC_COMPACTOR_SYNTH_H
-#define TC_COMPACTOR_SYNTH_H
+#ifndef TC_GEN_SYNTH_H
+#define TC_GEN_SYNTH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../encoding/block_writer.h"
-#include "../../encoding/meta.h"
-#include "../backend/backend.h"
-#include "../util/timeutil.h"
+#include "encoding/block_writer.h"
+#include "encoding/meta.h"
+#include "src/backend/backend.h"
+#include "src/util/timeutil.h"
 
 #define TC_SYNTH_MAX_FLUSHES 10000
 #define TC_SYNTH_MAX_REPLICAS 16

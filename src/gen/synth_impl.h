@@ -3,13 +3,13 @@
  * the randomness both draw from, a trace part, and the builder that turns
  * parts into a Tempopb__Trace.
  */
-#ifndef TC_COMPACTOR_SYNTH_IMPL_H
-#define TC_COMPACTOR_SYNTH_IMPL_H
+#ifndef TC_GEN_SYNTH_IMPL_H
+#define TC_GEN_SYNTH_IMPL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
+#include "src/util/buf.h"
 #include "tempo.pb-c.h"
 
 #define GAMMA 0x9e3779b97f4a7c15ULL

@@ -3,10 +3,10 @@
  * has the metric), each with up to two labels. Thread-safe; rendering gives
  * the text exposition format.
  */
-#ifndef TC_HTTP_METRICS_H
-#define TC_HTTP_METRICS_H
+#ifndef TC_METRICS_METRICS_H
+#define TC_METRICS_METRICS_H
 
-#include "../util/buf.h"
+#include "src/util/buf.h"
 
 typedef enum tc_metric_id {
 	/* compaction */

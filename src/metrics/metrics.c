@@ -1,4 +1,4 @@
-#include "metrics.h"
+#include "src/metrics/metrics.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../util/error.h"
+#include "src/util/error.h"
 
 #define MAX_LABELS 2
 
