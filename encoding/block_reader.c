@@ -1,5 +1,5 @@
 /*
- * Streaming block reader (COMPACTOR.md §5.2). Index pages are read one at a
+ * Streaming block reader (docs/COMPACTOR.md#reading-inputs). Index pages are read one at a
  * time; data is read in range reads of consecutive whole pages up to
  * chunk_size_bytes, and a page is decompressed whole only if it fits in a
  * chunk's worth of bytes (else through page_stream's window), so memory is

@@ -1,5 +1,5 @@
 /*
- * Streaming block writer (BLOCK_FORMAT.md §4.3, COMPACTOR.md §5.6). Memory
+ * Streaming block writer (docs/FORMAT.md#page-cutting, docs/COMPACTOR.md#output-block). Memory
  * is the page being filled plus QUEUE_SLOTS pages waiting for compression,
  * the compressed pages not yet flushed, one index record per page and the
  * bloom filter.

@@ -1,7 +1,7 @@
 /*
  * Sharded bloom filters, bit-compatible with Tempo 1.5 (willf/bloom v2.0.3):
  * same shard count formula, FNV-1 shard choice, MurmurHash3 bit locations
- * and big-endian serialisation (BLOCK_FORMAT.md §6).
+ * and big-endian serialisation (docs/FORMAT.md#bloom-filters).
  */
 #ifndef TC_ENCODING_BLOOM_H
 #define TC_ENCODING_BLOOM_H

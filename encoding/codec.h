@@ -1,6 +1,6 @@
 /*
  * Page compression: every data page payload is one self-contained stream in
- * the block's encoding (BLOCK_FORMAT.md §4.4). A tc_codec holds the reusable
+ * the block's encoding (docs/FORMAT.md#page-compression). A tc_codec holds the reusable
  * library contexts for one encoding; use one per thread.
  */
 #ifndef TC_ENCODING_CODEC_H

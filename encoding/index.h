@@ -1,6 +1,6 @@
 /*
  * The index file: fixed-size pages of 28-byte records, each page checksummed
- * with xxHash64 over everything after its 14-byte header (BLOCK_FORMAT.md §5).
+ * with xxHash64 over everything after its 14-byte header (docs/FORMAT.md#index-pages).
  */
 #ifndef TC_ENCODING_INDEX_H
 #define TC_ENCODING_INDEX_H

@@ -1,5 +1,5 @@
 /*
- * k-way merge by trace ID (COMPACTOR.md §5.3). Inputs are few (2-4 from the
+ * k-way merge by trace ID (docs/COMPACTOR.md#merging). Inputs are few (2-4 from the
  * selector), so a linear scan of the heads beats a heap.
  *
  * An object returned by a reader is valid only until that reader's next

@@ -1,5 +1,5 @@
 /*
- * k-way merge by trace ID over N block readers (COMPACTOR.md §5.3): the
+ * k-way merge by trace ID over N block readers (docs/COMPACTOR.md#merging): the
  * lowest head ID wins, equal heads are combined in input order.
  */
 #ifndef TC_ENCODING_MERGE_H

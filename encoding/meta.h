@@ -1,6 +1,6 @@
 /*
  * meta.json / meta.compacted.json: Go's backend.BlockMeta as JSON, same key
- * order and value formats (BLOCK_FORMAT.md §2-3). tc_meta is a plain record.
+ * order and value formats (docs/FORMAT.md#block-meta). tc_meta is a plain record.
  */
 #ifndef TC_ENCODING_META_H
 #define TC_ENCODING_META_H

@@ -1,5 +1,5 @@
 /*
- * Data pages and the objects inside them (BLOCK_FORMAT.md §4.1-4.2).
+ * Data pages and the objects inside them (docs/FORMAT.md#data-pages, #objects).
  *   page:   u32 totalLength | u16 headerLength (0) | compressed payload
  *   object: u32 objTotal | u32 idLen | id | body       (inside a payload)
  */

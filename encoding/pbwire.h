@@ -40,7 +40,7 @@ typedef struct tc_pb_field {
  */
 int tc_pb_next(tc_pb_field *f, const uint8_t *buf, size_t len, size_t *pos, const char **why);
 
-/* The messages of BLOCK_FORMAT.md §7.3, for tc_pb_check. */
+/* The messages of docs/FORMAT.md#protobuf-messages, for tc_pb_check. */
 typedef enum tc_pb_msg {
 	TC_PB_MSG_TRACEBYTES,
 	TC_PB_MSG_TRACE,

@@ -1,6 +1,6 @@
 /*
  * <tenant>/index.json.gz: {"created_at", "meta": [...], "compacted": [...]}
- * gzipped the way Tempo writes it (BLOCK_FORMAT.md §8).
+ * gzipped the way Tempo writes it (docs/FORMAT.md#tenant-index).
  */
 #ifndef TC_ENCODING_TENANT_INDEX_H
 #define TC_ENCODING_TENANT_INDEX_H

@@ -1,5 +1,5 @@
 /*
- * Object body framing and checks (BLOCK_FORMAT.md §7). The combiner is in
+ * Object body framing and checks (docs/FORMAT.md#object-bodies). The combiner is in
  * trace_combine.c.
  */
 #include "encoding/trace.h"

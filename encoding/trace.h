@@ -1,5 +1,5 @@
 /*
- * Object bodies (BLOCK_FORMAT.md §7) and the combiner (COMPACTOR.md §5.4-5.5).
+ * Object bodies (docs/FORMAT.md#object-bodies) and the combiner (docs/COMPACTOR.md#combining).
  *
  * Bodies are handled at the protobuf wire level: spans, resources and
  * instrumentation libraries are kept as the bytes they arrived in, so

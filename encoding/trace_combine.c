@@ -1,5 +1,5 @@
 /*
- * The combiner (COMPACTOR.md §5.4-5.5), at the protobuf wire level.
+ * The combiner (docs/COMPACTOR.md#combining), at the protobuf wire level.
  *
  * Tempo (pkg/model/v2/object_decoder.go, pkg/model/trace/combine.go,
  * sort.go) unmarshals every input, merges the span trees and re-marshals.

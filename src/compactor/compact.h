@@ -1,5 +1,5 @@
 /*
- * One compaction job (COMPACTOR.md §5): N live input blocks of a tenant are
+ * One compaction job (docs/COMPACTOR.md#compaction-job): N live input blocks of a tenant are
  * merged into one block of level max+1, then the inputs are marked
  * compacted.
  */

@@ -1,5 +1,5 @@
 /*
- * One compaction cycle (COMPACTOR.md §3): the next tenant round-robin, the
+ * One compaction cycle (docs/COMPACTOR.md#compaction-cycle): the next tenant round-robin, the
  * selector over its live blocks, jobs until it finds nothing or the
  * tenant's time is up.
  */

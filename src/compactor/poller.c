@@ -1,5 +1,5 @@
 /*
- * Blocklist poller (COMPACTOR.md §7): lists tenants and blocks, reads their
+ * Blocklist poller (docs/COMPACTOR.md#blocklist-poller): lists tenants and blocks, reads their
  * metas, installs the lists in the store and writes each tenant's
  * index.json.gz for queriers. We are the only compactor, hence always the
  * tenant index builder.

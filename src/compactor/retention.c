@@ -1,5 +1,5 @@
 /*
- * Retention (COMPACTOR.md §6): live blocks past the tenant's retention are
+ * Retention (docs/COMPACTOR.md#retention): live blocks past the tenant's retention are
  * marked compacted; compacted blocks past compacted_block_retention are
  * cleared. Tenants are processed retention_concurrency at a time.
  */

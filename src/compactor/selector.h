@@ -1,5 +1,5 @@
 /*
- * Tempo's time-window block selector (COMPACTOR.md §4): blocks grouped by
+ * Tempo's time-window block selector (docs/COMPACTOR.md#block-selector): blocks grouped by
  * the window of their endTime, recent windows and low levels first,
  * contiguous stripes of 2-4 blocks within object and byte limits.
  */

@@ -23,7 +23,7 @@ typedef struct family_def {
 	size_t nbuckets;
 } family_def;
 
-/* Tempo's buckets (COMPACTOR.md §9), written out so the le values print exactly. */
+/* Tempo's buckets (docs/COMPACTOR.md#metrics), written out so the le values print exactly. */
 static const double retention_buckets[] = { 0.25, 0.5, 1, 2, 4, 8 };
 static const double poll_buckets[] = { 0, 60, 120, 180, 240 };
 static const double request_buckets[] = { 0.005, 0.02, 0.08, 0.32, 1.28, 5.12 };

@@ -247,7 +247,7 @@ static void test_compressed_sets_present(void)
 	CHECK_EQ_U64(checked, 20);
 }
 
-/* BLOCK_FORMAT.md §6 and §9.1. */
+/* docs/FORMAT.md#bloom-filters and #the-fake-block. */
 static void test_worked_example(void)
 {
 	static const uint8_t id[16] = { 0x0c, 0xdb, 0x24, 0xe0, 0x4e, 0x57, 0x8d, 0x7f,
@@ -340,7 +340,7 @@ static void test_corrupt_header(void)
 
 static void test_shard_formula(void)
 {
-	/* BLOCK_FORMAT.md §6.1 examples, S = 102400 */
+	/* docs/FORMAT.md#shard-count examples, S = 102400 */
 	static const struct { uint64_t n; uint16_t shards; } cases[] = {
 		{ 600, 1 }, { 85467, 2 }, { 1000000, 12 }, { 6000000, 71 }, { 0, 1 },
 		{ 1000000000, 1000 },

@@ -99,7 +99,7 @@ static void test_fixture_indexes(void)
 	CHECK_EQ_U64(checked, 26);
 }
 
-/* BLOCK_FORMAT.md §9.1: the repo's fake block, one 1000-byte page with two records. */
+/* docs/FORMAT.md#the-fake-block: Tempo's fake block, one 1000-byte page with two records. */
 static void test_fake_worked_example(void)
 {
 	const char *dir = tc_test_shared(

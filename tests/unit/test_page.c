@@ -1,4 +1,4 @@
-/* Data page and object framing (BLOCK_FORMAT.md §4.1-4.2). */
+/* Data page and object framing (docs/FORMAT.md#data-pages, #objects). */
 #include "tests/test.h"
 
 #include "encoding/page.h"

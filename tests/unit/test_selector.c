@@ -1,5 +1,5 @@
 /*
- * The time-window selector, table-driven from COMPACTOR.md §4: which
+ * The time-window selector, table-driven from docs/COMPACTOR.md#block-selector: which
  * groups are chosen, in which order, with which hash, and what is left.
  */
 #include "src/compactor/selector.h"

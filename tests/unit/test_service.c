@@ -1,6 +1,6 @@
 /*
  * The service in-process on the in-memory backend: single passes of the
- * poller, compaction loop and retention behave as COMPACTOR.md says, and
+ * poller, compaction loop and retention behave as docs/COMPACTOR.md says, and
  * the threaded service converges with no data race (this test also runs
  * under ThreadSanitizer, label tsan).
  */
