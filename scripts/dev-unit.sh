@@ -15,4 +15,4 @@ san=${SAN:-"-fsanitize=address,undefined -fno-sanitize-recover=all"}
 gcc -std=c11 -D_GNU_SOURCE -DTC_VERSION='"dev"' -g -O1 $san -Wall -Wextra -Werror -Wshadow -Wvla \
   -I. -Itests -Ibuild/proto-gen -o "$out" "$test_src" tests/test.c src/util/*.c build/proto-gen/*.c "$@" \
   $libs -lpthread -lm
-TC_SHARED=${TC_SHARED:-$(realpath ../shared)} "./$out" "${TEST_FILTER:-}"
+TC_DATA=${TC_DATA:-$(pwd)/tests/data} "./$out" "${TEST_FILTER:-}"

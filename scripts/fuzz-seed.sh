@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds fuzz seed corpora from the Tempo fixtures in $TC_SHARED (../shared).
+# Builds fuzz seed corpora from the Tempo fixtures in tests/data/tempo-v2.
 #   scripts/fuzz-seed.sh OUTDIR           bigger corpora for `make fuzz` (build-fuzz/corpus)
 #   scripts/fuzz-seed.sh OUTDIR --small   the handful kept in tests/fuzz/corpus
 # One directory per target, OUTDIR/<target>/, in the input layout that
@@ -8,8 +8,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: fuzz-seed.sh OUTDIR [--small]}
 mode=${2:-big}
-shared=${TC_SHARED:-$here/../shared}
-fixtures="$shared/fixtures/tempo-v2"
+fixtures="${TC_DATA:-$here/tests/data}/tempo-v2"
 [ -d "$fixtures" ] || { echo "fuzz-seed: no fixtures at $fixtures" >&2; exit 1; }
 for tool in python3 zstd lz4; do
   command -v "$tool" >/dev/null || { echo "fuzz-seed: $tool is required" >&2; exit 1; }

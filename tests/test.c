@@ -56,21 +56,23 @@ int tc_test_run(const tc_test_case *cases, size_t n, int argc, char **argv)
 	return tc_test_failures ? 1 : (ran ? 0 : 1);
 }
 
-const char *tc_test_shared(const char *rel)
+const char *tc_test_data(const char *rel)
 {
 	static _Thread_local char paths[8][4096];
 	static _Thread_local int next;
-	const char *root = getenv("TC_SHARED");
+	const char *root = getenv("TC_DATA");
 	char *p = paths[next++ % 8];
 	struct stat st;
 
 	if (!root) {
-		fprintf(stderr, "TC_SHARED is not set (run the tests through ctest)\n");
+		fprintf(stderr, "TC_DATA is not set (run the tests through ctest, "
+				"or set it to the repository's tests/data)\n");
 		exit(2);
 	}
 	snprintf(p, 4096, "%s/%s", root, rel);
 	if (stat(p, &st) != 0) {
-		fprintf(stderr, "missing shared test data %s: %s\n", p, strerror(errno));
+		fprintf(stderr, "missing test data %s: %s (tests/data/README.md)\n", p,
+			strerror(errno));
 		exit(2);
 	}
 	return p;

@@ -96,11 +96,12 @@ int tc_test_run(const tc_test_case *cases, size_t n, int argc, char **argv);
 #define T(fn) { #fn, fn }
 
 /*
- * Paths. tc_test_shared("fixtures/tempo-v2") resolves under $TC_SHARED and
- * aborts the test program if it does not exist (a missing fixture is a
- * failure, never a skip).
+ * Paths. tc_test_data("tempo-v2/zstd/blocks") resolves under $TC_DATA (the
+ * repository's tests/data, set by ctest) and aborts the test program if it
+ * does not exist (a missing fixture is a failure, never a skip). The data is
+ * never changed in place: copy it (tc_test_copy_tree) first.
  */
-const char *tc_test_shared(const char *rel);
+const char *tc_test_data(const char *rel);
 /* A fresh temporary directory, removed when the test program exits. */
 const char *tc_test_tmpdir(void);
 /* Copies a directory tree (for fixtures that must not be modified). */

@@ -1,13 +1,19 @@
 # Shared by the integration tests: fail(), a temp dir removed on exit, and
-# the locations ctest passes in (TC_BIN, TC_SHARED, TC_SRC).
+# the locations ctest passes in (TC_BIN, TC_DATA, TC_SRC).
 set -euo pipefail
 : "${TC_BIN:?TC_BIN must point at the tracecompactor binary}"
-: "${TC_SHARED:?TC_SHARED must point at ../shared}"
-FIX="$TC_SHARED/fixtures/tempo-v2"
-[ -d "$FIX" ] || { echo "FAIL: fixtures missing at $FIX" >&2; exit 1; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tc-it.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# need_fixtures: for scripts that read the Tempo fixture blocks. Sets FIX to
+# $TC_DATA/tempo-v2 (tests/data/README.md) or fails naming what is missing;
+# a missing fixture is a failure, never a skip. Copy a set into $TMP before
+# changing anything in it. Scripts that need no fixtures do not call it.
+need_fixtures() {
+  [ -n "${TC_DATA:-}" ] || fail "TC_DATA is not set (run the tests through ctest, or set it to the repository's tests/data)"
+  FIX="$TC_DATA/tempo-v2"
+  [ -d "$FIX" ] || fail "fixtures missing: $FIX (tests/data/README.md)"
+}
 # expect_exit CODE CMD... : runs CMD, fails unless it exits with CODE; output in $TMP/out, $TMP/err
 expect_exit() {
   local want=$1; shift

@@ -2,6 +2,7 @@
 # message naming the file, a non-zero exit, and not one byte of the bucket
 # changed.
 source "$(dirname "$0")/lib.sh"
+need_fixtures
 
 fresh() { rm -rf "$TMP/b"; cp -r "$FIX/$1/blocks" "$TMP/b"; ls -d "$TMP"/b/single-tenant/*/ | sed 's:/$::' > "$TMP/blocks"; }
 nth() { sed -n "${1}p" "$TMP/blocks"; }

@@ -3,6 +3,7 @@
 # accepts, and query finds every trace with the same spans as in the block
 # Tempo's own compactor made.
 source "$(dirname "$0")/lib.sh"
+need_fixtures
 
 for meta in $(find "$FIX" -name meta.json | sort); do
   expect_exit 0 "$TC_BIN" inspect "$(dirname "$meta")"

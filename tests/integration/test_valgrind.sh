@@ -4,6 +4,7 @@
 # plain build only: valgrind cannot run an AddressSanitizer binary, and that
 # tree has ASan's own leak checker.)
 source "$(dirname "$0")/lib.sh"
+need_fixtures
 if ldd "$TC_BIN" 2>/dev/null | grep libasan >/dev/null; then echo "sanitizer build: memcheck runs in the plain tree"; exit 0; fi
 command -v valgrind >/dev/null || fail "valgrind is not installed (scripts/install-deps.sh)"
 VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible

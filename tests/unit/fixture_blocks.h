@@ -1,6 +1,6 @@
 /*
  * Finds the block directories of the Tempo fixtures (every directory under
- * $TC_SHARED/fixtures/tempo-v2 holding a meta.json or meta.compacted.json)
+ * tests/data/tempo-v2 holding a meta.json or meta.compacted.json)
  * and loads their files. Header-only, for the encoding unit tests.
  */
 #ifndef TC_TEST_FIXTURE_BLOCKS_H
@@ -49,7 +49,7 @@ static inline int fixture_cmp(const void *a, const void *b)
 static inline const fixture_blocks *fixture_blocks_all(void)
 {
 	if (fixture_found.n == 0) {
-		nftw(tc_test_shared("fixtures/tempo-v2"), fixture_cb, 16, FTW_PHYS);
+		nftw(tc_test_data("tempo-v2"), fixture_cb, 16, FTW_PHYS);
 		qsort(fixture_found.dir, fixture_found.n, sizeof(fixture_found.dir[0]), fixture_cmp);
 	}
 	return &fixture_found;

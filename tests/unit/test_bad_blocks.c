@@ -29,9 +29,9 @@ static int setup(const char *set)
 	tc_blocklist_dispose(&bl);
 	tc_backend_free(be);
 	be = NULL;
-	snprintf(rel, sizeof(rel), "fixtures/tempo-v2/%s/blocks", set);
+	snprintf(rel, sizeof(rel), "tempo-v2/%s/blocks", set);
 	snprintf(root, sizeof(root), "%s/bad%d", tc_test_tmpdir(), seq++);
-	if (tc_test_copy_tree(tc_test_shared(rel), root) < 0 || tc_backend_local_new(&be, root) < 0)
+	if (tc_test_copy_tree(tc_test_data(rel), root) < 0 || tc_backend_local_new(&be, root) < 0)
 		return -1;
 	return tc_blocklist_read_tenant(&bl, be, TENANT);
 }

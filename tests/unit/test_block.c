@@ -21,8 +21,8 @@ static const char *SETS[] = { "zstd", "snappy", "none", "gzip", "lz4-1M", "zstd-
 static int open_set(tc_backend **be, tc_blocklist *bl, const char *set, const char *tenant)
 {
 	char rel[256];
-	snprintf(rel, sizeof(rel), "fixtures/tempo-v2/%s/blocks", set);
-	if (tc_backend_local_new(be, tc_test_shared(rel)) < 0)
+	snprintf(rel, sizeof(rel), "tempo-v2/%s/blocks", set);
+	if (tc_backend_local_new(be, tc_test_data(rel)) < 0)
 		return -1;
 	return tc_blocklist_read_tenant(bl, *be, tenant);
 }

@@ -14,7 +14,7 @@
 #include "encoding/meta.h"
 #include "tests/unit/fixture_blocks.h"
 
-/* Block parameters the fixtures were written with (fixtures/tempo-v2/README.md). */
+/* Block parameters the fixtures were written with (tests/data/README.md). */
 #define FIX_FP 0.01
 #define FIX_SHARD_SIZE 100000
 
@@ -252,8 +252,8 @@ static void test_worked_example(void)
 {
 	static const uint8_t id[16] = { 0x0c, 0xdb, 0x24, 0xe0, 0x4e, 0x57, 0x8d, 0x7f,
 					0x37, 0x7c, 0x0c, 0xa5, 0x00, 0x0d, 0xf5, 0x58 };
-	const char *dir = tc_test_shared(
-		"fixtures/tempo-v2/tempo-repo-fake/blocks/fake/4cd3c468-6398-481b-b5ec-de56d1048427");
+	const char *dir = tc_test_data(
+		"tempo-v2/tempo-repo-fake/blocks/fake/4cd3c468-6398-481b-b5ec-de56d1048427");
 	tc_buf file = TC_BUF_INIT, ours = TC_BUF_INIT;
 	tc_where w = { "fake/bloom-0", 0 };
 	tc_bloom *b = NULL;
@@ -299,8 +299,8 @@ static void put_be64(uint8_t *p, uint64_t v)
 
 static void test_corrupt_header(void)
 {
-	const char *dir = tc_test_shared(
-		"fixtures/tempo-v2/tempo-repo-fake/blocks/fake/4cd3c468-6398-481b-b5ec-de56d1048427");
+	const char *dir = tc_test_data(
+		"tempo-v2/tempo-repo-fake/blocks/fake/4cd3c468-6398-481b-b5ec-de56d1048427");
 	tc_buf f = TC_BUF_INIT;
 	tc_where w = { "fake/4cd3c468/bloom-0", 0 };
 	uint8_t id[16] = { 1 };

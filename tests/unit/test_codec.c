@@ -480,8 +480,8 @@ static void check_fixture_set(const char *set, tc_encoding enc, fixture_stats *s
 	struct dirent *e;
 	size_t blocks = 0;
 
-	snprintf(rel, sizeof(rel), "fixtures/tempo-v2/%s/blocks/%s", set, tenant);
-	snprintf(tenant_dir, sizeof(tenant_dir), "%s", tc_test_shared(rel));
+	snprintf(rel, sizeof(rel), "tempo-v2/%s/blocks/%s", set, tenant);
+	snprintf(tenant_dir, sizeof(tenant_dir), "%s", tc_test_data(rel));
 	CHECK((d = opendir(tenant_dir)) != NULL);
 	while ((e = readdir(d)) != NULL) {
 		char dir[8192], key[512];

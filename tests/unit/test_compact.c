@@ -70,12 +70,12 @@ static void compare_with_tempo_opts(const char *set, size_t chunk, size_t cap)
 	tc_compact_opts co = { 0 };
 	objs ours, theirs;
 
-	snprintf(src, sizeof(src), "fixtures/tempo-v2/%s/blocks", set);
+	snprintf(src, sizeof(src), "tempo-v2/%s/blocks", set);
 	snprintf(dst, sizeof(dst), "%s/%s", tc_test_tmpdir(), set);
-	CHECK_OK(tc_test_copy_tree(tc_test_shared(src), dst));
-	snprintf(ref, sizeof(ref), "fixtures/tempo-v2/%s-tempo-compacted/blocks", set);
+	CHECK_OK(tc_test_copy_tree(tc_test_data(src), dst));
+	snprintf(ref, sizeof(ref), "tempo-v2/%s-tempo-compacted/blocks", set);
 	CHECK_OK(tc_backend_local_new(&be, dst));
-	CHECK_OK(tc_backend_local_new(&refbe, tc_test_shared(ref)));
+	CHECK_OK(tc_backend_local_new(&refbe, tc_test_data(ref)));
 	CHECK_OK(tc_blocklist_read_tenant(&bl, be, "single-tenant"));
 	CHECK_OK(tc_blocklist_read_tenant(&rbl, refbe, "single-tenant"));
 	CHECK_EQ_U64(bl.n_live, 4);

@@ -102,8 +102,8 @@ static void test_fixture_indexes(void)
 /* docs/FORMAT.md#the-fake-block: Tempo's fake block, one 1000-byte page with two records. */
 static void test_fake_worked_example(void)
 {
-	const char *dir = tc_test_shared(
-		"fixtures/tempo-v2/tempo-repo-fake/blocks/fake/4cd3c468-6398-481b-b5ec-de56d1048427");
+	const char *dir = tc_test_data(
+		"tempo-v2/tempo-repo-fake/blocks/fake/4cd3c468-6398-481b-b5ec-de56d1048427");
 	tc_buf idx = TC_BUF_INIT;
 	tc_record r[2];
 	tc_where w = { "fake/4cd3c468/index", 0 };
@@ -122,8 +122,8 @@ static void test_fake_worked_example(void)
 
 static void test_corruption(void)
 {
-	const char *dir = tc_test_shared(
-		"fixtures/tempo-v2/tempo-repo-fake/blocks/fake/4cd3c468-6398-481b-b5ec-de56d1048427");
+	const char *dir = tc_test_data(
+		"tempo-v2/tempo-repo-fake/blocks/fake/4cd3c468-6398-481b-b5ec-de56d1048427");
 	tc_buf idx = TC_BUF_INIT;
 	tc_record r[3];
 	tc_where w = { "fake/4cd3c468/index", 0 };

@@ -1004,8 +1004,8 @@ static void compact_on_s3(fx *f)
 	int64_t before;
 
 	/* the fixtures are only read */
-	CHECK_OK(tc_backend_local_new(&src, tc_test_shared("fixtures/tempo-v2/zstd/blocks")));
-	CHECK_OK(tc_backend_local_new(&ref, tc_test_shared("fixtures/tempo-v2/zstd-tempo-compacted/blocks")));
+	CHECK_OK(tc_backend_local_new(&src, tc_test_data("tempo-v2/zstd/blocks")));
+	CHECK_OK(tc_backend_local_new(&ref, tc_test_data("tempo-v2/zstd-tempo-compacted/blocks")));
 	CHECK_OK(copy_tenant(f->be, src, "single-tenant"));
 	CHECK_OK(tc_blocklist_read_tenant(&bl, f->be, "single-tenant"));
 	CHECK_OK(tc_blocklist_read_tenant(&rbl, ref, "single-tenant"));

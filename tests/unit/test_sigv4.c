@@ -1,7 +1,7 @@
 /*
  * The SigV4 signer against AWS's published vectors: all 38 cases of the
- * Signature Version 4 test suite ($TC_SHARED/vectors/sigv4/v4) and the four
- * worked S3 examples of the S3 API reference (s3-docs-examples). For every
+ * Signature Version 4 test suite (tests/data/sigv4/v4) and the four worked
+ * S3 examples of the S3 API reference (sigv4/s3-docs-examples). For every
  * case the canonical request, the string to sign, the signature and the
  * signed request's headers must match byte for byte.
  */
@@ -325,7 +325,7 @@ static int name_cmp(const void *a, const void *b)
 /* Runs every case directory under rel; *total gets the number of cases. */
 static int run_suite(const char *rel, int *total)
 {
-	const char *root = tc_test_shared(rel);
+	const char *root = tc_test_data(rel);
 	char *names[128], path[2048];
 	int n = 0, passed = 0;
 	DIR *d = opendir(root);
@@ -350,7 +350,7 @@ static int run_suite(const char *rel, int *total)
 
 static void aws_suite(void)
 {
-	int total, passed = run_suite("vectors/sigv4/v4", &total);
+	int total, passed = run_suite("sigv4/v4", &total);
 	fprintf(stderr, "sigv4 suite: %d/%d cases passed\n", passed, total);
 	CHECK(total == 38);
 	CHECK(passed == total);
@@ -358,7 +358,7 @@ static void aws_suite(void)
 
 static void s3_docs_examples(void)
 {
-	int total, passed = run_suite("vectors/sigv4/s3-docs-examples", &total);
+	int total, passed = run_suite("sigv4/s3-docs-examples", &total);
 	fprintf(stderr, "sigv4 s3 examples: %d/%d cases passed\n", passed, total);
 	CHECK(total == 4);
 	CHECK(passed == total);

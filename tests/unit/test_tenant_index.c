@@ -6,7 +6,7 @@
 
 #include "encoding/tenant_index.h"
 
-#define ZSTD_INDEX "fixtures/tempo-v2/zstd-tempo-compacted/blocks/single-tenant/index.json.gz"
+#define ZSTD_INDEX "tempo-v2/zstd-tempo-compacted/blocks/single-tenant/index.json.gz"
 
 static const char META_A[] =
 	"{\"format\":\"v2\",\"blockID\":\"bd0e9980-3783-4776-ae16-4ecb3f67945d\","
@@ -58,7 +58,7 @@ static void test_fixture_roundtrip(void)
 	tc_buf gz = TC_BUF_INIT, ours = TC_BUF_INIT, json = TC_BUF_INIT, ours_json = TC_BUF_INIT;
 	tc_tenant_index ti, again;
 
-	CHECK_OK(tc_test_read_file(&gz, tc_test_shared(ZSTD_INDEX)));
+	CHECK_OK(tc_test_read_file(&gz, tc_test_data(ZSTD_INDEX)));
 	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "single-tenant/index.json.gz"));
 	CHECK_EQ_U64(ti.n_live, 4);
 	CHECK_EQ_U64(ti.n_compacted, 0);
@@ -105,9 +105,9 @@ static void test_all_fixture_indexes(void)
 		tc_tenant_index ti;
 
 		snprintf(rel, sizeof(rel),
-			 "fixtures/tempo-v2/%s-tempo-compacted/blocks/single-tenant/index.json.gz",
+			 "tempo-v2/%s-tempo-compacted/blocks/single-tenant/index.json.gz",
 			 sets[i]);
-		CHECK_OK(tc_test_read_file(&gz, tc_test_shared(rel)));
+		CHECK_OK(tc_test_read_file(&gz, tc_test_data(rel)));
 		CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, rel));
 		CHECK_EQ_U64(ti.n_live, 4);
 		tc_tenant_index_dispose(&ti);
@@ -211,7 +211,7 @@ static void test_errors(void)
 	CHECK_ERRMSG("t9/x");
 	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"", 0, "t9/x"), TC_ECORRUPT);
 	/* truncated and bit-flipped gzip */
-	CHECK_OK(tc_test_read_file(&gz, tc_test_shared(ZSTD_INDEX)));
+	CHECK_OK(tc_test_read_file(&gz, tc_test_data(ZSTD_INDEX)));
 	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len - 10, "t9/x"), TC_ECORRUPT);
 	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len / 2, "t9/x"), TC_ECORRUPT);
 	gz.ptr[gz.len - 5] ^= 0xff; /* the CRC/ISIZE trailer */

@@ -767,7 +767,7 @@ static int cmp_name(const void *a, const void *b)
 /* Block directories of a fixture set, sorted by block ID. */
 static size_t list_blocks(char dirs[][4096], size_t max, const char *set)
 {
-	const char *root = tc_test_shared(set);
+	const char *root = tc_test_data(set);
 	char tenant[2048];
 	char *names[16];
 	size_t n = 0;
@@ -871,14 +871,14 @@ static void test_fixture_none(void)
 {
 	char dirs[8][4096], outdir[1][4096];
 	fblock in[4], want;
-	size_t nin = list_blocks(dirs, 8, "fixtures/tempo-v2/none");
+	size_t nin = list_blocks(dirs, 8, "tempo-v2/none");
 	size_t pos[4] = { 0 }, wi = 0, ncomb = 0, nident = 0, npass = 0;
 	tc_combiner *c = NULL;
 	tc_combine_stats st = { 0 };
 	tc_buf out = TC_BUF_INIT;
 
 	CHECK_EQ_U64(nin, 4);
-	CHECK(list_blocks(outdir, 1, "fixtures/tempo-v2/none-tempo-compacted") == 1);
+	CHECK(list_blocks(outdir, 1, "tempo-v2/none-tempo-compacted") == 1);
 	for (size_t i = 0; i < nin; i++)
 		CHECK(load_block(&in[i], dirs[i]) == 0);
 	CHECK(load_block(&want, outdir[0]) == 0);
