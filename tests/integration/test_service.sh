@@ -138,6 +138,15 @@ marked=$(grep -c 'msg="marking block for deletion"' "$TMP/log" || true)
 [ "$(metric tempodb_compaction_errors_total)" = 0 ] || fail "compaction errors: $(grep errors_total "$TMP/metrics")"
 grep -q '^tempodb_blocklist_length{tenant="tenant-a"} 1' "$TMP/metrics" || fail "blocklist_length"
 grep -q '^tracecompactor_build_info' "$TMP/metrics" || fail "build_info"
+# Nothing was discarded, quarantined or failed, yet every tenant's series are there, at 0.
+for t in tenant-a tenant-b tenant-c; do
+  for series in "tempodb_compaction_spans_discarded_total{tenant=\"$t\"}" \
+                "tempo_discarded_spans_total{reason=\"trace_too_large_to_compact\",tenant=\"$t\"}" \
+                "tempodb_compaction_blocks_quarantined_total{tenant=\"$t\"}" \
+                "tempodb_blocklist_tenant_index_errors_total{tenant=\"$t\"}"; do
+    grep -qxF "$series 0" "$TMP/metrics" || fail "$series is not exported at 0"
+  done
+done
 grep -q 'skipping a prefix that is not a tenant ID' "$TMP/log" || fail "bad tenant dir not reported"
 grep -q 'skipping a prefix that is not a block ID' "$TMP/log" || fail "bad block dir not reported"
 grep -q '^tempodb_blocklist_poll_errors_total{tenant="tenant-a"} [1-9]' "$TMP/metrics" || fail "skipped prefix not counted as a poll error"

@@ -228,4 +228,72 @@ static void quarantine_marker_is_json(void)
 	tc_backend_free(be);
 }
 
-TC_TEST_MAIN(T(quarantine_marker_is_json), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined))
+/* Renders the registry into a NUL-terminated string the caller frees (NULL on failure). */
+static char *render_metrics(tc_metrics *m)
+{
+	tc_buf b = TC_BUF_INIT;
+
+	if (tc_metrics_render(&b, m) < 0 || tc_buf_cstr(&b) < 0) {
+		tc_buf_dispose(&b);
+		return NULL;
+	}
+	return (char *)tc_buf_detach(&b, NULL);
+}
+
+/*
+ * Right after the first poll, before any compaction, each tenant's counters
+ * exist at 0, so increase() sees the first event and dashboards list the
+ * tenant.
+ */
+static void metrics_from_first_poll(void)
+{
+	static const char *const per_tenant[] = {
+		"tempodb_compaction_spans_discarded_total{tenant=\"%s\"} 0\n",
+		"tempo_discarded_spans_total{reason=\"trace_too_large_to_compact\",tenant=\"%s\"} 0\n",
+		"tracecompactor_compaction_spans_deduped_total{tenant=\"%s\"} 0\n",
+		"tempodb_compaction_blocks_quarantined_total{tenant=\"%s\"} 0\n",
+		"tempodb_compaction_partial_blocks_cleaned_total{tenant=\"%s\"} 0\n",
+		"tempodb_blocklist_poll_errors_total{tenant=\"%s\"} 0\n",
+		"tempodb_blocklist_tenant_index_errors_total{tenant=\"%s\"} 0\n",
+	};
+	static const char *const tenants[] = { "a", "b", "c" };
+	env e;
+	char *s, want[256];
+
+	CHECK_OK(setup(&e));
+	s = render_metrics(e.metrics);
+	CHECK(s != NULL);
+	/* Known before any poll: what no tenant owns. */
+	CHECK_MSG(strstr(s, "\ntempodb_blocklist_poll_errors_total{tenant=\"\"} 0\n") != NULL, "%s", s);
+	CHECK(strstr(s, "\ntempodb_compaction_partial_blocks_cleaned_total{tenant=\"\"} 0\n") != NULL);
+	CHECK(strstr(s, "tenant=\"a\"") == NULL);
+	free(s);
+	CHECK_OK(tc_service_poll_once(e.svc));
+	s = render_metrics(e.metrics);
+	CHECK(s != NULL);
+	for (size_t t = 0; t < sizeof(tenants) / sizeof(tenants[0]); t++) {
+		for (size_t i = 0; i < sizeof(per_tenant) / sizeof(per_tenant[0]); i++) {
+			want[0] = '\n';
+			snprintf(want + 1, sizeof(want) - 1, per_tenant[i], tenants[t]);
+			if (!strstr(s, want)) {
+				tc_test_fail(__FILE__, __LINE__, "missing %s", want + 1);
+				free(s);
+				teardown(&e);
+				return;
+			}
+		}
+	}
+	CHECK(strstr(s, "\ntempodb_compaction_errors_total 0\n") != NULL);
+	CHECK(strstr(s, "\ntempodb_retention_errors_total 0\n") != NULL);
+	CHECK(strstr(s, "\ntracecompactor_overrides_reload_errors_total 0\n") != NULL);
+	free(s);
+	/* Declared series still count: "b" dedups replica spans in its first compaction. */
+	CHECK_OK(tc_service_compact_once(e.svc));
+	CHECK(tc_metrics_get(e.metrics, TC_M_COMPACTION_SPANS_DEDUPED_TOTAL, "b", NULL) > 0);
+	CHECK_OK(tc_service_poll_once(e.svc));
+	CHECK(tc_metrics_get(e.metrics, TC_M_COMPACTION_SPANS_DEDUPED_TOTAL, "b", NULL) > 0);
+	teardown(&e);
+}
+
+TC_TEST_MAIN(T(quarantine_marker_is_json), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined),
+	     T(metrics_from_first_poll))
