@@ -137,7 +137,8 @@ marked=$(grep -c 'msg="marking block for deletion"' "$TMP/log" || true)
 [ "$(sumfam tempodb_compaction_blocks_total)" -ge $((jobs * 2)) ] || fail "compaction_blocks_total"
 [ "$(metric tempodb_compaction_errors_total)" = 0 ] || fail "compaction errors: $(grep errors_total "$TMP/metrics")"
 grep -q '^tempodb_blocklist_length{tenant="tenant-a"} 1' "$TMP/metrics" || fail "blocklist_length"
-grep -q '^tracecompactor_build_info' "$TMP/metrics" || fail "build_info"
+grep -Eq '^tracecompactor_build_info\{revision="[^"]+",version="[^"]+"\} 1$' "$TMP/metrics" ||
+  fail "build_info without a revision: $(grep build_info "$TMP/metrics")"
 # Nothing was discarded, quarantined or failed, yet every tenant's series are there, at 0.
 for t in tenant-a tenant-b tenant-c; do
   for series in "tempodb_compaction_spans_discarded_total{tenant=\"$t\"}" \
