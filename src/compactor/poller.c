@@ -128,6 +128,8 @@ static int write_tenant_index(tc_service *s, const char *tenant, const tc_blockl
 	}
 	tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 1, tenant, NULL);
 	tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_AGE_SECONDS, 0, tenant, NULL);
+	tc_log_debug("msg=\"wrote tenant index\" tenant=%s live=%zu compacted=%zu", tc_log_q(tenant),
+		     bl->n_live, bl->n_compacted);
 	return TC_OK;
 }
 
