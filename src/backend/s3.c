@@ -536,6 +536,7 @@ static int check_options(const tc_s3_options *o)
 
 int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metrics)
 {
+	static const char *const methods[] = { "DELETE", "GET", "HEAD", "POST", "PUT" };
 	tc_s3 *s = NULL;
 	int err, vhost;
 	size_t hlen;
@@ -588,6 +589,9 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 		snprintf(s->path_base, hlen, "/%s/", o->bucket);
 	}
 	snprintf(s->url_base, hlen, "%s://%s", o->insecure ? "http" : "https", s->host);
+	/* Every method we send, so each retries series is exported from the start. */
+	for (size_t i = 0; metrics && i < sizeof(methods) / sizeof(methods[0]); i++)
+		tc_metrics_touch(metrics, TC_M_BACKEND_RETRIES_TOTAL, methods[i], NULL);
 	*out = &s->base;
 	return TC_OK;
 fail:

@@ -15,6 +15,7 @@
 #include "src/config/overrides.h"
 #include "src/http/server.h"
 #include "src/util/log.h"
+#include "tc_revision.h"
 
 static const char USAGE[] =
 	"usage: tracecompactor serve -config.file=FILE [-log.level=LEVEL] [-<config.key>=VALUE ...]\n"
@@ -109,7 +110,7 @@ static int start(app *a)
 	    (rc = tc_overrides_new(&a->ov, &a->cfg)) < 0 ||
 	    (rc = tc_service_new(&a->svc, &a->cfg, a->be, a->ov, a->metrics)) < 0)
 		return rc;
-	tc_metrics_set(a->metrics, TC_M_BUILD_INFO, 1, TC_VERSION, "");
+	tc_metrics_set(a->metrics, TC_M_BUILD_INFO, 1, TC_VERSION, TC_REVISION);
 	h.metrics = a->metrics;
 	if ((rc = tc_http_start(&a->http, a->cfg.server.http_listen_address, (uint16_t)a->cfg.server.http_listen_port,
 				&h)) < 0)

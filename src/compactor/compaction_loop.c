@@ -64,11 +64,11 @@ static void record_success(tc_service *s, const tc_compact_result *r, const tc_m
 		tc_metrics_add(s->metrics, TC_M_COMPACTION_SPANS_DISCARDED_TOTAL, (double)r->stats.spans_discarded,
 			       r->output.tenant, NULL);
 		tc_metrics_add(s->metrics, TC_M_DISCARDED_SPANS_TOTAL, (double)r->stats.spans_discarded,
-			       "trace_too_large_to_compact", r->output.tenant);
+			       TC_DISCARD_TRACE_TOO_LARGE, r->output.tenant);
 	}
 	tc_metrics_observe(s->metrics, TC_M_COMPACTION_DURATION_SECONDS, (double)r->duration_ns / 1e9, NULL, NULL);
-	tc_log_info("msg=\"compacted blocks\" tenant=%s inputs=%s output=%s level=%u objects=%lld combined=%llu "
-		    "spans_deduped=%llu bytes=%llu duration=%.3fs",
+	tc_log_info("msg=\"compacted blocks\" tenant=%s inputs=%s output=%s compaction_level=%u objects=%lld "
+		    "combined=%llu spans_deduped=%llu bytes=%llu duration=%.3fs",
 		    tc_log_q(r->output.tenant), ids, r->output.block_id, (unsigned)r->output.level,
 		    (long long)r->output.total_objects, (unsigned long long)r->stats.objects_combined,
 		    (unsigned long long)r->stats.spans_deduped, (unsigned long long)r->output.size,

@@ -15,6 +15,18 @@ static int64_t ns_of(const tc_time *t)
 	return t->sec * 1000000000LL + t->nsec;
 }
 
+/* Unix nanoseconds as a tc_time (floored, so cut-offs before 1970 stay right). */
+static tc_time time_of_ns(int64_t ns)
+{
+	int64_t sec = ns / 1000000000LL, nsec = ns % 1000000000LL;
+
+	if (nsec < 0) {
+		sec--;
+		nsec += 1000000000LL;
+	}
+	return tc_time_from_unix(sec, (int32_t)nsec);
+}
+
 static void retain_tenant(tc_service *s, const char *tenant)
 {
 	tc_blocklist bl;
@@ -23,6 +35,8 @@ static void retain_tenant(tc_service *s, const char *tenant)
 	int64_t retention = tc_overrides_block_retention_ns(s->ov, tenant);
 	int64_t grace = s->cfg->compactor.compaction.compacted_block_retention_ns;
 	uint64_t t0 = tc_mono_ns();
+	tc_time cutoff;
+	char when[TC_TIME_STR_MAX], cut[TC_TIME_STR_MAX];
 
 	if (tc_store_snapshot(&bl, s->store, tenant) < 0)
 		return;
@@ -38,8 +52,11 @@ static void retain_tenant(tc_service *s, const char *tenant)
 		}
 		tc_store_mark_compacted(s->store, tenant, m->block_id, &now);
 		tc_metrics_add(s->metrics, TC_M_RETENTION_MARKED_TOTAL, 1, NULL, NULL);
-		tc_log_info("msg=\"marking block for deletion\" tenant=%s block=%s end=%lld", tc_log_q(tenant),
-			    m->block_id, (long long)m->end.sec);
+		cutoff = time_of_ns(now_ns - retention);
+		tc_time_format_utc(when, &m->end);
+		tc_time_format_utc(cut, &cutoff);
+		tc_log_info("msg=\"marking block for deletion\" tenant=%s block=%s end=%s cutoff=%s",
+			    tc_log_q(tenant), m->block_id, when, cut);
 	}
 	for (size_t i = 0; i < bl.n_compacted && !atomic_load(&s->stopping); i++) {
 		const tc_meta *m = &bl.compacted[i];
@@ -53,7 +70,11 @@ static void retain_tenant(tc_service *s, const char *tenant)
 		}
 		tc_store_remove(s->store, tenant, m->block_id);
 		tc_metrics_add(s->metrics, TC_M_RETENTION_DELETED_TOTAL, 1, NULL, NULL);
-		tc_log_info("msg=\"deleting block\" tenant=%s block=%s", tc_log_q(tenant), m->block_id);
+		cutoff = time_of_ns(now_ns - grace);
+		tc_time_format_utc(when, &m->compacted_time);
+		tc_time_format_utc(cut, &cutoff);
+		tc_log_info("msg=\"deleting block\" tenant=%s block=%s compacted_time=%s cutoff=%s",
+			    tc_log_q(tenant), m->block_id, when, cut);
 	}
 	tc_metrics_observe(s->metrics, TC_M_RETENTION_DURATION_SECONDS, (double)(tc_mono_ns() - t0) / 1e9,
 			   NULL, NULL);

@@ -38,6 +38,9 @@ int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_ov
 		tc_service_free(s);
 		return rc;
 	}
+	/* What no tenant owns (a failed tenant listing, stale uploads) is counted under tenant="". */
+	tc_metrics_touch(metrics, TC_M_POLL_ERRORS_TOTAL, "", NULL);
+	tc_metrics_touch(metrics, TC_M_COMPACTION_PARTIAL_BLOCKS_CLEANED_TOTAL, "", NULL);
 	*out = s;
 	return TC_OK;
 }

@@ -9,6 +9,9 @@
 #include "src/compactor/service.h"
 #include "src/compactor/store.h"
 
+/* tempo_discarded_spans_total's reason for spans past max_bytes_per_trace (Tempo's word). */
+#define TC_DISCARD_TRACE_TOO_LARGE "trace_too_large_to_compact"
+
 struct tc_service {
 	const tc_config *cfg;
 	tc_backend *be;

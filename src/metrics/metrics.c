@@ -339,6 +339,15 @@ void tc_metrics_observe(tc_metrics *m, tc_metric_id id, double v, const char *l1
 	pthread_mutex_unlock(&m->f[id].mu);
 }
 
+void tc_metrics_touch(tc_metrics *m, tc_metric_id id, const char *l1, const char *l2)
+{
+	if (!valid(m, id))
+		return;
+	pthread_mutex_lock(&m->f[id].mu);
+	lookup(m, id, l1, l2, 1);
+	pthread_mutex_unlock(&m->f[id].mu);
+}
+
 void tc_metrics_forget(tc_metrics *m, tc_metric_id id, const char *l1)
 {
 	family *f;

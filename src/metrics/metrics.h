@@ -57,6 +57,13 @@ void tc_metrics_free(tc_metrics *m);
 void tc_metrics_add(tc_metrics *m, tc_metric_id id, double v, const char *l1, const char *l2);
 void tc_metrics_set(tc_metrics *m, tc_metric_id id, double v, const char *l1, const char *l2);
 void tc_metrics_observe(tc_metrics *m, tc_metric_id id, double v, const char *l1, const char *l2);
+/*
+ * Creates the series at 0 if it does not exist yet, and leaves an existing
+ * one alone: called when a tenant or operation becomes known, so the
+ * series is exported before its first event and rate()/increase() see the
+ * first increment.
+ */
+void tc_metrics_touch(tc_metrics *m, tc_metric_id id, const char *l1, const char *l2);
 /* Drops every series of a family whose first label equals l1 (a tenant that went away). */
 void tc_metrics_forget(tc_metrics *m, tc_metric_id id, const char *l1);
 /* Current value of a counter/gauge series (0 if absent); histograms give their count. */

@@ -3,7 +3,10 @@
  *   level=info ts=2026-11-25T05:25:31.174Z msg="compacted blocks" tenant=t1
  * A call site writes the fields after level/ts itself, starting with msg=,
  * through one printf format. Values that may hold spaces or quotes go
- * through tc_log_q(), which quotes and escapes them.
+ * through tc_log_q(), which quotes and escapes them. Operators' tools parse
+ * these lines, so level= is the line's alone (a block's level is logged as
+ * compaction_level=) and times are printed with tc_time_format_utc()
+ * (RFC 3339, UTC), never as Unix seconds.
  */
 #ifndef TC_UTIL_LOG_H
 #define TC_UTIL_LOG_H

@@ -124,6 +124,14 @@ void tc_time_format(char out[TC_TIME_STR_MAX], const tc_time *t)
 	}
 }
 
+void tc_time_format_utc(char out[TC_TIME_STR_MAX], const tc_time *t)
+{
+	tc_time utc = *t;
+
+	utc.off_min = 0;
+	tc_time_format(out, &utc);
+}
+
 tc_time tc_time_from_unix(int64_t sec, int32_t nsec)
 {
 	tc_time t = { sec, nsec, 0 };

@@ -20,6 +20,8 @@ typedef struct tc_time {
 int tc_time_parse(tc_time *out, const char *s);
 /* Go's RFC3339Nano: fraction with trailing zeros trimmed, "Z" for UTC. */
 void tc_time_format(char out[TC_TIME_STR_MAX], const tc_time *t);
+/* The same instant in UTC ("...Z") whatever offset t carries: the form logs print. */
+void tc_time_format_utc(char out[TC_TIME_STR_MAX], const tc_time *t);
 tc_time tc_time_now(void);
 tc_time tc_time_from_unix(int64_t sec, int32_t nsec);
 /* <0, 0, >0 by instant (offsets ignored). */

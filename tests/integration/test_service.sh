@@ -137,7 +137,26 @@ marked=$(grep -c 'msg="marking block for deletion"' "$TMP/log" || true)
 [ "$(sumfam tempodb_compaction_blocks_total)" -ge $((jobs * 2)) ] || fail "compaction_blocks_total"
 [ "$(metric tempodb_compaction_errors_total)" = 0 ] || fail "compaction errors: $(grep errors_total "$TMP/metrics")"
 grep -q '^tempodb_blocklist_length{tenant="tenant-a"} 1' "$TMP/metrics" || fail "blocklist_length"
-grep -q '^tracecompactor_build_info' "$TMP/metrics" || fail "build_info"
+grep -Eq '^tracecompactor_build_info\{revision="[^"]+",version="[^"]+"\} 1$' "$TMP/metrics" ||
+  fail "build_info without a revision: $(grep build_info "$TMP/metrics")"
+# Nothing was discarded, quarantined or failed, yet every tenant's series are there, at 0.
+for t in tenant-a tenant-b tenant-c; do
+  for series in "tempodb_compaction_spans_discarded_total{tenant=\"$t\"}" \
+                "tempo_discarded_spans_total{reason=\"trace_too_large_to_compact\",tenant=\"$t\"}" \
+                "tempodb_compaction_blocks_quarantined_total{tenant=\"$t\"}" \
+                "tempodb_blocklist_tenant_index_errors_total{tenant=\"$t\"}"; do
+    grep -qxF "$series 0" "$TMP/metrics" || fail "$series is not exported at 0"
+  done
+done
+# Logs an operator's tools parse: one level= per line, the block's level as
+# compaction_level=, times in RFC 3339 UTC.
+awk '{ n = gsub(/(^| )level=/, "&"); if (n != 1) { print "line " NR ": " $0; bad = 1 } } END { exit bad }' "$TMP/log" ||
+  fail "log lines without exactly one level= key"
+[ "$(grep 'msg="compacted blocks"' "$TMP/log" | grep -Ec ' inputs=[0-9a-f-]{36}(,[0-9a-f-]{36})+ .* compaction_level=[0-9]+ ')" = "$jobs" ] ||
+  fail "compacted blocks lines lack inputs= or compaction_level="
+rfc3339='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z'
+[ "$(grep 'msg="marking block for deletion"' "$TMP/log" | grep -Ec " end=$rfc3339 cutoff=$rfc3339\$")" = "$marked" ] ||
+  fail "retention times are not RFC 3339 UTC: $(grep -m1 'marking block for deletion' "$TMP/log")"
 grep -q 'skipping a prefix that is not a tenant ID' "$TMP/log" || fail "bad tenant dir not reported"
 grep -q 'skipping a prefix that is not a block ID' "$TMP/log" || fail "bad block dir not reported"
 grep -q '^tempodb_blocklist_poll_errors_total{tenant="tenant-a"} [1-9]' "$TMP/metrics" || fail "skipped prefix not counted as a poll error"

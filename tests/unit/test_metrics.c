@@ -255,6 +255,43 @@ static void test_forget(void)
 	free(s);
 }
 
+/* A touched series shows 0 before its first event; touching again never resets it. */
+static void test_touch(void)
+{
+	tc_metrics *m = NULL;
+	char *s;
+
+	CHECK_OK(tc_metrics_new(&m));
+	tc_metrics_touch(m, TC_M_COMPACTION_SPANS_DISCARDED_TOTAL, "t1", NULL);
+	tc_metrics_touch(m, TC_M_DISCARDED_SPANS_TOTAL, "trace_too_large_to_compact", "t1");
+	tc_metrics_touch(m, TC_M_BACKEND_RETRIES_TOTAL, "GET", NULL);
+	tc_metrics_touch(m, TC_M_BLOCKLIST_LENGTH, "t1", NULL);
+	tc_metrics_touch(m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "GET", "200");
+	s = render(m);
+	CHECK(s != NULL);
+	CHECK_MSG(strstr(s, "# TYPE tempodb_compaction_spans_discarded_total counter\n"
+			    "tempodb_compaction_spans_discarded_total{tenant=\"t1\"} 0\n") != NULL, "%s", s);
+	CHECK(strstr(s, "\ntempo_discarded_spans_total{reason=\"trace_too_large_to_compact\","
+			"tenant=\"t1\"} 0\n") != NULL);
+	CHECK(strstr(s, "\ntracecompactor_backend_retries_total{operation=\"GET\"} 0\n") != NULL);
+	CHECK(strstr(s, "\ntempodb_blocklist_length{tenant=\"t1\"} 0\n") != NULL);
+	CHECK(strstr(s, "\ntempodb_backend_request_duration_seconds_count{operation=\"GET\","
+			"status_code=\"200\"} 0\n") != NULL);
+	free(s);
+	tc_metrics_add(m, TC_M_COMPACTION_SPANS_DISCARDED_TOTAL, 5, "t1", NULL);
+	tc_metrics_set(m, TC_M_BLOCKLIST_LENGTH, 7, "t1", NULL);
+	tc_metrics_observe(m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, 0.5, "GET", "200");
+	tc_metrics_touch(m, TC_M_COMPACTION_SPANS_DISCARDED_TOTAL, "t1", NULL);
+	tc_metrics_touch(m, TC_M_BLOCKLIST_LENGTH, "t1", NULL);
+	tc_metrics_touch(m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "GET", "200");
+	tc_metrics_touch(m, TC_M_COUNT, "t1", NULL); /* ignored, like the other updates */
+	tc_metrics_touch(NULL, TC_M_BLOCKLIST_LENGTH, "t1", NULL);
+	CHECK(tc_metrics_get(m, TC_M_COMPACTION_SPANS_DISCARDED_TOTAL, "t1", NULL) == 5);
+	CHECK(tc_metrics_get(m, TC_M_BLOCKLIST_LENGTH, "t1", NULL) == 7);
+	CHECK(tc_metrics_get(m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "GET", "200") == 1);
+	tc_metrics_free(m);
+}
+
 /* Values print as Go's strconv.FormatFloat(v, 'g', -1, 64), as its client writes them. */
 static void test_float_format(void)
 {
@@ -398,6 +435,6 @@ static void test_concurrent_adds(void)
 }
 
 TC_TEST_MAIN(T(test_fresh_render), T(test_process_values), T(test_counter_labels),
-	     T(test_two_labels_sorted), T(test_histogram), T(test_escaping), T(test_forget),
+	     T(test_two_labels_sorted), T(test_histogram), T(test_escaping), T(test_forget), T(test_touch),
 	     T(test_float_format), T(test_family_order), T(test_null_and_bad_ids),
 	     T(test_concurrent_adds))

@@ -603,6 +603,31 @@ static void bad_options(void)
 	CHECK_ERRMSG("secret_key");
 }
 
+/* Retries are counted per method; every method's series exists at 0 once the backend does. */
+static void retries_exported_at_zero(void)
+{
+	static const char *const methods[] = { "DELETE", "GET", "HEAD", "POST", "PUT" };
+	tc_s3_options o = opts("bucket");
+	tc_backend *be = NULL;
+	tc_metrics *m = NULL;
+	tc_buf b = TC_BUF_INIT;
+	char want[128];
+
+	o.endpoint = "127.0.0.1:1"; /* creating the backend sends nothing */
+	CHECK_OK(tc_metrics_new(&m));
+	CHECK_OK(tc_backend_s3_new(&be, &o, m));
+	CHECK_OK(tc_metrics_render(&b, m));
+	CHECK_OK(tc_buf_cstr(&b));
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		snprintf(want, sizeof(want), "\ntracecompactor_backend_retries_total{operation=\"%s\"} 0\n",
+			 methods[i]);
+		CHECK_MSG(strstr((char *)b.ptr, want) != NULL, "missing %s in\n%s", want + 1, (char *)b.ptr);
+	}
+	tc_buf_dispose(&b);
+	tc_backend_free(be);
+	tc_metrics_free(m);
+}
+
 /* Nothing listens: connection errors are retried, then reported. */
 static void connection_refused(void)
 {
@@ -1078,7 +1103,7 @@ static void huge_listing(fake *f, tc_backend *be, tc_metrics *m)
 	tc_strlist_dispose(&l);
 }
 
-TC_TEST_MAIN(T(bad_options), T(connection_refused), T(fake_retries_slowdown), T(fake_retries_429),
+TC_TEST_MAIN(T(bad_options), T(retries_exported_at_zero), T(connection_refused), T(fake_retries_slowdown), T(fake_retries_429),
 	     T(fake_ignores_prefix), T(fake_uploads_gone), T(fake_huge_listing),
 	     T(fake_retries_exhausted), T(fake_no_retry_403), T(fake_copy_error_in_200),
 	     T(fake_no_multi_delete), T(fake_range_ignored), T(fake_truncated_listing), T(s3_write_read), T(s3_not_found),

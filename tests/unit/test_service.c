@@ -4,6 +4,8 @@
  * the threaded service converges with no data race (this test also runs
  * under ThreadSanitizer, label tsan).
  */
+#include <ctype.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -228,4 +230,261 @@ static void quarantine_marker_is_json(void)
 	tc_backend_free(be);
 }
 
-TC_TEST_MAIN(T(quarantine_marker_is_json), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined))
+/* Renders the registry into a NUL-terminated string the caller frees (NULL on failure). */
+static char *render_metrics(tc_metrics *m)
+{
+	tc_buf b = TC_BUF_INIT;
+
+	if (tc_metrics_render(&b, m) < 0 || tc_buf_cstr(&b) < 0) {
+		tc_buf_dispose(&b);
+		return NULL;
+	}
+	return (char *)tc_buf_detach(&b, NULL);
+}
+
+/*
+ * Right after the first poll, before any compaction, each tenant's counters
+ * exist at 0, so increase() sees the first event and dashboards list the
+ * tenant.
+ */
+static void metrics_from_first_poll(void)
+{
+	static const char *const per_tenant[] = {
+		"tempodb_compaction_spans_discarded_total{tenant=\"%s\"} 0\n",
+		"tempo_discarded_spans_total{reason=\"trace_too_large_to_compact\",tenant=\"%s\"} 0\n",
+		"tracecompactor_compaction_spans_deduped_total{tenant=\"%s\"} 0\n",
+		"tempodb_compaction_blocks_quarantined_total{tenant=\"%s\"} 0\n",
+		"tempodb_compaction_partial_blocks_cleaned_total{tenant=\"%s\"} 0\n",
+		"tempodb_blocklist_poll_errors_total{tenant=\"%s\"} 0\n",
+		"tempodb_blocklist_tenant_index_errors_total{tenant=\"%s\"} 0\n",
+	};
+	static const char *const tenants[] = { "a", "b", "c" };
+	env e;
+	char *s, want[256];
+
+	CHECK_OK(setup(&e));
+	s = render_metrics(e.metrics);
+	CHECK(s != NULL);
+	/* Known before any poll: what no tenant owns. */
+	CHECK_MSG(strstr(s, "\ntempodb_blocklist_poll_errors_total{tenant=\"\"} 0\n") != NULL, "%s", s);
+	CHECK(strstr(s, "\ntempodb_compaction_partial_blocks_cleaned_total{tenant=\"\"} 0\n") != NULL);
+	CHECK(strstr(s, "tenant=\"a\"") == NULL);
+	free(s);
+	CHECK_OK(tc_service_poll_once(e.svc));
+	s = render_metrics(e.metrics);
+	CHECK(s != NULL);
+	for (size_t t = 0; t < sizeof(tenants) / sizeof(tenants[0]); t++) {
+		for (size_t i = 0; i < sizeof(per_tenant) / sizeof(per_tenant[0]); i++) {
+			want[0] = '\n';
+			snprintf(want + 1, sizeof(want) - 1, per_tenant[i], tenants[t]);
+			if (!strstr(s, want)) {
+				tc_test_fail(__FILE__, __LINE__, "missing %s", want + 1);
+				free(s);
+				teardown(&e);
+				return;
+			}
+		}
+	}
+	CHECK(strstr(s, "\ntempodb_compaction_errors_total 0\n") != NULL);
+	CHECK(strstr(s, "\ntempodb_retention_errors_total 0\n") != NULL);
+	CHECK(strstr(s, "\ntracecompactor_overrides_reload_errors_total 0\n") != NULL);
+	free(s);
+	/* Declared series still count: "b" dedups replica spans in its first compaction. */
+	CHECK_OK(tc_service_compact_once(e.svc));
+	CHECK(tc_metrics_get(e.metrics, TC_M_COMPACTION_SPANS_DEDUPED_TOTAL, "b", NULL) > 0);
+	CHECK_OK(tc_service_poll_once(e.svc));
+	CHECK(tc_metrics_get(e.metrics, TC_M_COMPACTION_SPANS_DEDUPED_TOTAL, "b", NULL) > 0);
+	teardown(&e);
+}
+
+#define MAX_PAIRS 32
+
+typedef struct pair {
+	char key[64];
+	char val[512];
+} pair;
+
+/* Splits one logfmt line into key=value pairs (quoted values unescaped); -1 if it is not logfmt. */
+static int logfmt_split(pair *out, int max, const char *p)
+{
+	int n = 0;
+
+	for (;;) {
+		size_t k = 0, v = 0;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return n;
+		if (n == max)
+			return -1;
+		while (*p && *p != '=' && *p != ' ' && k < sizeof(out[n].key) - 1)
+			out[n].key[k++] = *p++;
+		if (*p != '=' || k == 0)
+			return -1;
+		out[n].key[k] = '\0';
+		p++;
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				if (v < sizeof(out[n].val) - 1)
+					out[n].val[v++] = *p;
+			}
+			if (*p++ != '"')
+				return -1;
+		} else {
+			while (*p && *p != ' ')
+				if (v < sizeof(out[n].val) - 1)
+					out[n].val[v++] = *p++;
+				else
+					p++;
+		}
+		out[n].val[v] = '\0';
+		n++;
+	}
+}
+
+static const char *get(const pair *kv, int n, const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return kv[i].val;
+	return NULL;
+}
+
+static int count_key(const pair *kv, int n, const char *key)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += !strcmp(kv[i].key, key);
+	return c;
+}
+
+static int all_digits(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.fraction]Z, and a time tc_time_parse reads. */
+static int is_rfc3339_utc(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+	tc_time t;
+
+	if (!s || strlen(s) < sizeof(shape))
+		return 0;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return 0;
+	if (s[i] == '.')
+		for (i++; isdigit((unsigned char)s[i]); i++)
+			;
+	return s[i] == 'Z' && s[i + 1] == '\0' && tc_time_parse(&t, s) == TC_OK;
+}
+
+/* Each inputs= entry is a block UUID, at least two of them. */
+static int is_id_list(const char *s)
+{
+	int n = 0;
+
+	while (s && *s) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		if (len != TC_UUID_STR_LEN)
+			return 0;
+		n++;
+		s = comma ? comma + 1 : NULL;
+	}
+	return n >= 2;
+}
+
+/*
+ * The lines a poll, compactions and retention log are what an operator's
+ * tools parse: logfmt with one level= (the block's level is
+ * compaction_level=), times as RFC 3339 in UTC, and at debug the tenant
+ * index write with its block counts.
+ */
+static void logs_parse(void)
+{
+	static const char *const time_keys[] = { "ts", "start", "end", "cutoff", "compacted_time" };
+	env e;
+	tc_buf log = TC_BUF_INIT;
+	char path[4096], out[TC_TIME_STR_MAX];
+	int fd, lines = 0, compacted = 0, marked = 0, deleted = 0, index_lines = 0;
+	tc_time t;
+	pair kv[MAX_PAIRS];
+
+	/* The formatter the logs use prints the instant in UTC whatever offset a meta carries. */
+	CHECK_OK(tc_time_parse(&t, "2026-03-01T01:30:00.5+02:00"));
+	tc_time_format_utc(out, &t);
+	CHECK_STR(out, "2026-02-28T23:30:00.5Z");
+
+	CHECK_OK(setup(&e));
+	snprintf(path, sizeof(path), "%s/service.log", tc_test_tmpdir());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	CHECK(fd >= 0);
+	tc_log_set_fd(fd);
+	tc_log_set_level(TC_LOG_DEBUG);
+	tc_service_poll_once(e.svc);
+	for (int i = 0; i < 3; i++)
+		tc_service_compact_once(e.svc);
+	tc_service_retention_once(e.svc);
+	tc_service_poll_once(e.svc);
+	tc_log_set_level(TC_LOG_WARN);
+	tc_log_set_fd(2);
+	close(fd);
+	teardown(&e);
+	CHECK_OK(tc_test_read_file(&log, path));
+	CHECK_OK(tc_buf_cstr(&log));
+	for (char *line = (char *)log.ptr, *nl; *line; line = nl + 1) {
+		const char *msg, *v;
+		int n;
+		if (!(nl = strchr(line, '\n')))
+			break;
+		*nl = '\0';
+		lines++;
+		n = logfmt_split(kv, MAX_PAIRS, line);
+		CHECK_MSG(n > 0, "not logfmt: %s", line);
+		CHECK_MSG(count_key(kv, n, "level") == 1, "want one level= key: %s", line);
+		CHECK_MSG((msg = get(kv, n, "msg")) != NULL, "no msg: %s", line);
+		for (size_t i = 0; i < sizeof(time_keys) / sizeof(time_keys[0]); i++)
+			CHECK_MSG(!(v = get(kv, n, time_keys[i])) || is_rfc3339_utc(v),
+				  "%s= is not RFC 3339 UTC: %s", time_keys[i], line);
+		CHECK_MSG(get(kv, n, "ts") != NULL, "no ts: %s", line);
+		if (!strcmp(msg, "compacted blocks")) {
+			compacted++;
+			CHECK_MSG(all_digits(get(kv, n, "compaction_level")), "compaction_level: %s", line);
+			CHECK_MSG(is_id_list(get(kv, n, "inputs")), "inputs: %s", line);
+			CHECK_MSG(!strcmp(get(kv, n, "level"), "info"), "level: %s", line);
+		} else if (!strcmp(msg, "marking block for deletion")) {
+			marked++;
+			CHECK_MSG(get(kv, n, "end") && get(kv, n, "cutoff"), "times: %s", line);
+			CHECK_MSG(strcmp(get(kv, n, "end"), get(kv, n, "cutoff")) < 0, "end after cutoff: %s",
+				  line);
+		} else if (!strcmp(msg, "deleting block")) {
+			deleted++;
+			CHECK_MSG(get(kv, n, "compacted_time") && get(kv, n, "cutoff"), "times: %s", line);
+		} else if (!strcmp(msg, "wrote tenant index")) {
+			index_lines++;
+			CHECK_MSG(!strcmp(get(kv, n, "level"), "debug"), "level: %s", line);
+			CHECK_MSG(get(kv, n, "tenant") != NULL, "tenant: %s", line);
+			CHECK_MSG(all_digits(get(kv, n, "live")) && all_digits(get(kv, n, "compacted")),
+				  "counts: %s", line);
+		}
+	}
+	/* b, c and a compacted; c's old block expired; the compacted inputs cleared. */
+	CHECK_MSG(compacted >= 3 && marked == 1 && deleted >= 8, "%d compacted, %d marked, %d deleted in:\n%s",
+		  compacted, marked, deleted, (char *)log.ptr);
+	CHECK_MSG(index_lines == 6, "%d tenant index lines in %d lines", index_lines, lines);
+	tc_buf_dispose(&log);
+}
+
+TC_TEST_MAIN(T(quarantine_marker_is_json), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined),
+	     T(metrics_from_first_poll), T(logs_parse))
