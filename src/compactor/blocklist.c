@@ -22,7 +22,7 @@ static int read_json(tc_meta *out, tc_backend *be, const char *key)
 		rc = TC_ECORRUPT;
 	}
 	if (rc == TC_OK)
-		rc = tc_meta_parse(out, (const char *)b.ptr, b.len, key);
+		rc = tc_meta_parse(out, (const char *)b.ptr, b.len, &(tc_where){ key, 0 });
 	tc_buf_dispose(&b);
 	return rc;
 }
