@@ -154,7 +154,7 @@ static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int
 			 page + 1);
 		err = tc_s3_http_do(s, &c);
 		if (err == TC_OK)
-			err = tc_s3_xml_list(&p, &c.xml, where);
+			err = tc_s3_xml_list(&p, &c.xml, &(tc_where){ where, TC_WHERE_NO_OFFSET });
 		tc_s3_call_dispose(&c);
 		if (err < 0)
 			break;
@@ -667,7 +667,8 @@ static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx
 		c.nquery = nq;
 		err = tc_s3_http_do(s, &c);
 		if (err == TC_OK)
-			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml, "s3 ListMultipartUploads");
+			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml,
+						&(tc_where){ "s3 ListMultipartUploads", TC_WHERE_NO_OFFSET });
 		tc_s3_call_dispose(&c);
 		if (err < 0)
 			break;
