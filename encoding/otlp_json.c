@@ -320,7 +320,8 @@ int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty
 	if (tc_pb_check(TC_PB_MSG_TRACE, trace, len, &bad, &why) < 0) {
 		if (w->off != TC_WHERE_NO_OFFSET)
 			at.off = w->off + bad;
-		tc_error_set_at(&at, "cannot decode the trace (%zu bytes) for JSON output: %s", len, why);
+		tc_error_set_at(&at, "cannot decode the trace (%zu bytes) for JSON output: %s", len,
+				why);
 		return TC_ECORRUPT;
 	}
 	/* Canonical form is never longer, except that each bad byte of a string becomes 3. */

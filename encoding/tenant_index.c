@@ -168,8 +168,10 @@ static int gunzip(tc_buf *out, const uint8_t *gz, size_t len, const tc_where *w,
 		if (zr == Z_STREAM_END)
 			continue;
 		if (zr != Z_OK || (zs.avail_in == 0 && zs.avail_out != 0)) {
-			tc_where bad = { w->key, w->off == TC_WHERE_NO_OFFSET ? w->off
-									 : w->off + (len - zs.avail_in) };
+			tc_where bad = { w->key, w->off };
+
+			if (w->off != TC_WHERE_NO_OFFSET)
+				bad.off += len - zs.avail_in;
 			tc_error_set_at(&bad, "corrupt gzip stream: %s",
 					zr == Z_OK || zr == Z_BUF_ERROR ? "truncated"
 					: zs.msg ? zs.msg : "inflate failed");

@@ -641,6 +641,7 @@ typedef int (*upload_fn)(void *ctx, const char *key, const char *upload_id, cons
 
 static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx)
 {
+	static const tc_where uploads_where = { "s3 ListMultipartUploads", TC_WHERE_NO_OFFSET };
 	char p[SHOW_MAX], *key_marker = NULL, *id_marker = NULL;
 	size_t plen = strlen(s->prefix);
 	int err = TC_OK, more = 1;
@@ -667,8 +668,7 @@ static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx
 		c.nquery = nq;
 		err = tc_s3_http_do(s, &c);
 		if (err == TC_OK)
-			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml,
-						&(tc_where){ "s3 ListMultipartUploads", TC_WHERE_NO_OFFSET });
+			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml, &uploads_where);
 		tc_s3_call_dispose(&c);
 		if (err < 0)
 			break;

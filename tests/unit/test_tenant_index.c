@@ -201,22 +201,23 @@ static void expect_json_err(const char *json, int code)
 
 static void test_errors(void)
 {
+	const tc_where t9x = { "t9/x", 0 };
 	tc_buf gz = TC_BUF_INIT;
 	tc_tenant_index ti;
 	char bad[2048];
 
 	/* not gzip at all */
-	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"{\"meta\":[]}", 11, &(tc_where){ "t9/x", 0 }),
+	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"{\"meta\":[]}", 11, &t9x),
 		  TC_ECORRUPT);
 	CHECK_ERRMSG("t9/x at offset ");
 	CHECK_ERRMSG(": corrupt gzip stream: ");
-	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"", 0, &(tc_where){ "t9/x", 0 }), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"", 0, &t9x), TC_ECORRUPT);
 	/* truncated and bit-flipped gzip */
 	CHECK_OK(tc_test_read_file(&gz, tc_test_shared(ZSTD_INDEX)));
-	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len - 10, &(tc_where){ "t9/x", 0 }), TC_ECORRUPT);
-	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len / 2, &(tc_where){ "t9/x", 0 }), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len - 10, &t9x), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len / 2, &t9x), TC_ECORRUPT);
 	gz.ptr[gz.len - 5] ^= 0xff; /* the CRC/ISIZE trailer */
-	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ "t9/x", 0 }), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &t9x), TC_ECORRUPT);
 	gz.ptr[gz.len - 5] ^= 0xff;
 	/* trailing garbage after the member: the message names the offset of the junk */
 	CHECK_OK(tc_buf_put(&gz, "junk", 4));
