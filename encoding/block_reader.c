@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/util/log.h"
+#include "src/util/array.h"
 #include "encoding/page_stream.h"
 
 #define PIECE_MAX (1u << 20) /* range reads of a page larger than a chunk */
@@ -127,16 +127,9 @@ static int load_chunk(tc_block_reader *r)
 			break;
 		if ((rc = check_record(r, rec, r->next_rec)) < 0)
 			return rc;
-		if (r->cn == r->crecs_cap) {
-			size_t ncap = r->crecs_cap ? r->crecs_cap * 2 : 16;
-			tc_record *n = realloc(r->crecs, ncap * sizeof(*n));
-			if (!n) {
-				tc_error_set("out of memory");
-				return TC_ERROR;
-			}
-			r->crecs = n;
-			r->crecs_cap = ncap;
-		}
+		/* A chunk holds at most the records the meta announces. */
+		if ((rc = tc_array_reserve(r->crecs, r->crecs_cap, r->cn + 1, r->meta.total_records)) < 0)
+			return rc;
 		r->crecs[r->cn++] = *rec;
 		total += rec->length;
 		r->next_rec++;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/util/array.h"
 #include "encoding/bloom.h"
 #include "encoding/index.h"
 #include "encoding/page.h"
@@ -112,16 +113,8 @@ static int compress_page(tc_block_writer *w, const tc_buf *page, const uint8_t *
 		w->pending.len = at;
 		return rc;
 	}
-	if (w->nrecs == w->recs_cap) {
-		size_t ncap = w->recs_cap ? w->recs_cap * 2 : 64;
-		tc_record *n = realloc(w->recs, ncap * sizeof(*n));
-		if (!n) {
-			tc_error_set("out of memory");
-			return TC_ERROR;
-		}
-		w->recs = n;
-		w->recs_cap = ncap;
-	}
+	if ((rc = tc_array_reserve(w->recs, w->recs_cap, w->nrecs + 1, 0)) < 0)
+		return rc;
 	rec = &w->recs[w->nrecs++];
 	memcpy(rec->id, last_id, TC_ID_LEN);
 	rec->start = w->off;

@@ -13,8 +13,6 @@
  */
 #include "encoding/merge.h"
 
-#include "src/util/log.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +38,8 @@ struct tc_merge {
 	size_t max_bytes;
 	tc_buf out;
 	tc_combine_stats stats;
+	int truncated;             /* the last object was cut to max_bytes */
+	uint64_t truncated_spans;  /* and lost this many spans */
 	int failed_input;
 	int state; /* 0 running, 1 done, <0 sticky error */
 	char where_key[TC_KEY_MAX];
@@ -160,11 +160,8 @@ static int combine(tc_object *out, tc_merge *m, size_t k, size_t first)
 	}
 	if (rc < 0)
 		return rc;
-	if (m->stats.traces_truncated != truncated)
-		tc_log_warn("msg=\"trace too large to compact: spans past max_bytes_per_trace discarded\" "
-			    "tenant=%s trace=%s max_bytes_per_trace=%zu spans_discarded=%llu",
-			    tc_log_q(meta->tenant), hex, m->max_bytes,
-			    (unsigned long long)(m->stats.spans_discarded - discarded));
+	m->truncated = m->stats.traces_truncated != truncated;
+	m->truncated_spans = m->stats.spans_discarded - discarded;
 	*out = m->group[0];
 	if (combined) {
 		out->body = m->out.ptr;
@@ -216,6 +213,8 @@ int tc_merge_next(tc_object *out, tc_merge *m)
 
 	if (m->state != 0)
 		return m->state > 0 ? 0 : m->state;
+	m->truncated = 0;
+	m->truncated_spans = 0;
 	rc = next(out, m);
 	if (rc < 0)
 		m->state = rc;
@@ -255,6 +254,12 @@ int tc_merge_new(tc_merge **out, tc_block_reader **inputs, size_t n, tc_data_kin
 	}
 	*out = m;
 	return TC_OK;
+}
+
+int tc_merge_truncated(uint64_t *spans_discarded, const tc_merge *m)
+{
+	*spans_discarded = m->truncated_spans;
+	return m->truncated;
 }
 
 int tc_merge_failed_input(const tc_merge *m)

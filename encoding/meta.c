@@ -135,26 +135,26 @@ static const char *type_name(const cJSON *it)
 	return "null";
 }
 
-static int bad_type(const char *what, const char *key, const cJSON *it, const char *want)
+static int bad_type(const tc_where *all, const char *key, const cJSON *it, const char *want)
 {
-	tc_error_set("%s: key \"%s\": got %s, want %s", what, key, type_name(it), want);
+	tc_error_set_at(all, "key \"%s\": got %s, want %s", key, type_name(it), want);
 	return TC_ECORRUPT;
 }
 
 /* A JSON number that must be an integer in [0, max], as Go decodes into an unsigned/int field. */
-static int get_uint(uint64_t *out, const cJSON *it, const char *what, const char *key, double max)
+static int get_uint(uint64_t *out, const cJSON *it, const tc_where *all, const char *key, double max)
 {
 	double d;
 
 	if (!cJSON_IsNumber(it))
-		return bad_type(what, key, it, "number");
+		return bad_type(all, key, it, "number");
 	d = it->valuedouble;
 	if (!isfinite(d) || d != floor(d)) {
-		tc_error_set("%s: key \"%s\": %g is not an integer", what, key, d);
+		tc_error_set_at(all, "key \"%s\": %g is not an integer", key, d);
 		return TC_ECORRUPT;
 	}
 	if (d < 0 || d > max) {
-		tc_error_set("%s: key \"%s\": %.0f out of range [0, %.0f]", what, key, d, max);
+		tc_error_set_at(all, "key \"%s\": %.0f out of range [0, %.0f]", key, d, max);
 		return TC_ECORRUPT;
 	}
 	*out = (uint64_t)d;
@@ -162,13 +162,13 @@ static int get_uint(uint64_t *out, const cJSON *it, const char *what, const char
 }
 
 /* Go's decoder turns each invalid UTF-8 byte of a string into U+FFFD; so do we. */
-static int get_str(char *out, size_t outsz, const cJSON *it, const char *what, const char *key)
+static int get_str(char *out, size_t outsz, const cJSON *it, const tc_where *all, const char *key)
 {
 	const uint8_t *s;
 	size_t n, o = 0;
 
 	if (!cJSON_IsString(it))
-		return bad_type(what, key, it, "string");
+		return bad_type(all, key, it, "string");
 	s = (const uint8_t *)it->valuestring;
 	n = strlen(it->valuestring);
 	for (size_t i = 0; i < n;) {
@@ -178,8 +178,8 @@ static int get_str(char *out, size_t outsz, const cJSON *it, const char *what, c
 		size_t take = len ? len : 3;
 
 		if (o + take >= outsz) {
-			tc_error_set("%s: key \"%s\": value is longer than %zu bytes", what, key,
-				     outsz - 1);
+			tc_error_set_at(all, "key \"%s\": value is longer than %zu bytes", key,
+					outsz - 1);
 			return TC_ECORRUPT;
 		}
 		memcpy(out + o, src, take);
@@ -190,19 +190,19 @@ static int get_str(char *out, size_t outsz, const cJSON *it, const char *what, c
 	return TC_OK;
 }
 
-static int get_time(tc_time *out, const cJSON *it, const char *what, const char *key)
+static int get_time(tc_time *out, const cJSON *it, const tc_where *all, const char *key)
 {
 	if (!cJSON_IsString(it))
-		return bad_type(what, key, it, "RFC 3339 time string");
+		return bad_type(all, key, it, "RFC 3339 time string");
 	if (tc_time_parse(out, it->valuestring) < 0) {
-		tc_error_set("%s: key \"%s\": invalid RFC 3339 time \"%.64s\"", what, key,
-			     it->valuestring);
+		tc_error_set_at(all, "key \"%s\": invalid RFC 3339 time \"%.64s\"", key,
+				it->valuestring);
 		return TC_ECORRUPT;
 	}
 	return TC_OK;
 }
 
-static int get_id(uint8_t *out, uint8_t *out_len, const cJSON *it, const char *what, const char *key)
+static int get_id(uint8_t *out, uint8_t *out_len, const cJSON *it, const tc_where *all, const char *key)
 {
 	uint8_t tmp[48];
 	int n;
@@ -212,16 +212,16 @@ static int get_id(uint8_t *out, uint8_t *out_len, const cJSON *it, const char *w
 		return TC_OK;
 	}
 	if (!cJSON_IsString(it))
-		return bad_type(what, key, it, "base64 string");
+		return bad_type(all, key, it, "base64 string");
 	n = strlen(it->valuestring) > 64 ? -1 : b64_decode(tmp, sizeof(tmp), it->valuestring);
 	if (n < 0) {
-		tc_error_set("%s: key \"%s\": \"%.64s\" is not standard base64", what, key,
-			     it->valuestring);
+		tc_error_set_at(all, "key \"%s\": \"%.64s\" is not standard base64", key,
+				it->valuestring);
 		return TC_ECORRUPT;
 	}
 	/* "" is Go's empty slice, the value of a block before its first object. */
 	if (n != 0 && n != TC_ID_LEN) {
-		tc_error_set("%s: key \"%s\": ID of %d bytes, want %d", what, key, n, TC_ID_LEN);
+		tc_error_set_at(all, "key \"%s\": ID of %d bytes, want %d", key, n, TC_ID_LEN);
 		return TC_ECORRUPT;
 	}
 	memcpy(out, tmp, (size_t)n);
@@ -229,34 +229,34 @@ static int get_id(uint8_t *out, uint8_t *out_len, const cJSON *it, const char *w
 	return TC_OK;
 }
 
-static int parse_block_id(tc_meta *m, const cJSON *it, const char *what, const char *key)
+static int parse_block_id(tc_meta *m, const cJSON *it, const tc_where *all, const char *key)
 {
 	tc_uuid u;
 
 	if (!cJSON_IsString(it))
-		return bad_type(what, key, it, "UUID string");
+		return bad_type(all, key, it, "UUID string");
 	if (tc_uuid_parse(&u, it->valuestring) < 0) {
-		tc_error_set("%s: key \"%s\": \"%.64s\" is not a UUID", what, key, it->valuestring);
+		tc_error_set_at(all, "key \"%s\": \"%.64s\" is not a UUID", key, it->valuestring);
 		return TC_ECORRUPT;
 	}
 	tc_uuid_format(m->block_id, &u);
 	return TC_OK;
 }
 
-static int parse_encoding(tc_meta *m, const cJSON *it, const char *what, const char *key)
+static int parse_encoding(tc_meta *m, const cJSON *it, const tc_where *all, const char *key)
 {
 	/* Encoding.UnmarshalJSON runs for null too and fails on "". */
 	if (!cJSON_IsString(it))
-		return bad_type(what, key, it, "encoding name");
+		return bad_type(all, key, it, "encoding name");
 	if (tc_encoding_from_name(&m->encoding, it->valuestring) < 0) {
-		tc_error_set("%s: key \"%s\": unknown encoding \"%.32s\"", what, key,
-			     it->valuestring);
+		tc_error_set_at(all, "key \"%s\": unknown encoding \"%.32s\"", key,
+				it->valuestring);
 		return TC_ECORRUPT;
 	}
 	return TC_OK;
 }
 
-static int parse_field(tc_meta *m, int f, const cJSON *it, const char *what)
+static int parse_field(tc_meta *m, int f, const cJSON *it, const tc_where *all)
 {
 	const char *key = field_names[f];
 	uint64_t v = 0;
@@ -267,79 +267,88 @@ static int parse_field(tc_meta *m, int f, const cJSON *it, const char *what)
 	if (cJSON_IsNull(it) && f != F_ENCODING && f != F_MIN_ID && f != F_MAX_ID)
 		return TC_OK; /* json ignores null for values and strings */
 	switch (f) {
-	case F_FORMAT: return get_str(m->format, sizeof(m->format), it, what, key);
-	case F_BLOCK_ID: return parse_block_id(m, it, what, key);
-	case F_MIN_ID: return get_id(m->min_id, &m->min_id_len, it, what, key);
-	case F_MAX_ID: return get_id(m->max_id, &m->max_id_len, it, what, key);
-	case F_TENANT: return get_str(m->tenant, sizeof(m->tenant), it, what, key);
-	case F_START: return get_time(&m->start, it, what, key);
-	case F_END: return get_time(&m->end, it, what, key);
-	case F_COMPACTED_TIME: return get_time(&m->compacted_time, it, what, key);
-	case F_ENCODING: return parse_encoding(m, it, what, key);
+	case F_FORMAT: return get_str(m->format, sizeof(m->format), it, all, key);
+	case F_BLOCK_ID: return parse_block_id(m, it, all, key);
+	case F_MIN_ID: return get_id(m->min_id, &m->min_id_len, it, all, key);
+	case F_MAX_ID: return get_id(m->max_id, &m->max_id_len, it, all, key);
+	case F_TENANT: return get_str(m->tenant, sizeof(m->tenant), it, all, key);
+	case F_START: return get_time(&m->start, it, all, key);
+	case F_END: return get_time(&m->end, it, all, key);
+	case F_COMPACTED_TIME: return get_time(&m->compacted_time, it, all, key);
+	case F_ENCODING: return parse_encoding(m, it, all, key);
 	case F_DATA_ENCODING:
-		return get_str(m->data_encoding, sizeof(m->data_encoding), it, what, key);
+		return get_str(m->data_encoding, sizeof(m->data_encoding), it, all, key);
 	case F_TOTAL_OBJECTS:
-		r = get_uint(&v, it, what, key, (double)TC_META_MAX_OBJECTS);
+		r = get_uint(&v, it, all, key, (double)TC_META_MAX_OBJECTS);
 		m->total_objects = (int64_t)v;
 		break;
 	case F_SIZE:
-		r = get_uint(&v, it, what, key, MAX_EXACT_DOUBLE);
+		r = get_uint(&v, it, all, key, MAX_EXACT_DOUBLE);
 		m->size = v;
 		break;
 	case F_LEVEL:
-		r = get_uint(&v, it, what, key, UINT8_MAX);
+		r = get_uint(&v, it, all, key, UINT8_MAX);
 		m->level = (uint8_t)v;
 		break;
 	case F_INDEX_PAGE_SIZE:
-		r = get_uint(&v, it, what, key, TC_INDEX_PAGE_MAX);
+		r = get_uint(&v, it, all, key, TC_INDEX_PAGE_MAX);
 		m->index_page_size = (uint32_t)v;
 		break;
 	case F_TOTAL_RECORDS:
-		r = get_uint(&v, it, what, key, UINT32_MAX);
+		r = get_uint(&v, it, all, key, UINT32_MAX);
 		m->total_records = (uint32_t)v;
 		break;
 	case F_BLOOM_SHARDS:
-		r = get_uint(&v, it, what, key, TC_BLOOM_MAX_SHARDS);
+		r = get_uint(&v, it, all, key, TC_BLOOM_MAX_SHARDS);
 		m->bloom_shards = (uint16_t)v;
 		break;
 	case F_FOOTER_SIZE:
-		r = get_uint(&v, it, what, key, UINT32_MAX);
+		r = get_uint(&v, it, all, key, UINT32_MAX);
 		m->footer_size = (uint32_t)v;
 		break;
 	}
 	return r;
 }
 
-static int check_format(const tc_meta *m, const char *what)
+static int check_format(const tc_meta *m, const tc_where *all)
 {
 	if (m->format[0] == '\0') {
-		tc_error_set("%s: no block format", what);
+		tc_error_set_at(all, "no block format");
 		return TC_ECORRUPT;
 	}
 	if (strcmp(m->format, "v2") != 0) {
-		tc_error_set("%s: unsupported block format \"%s\" (only v2)", what, m->format);
+		tc_error_set_at(all, "unsupported block format \"%s\" (only v2)", m->format);
 		return TC_EUNSUPPORTED;
 	}
 	return TC_OK;
+}
+
+/* The place of byte i of the JSON, for a message. */
+static const tc_where *at(tc_where *tmp, const tc_where *w, size_t i)
+{
+	tmp->key = w->key;
+	tmp->off = w->off == TC_WHERE_NO_OFFSET ? w->off : w->off + i;
+	return tmp;
 }
 
 /*
  * Go rejects raw control characters in strings and keeps \u0000; cJSON
  * would cut a C string short at either, so such metas are refused whole.
  */
-static int check_raw(const char *json, size_t len, const char *what)
+static int check_raw(const char *json, size_t len, const tc_where *w)
 {
 	size_t bs = 0;
+	tc_where tmp;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)json[i];
 
 		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-			tc_error_set("%s: invalid JSON: control byte 0x%02x at byte %zu", what, c, i);
+			tc_error_set_at(at(&tmp, w, i), "invalid JSON: control byte 0x%02x", c);
 			return TC_ECORRUPT;
 		}
 		if (c == 'u' && bs % 2 == 1 && len - i >= 5 && memcmp(json + i + 1, "0000", 4) == 0) {
-			tc_error_set("%s: NUL character (\\u0000) in a string at byte %zu", what, i);
+			tc_error_set_at(at(&tmp, w, i), "NUL character (\\u0000) in a string");
 			return TC_ECORRUPT;
 		}
 		bs = c == '\\' ? bs + 1 : 0;
@@ -348,56 +357,64 @@ static int check_raw(const char *json, size_t len, const char *what)
 }
 
 /* Checks between fields, after all keys are read. */
-static int check_meta(const tc_meta *m, const char *what)
+static int check_meta(const tc_meta *m, const tc_where *all)
 {
 	if (m->index_page_size < TC_INDEX_PAGE_MIN) {
-		tc_error_set("%s: key \"indexPageSize\": %u out of range [%u, %u]", what,
-			     (unsigned)m->index_page_size, (unsigned)TC_INDEX_PAGE_MIN,
-			     (unsigned)TC_INDEX_PAGE_MAX);
+		tc_error_set_at(all, "key \"indexPageSize\": %u out of range [%u, %u]",
+				(unsigned)m->index_page_size, (unsigned)TC_INDEX_PAGE_MIN,
+				(unsigned)TC_INDEX_PAGE_MAX);
 		return TC_ECORRUPT;
 	}
 	if (m->total_records > m->size / TC_PAGE_HEADER_LEN) {
-		tc_error_set("%s: key \"totalRecords\": %u pages cannot fit a %llu-byte data file",
-			     what, (unsigned)m->total_records, (unsigned long long)m->size);
+		tc_error_set_at(all, "key \"totalRecords\": %u pages cannot fit a %llu-byte data file",
+				(unsigned)m->total_records, (unsigned long long)m->size);
 		return TC_ECORRUPT;
 	}
 	return TC_OK;
 }
 
-int tc_meta_parse(tc_meta *out, const char *json, size_t len, const char *what)
+int tc_meta_parse(tc_meta *out, const char *json, size_t len, const tc_where *w)
 {
+	static const tc_where unnamed = { "meta", 0 };
 	cJSON *root = NULL;
 	const char *end = NULL;
+	tc_where all, tmp;
 	int r = TC_OK;
 
-	if (!what)
-		what = "meta";
+	if (!w || !w->key)
+		w = &unnamed;
+	/* Faults of a key's value: cJSON keeps no positions, so the object is named without one. */
+	all = (tc_where){ w->key, TC_WHERE_NO_OFFSET };
 	memset(out, 0, sizeof(*out));
 	out->start.sec = out->end.sec = out->compacted_time.sec = GO_ZERO_TIME_SEC;
 	strcpy(out->block_id, "00000000-0000-0000-0000-000000000000");
 	if (len > TC_META_MAX_BYTES) {
-		tc_error_set("%s: meta of %zu bytes is larger than the %u-byte limit", what, len,
-			     (unsigned)TC_META_MAX_BYTES);
+		tc_error_set_at(&all, "meta of %zu bytes is larger than the %u-byte limit", len,
+				(unsigned)TC_META_MAX_BYTES);
 		return TC_ELIMIT;
 	}
-	if (json && (r = check_raw(json, len, what)) < 0)
+	if (json && (r = check_raw(json, len, w)) < 0)
 		return r;
 	if (json)
 		root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (!root) {
-		tc_error_set("%s: invalid JSON%s", what, len ? "" : " (empty)");
+		/* On failure cJSON points end at the byte it stopped at. */
+		if (len && end && end >= json && end <= json + len)
+			tc_error_set_at(at(&tmp, w, (size_t)(end - json)), "invalid JSON");
+		else
+			tc_error_set_at(&all, "invalid JSON%s", len ? "" : " (empty)");
 		return TC_ECORRUPT;
 	}
 	for (; end < json + len; end++) {
 		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
-			tc_error_set("%s: invalid JSON: data after the top-level value at byte %zu",
-				     what, (size_t)(end - json));
+			tc_error_set_at(at(&tmp, w, (size_t)(end - json)),
+					"invalid JSON: data after the top-level value");
 			r = TC_ECORRUPT;
 			goto cleanup;
 		}
 	}
 	if (!cJSON_IsObject(root)) {
-		tc_error_set("%s: JSON %s where an object was expected", what, type_name(root));
+		tc_error_set_at(&all, "JSON %s where an object was expected", type_name(root));
 		r = TC_ECORRUPT;
 		goto cleanup;
 	}
@@ -407,13 +424,13 @@ int tc_meta_parse(tc_meta *out, const char *json, size_t len, const char *what)
 			int f = it->string ? field_of(it->string) : -1;
 			if (f < 0 || (f == F_FORMAT) != (pass == 0))
 				continue;
-			if ((r = parse_field(out, f, it, what)) < 0)
+			if ((r = parse_field(out, f, it, &all)) < 0)
 				goto cleanup;
 		}
-		if (pass == 0 && (r = check_format(out, what)) < 0)
+		if (pass == 0 && (r = check_format(out, &all)) < 0)
 			goto cleanup;
 	}
-	r = check_meta(out, what);
+	r = check_meta(out, &all);
 cleanup:
 	cJSON_Delete(root);
 	return r;

@@ -44,14 +44,16 @@ typedef struct tc_meta {
 } tc_meta;
 
 /*
- * Parses meta JSON. `what` (the key) prefixes every message. Rejects bad
+ * Parses meta JSON read from w (key and offset of its first byte; NULL
+ * names it "meta"). Messages name the key, and the offset of the bad byte
+ * where the JSON itself is broken. Rejects bad
  * JSON, a format other than "v2" (TC_EUNSUPPORTED for "vParquet"), unknown
  * encodings, bad times, IDs that are not 16 bytes, and numbers out of range
  * for their Go type or implausible (totalObjects >= 2^31, bloomShards >
  * 1000, indexPageSize outside [42, 64 MiB], totalRecords > size / 6).
  * A "compactedTime" key is parsed into compacted_time when present.
  */
-int tc_meta_parse(tc_meta *out, const char *json, size_t len, const char *what);
+int tc_meta_parse(tc_meta *out, const char *json, size_t len, const tc_where *w);
 
 /*
  * Appends the Go json encoding of m: compact, no trailing newline, with

@@ -295,7 +295,7 @@ static int add_batch(cJSON *arr, const Tempopb__Trace__V1__ResourceSpans *rs)
 	return 0;
 }
 
-int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty)
+int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty, const tc_where *w)
 {
 	Tempopb__Trace *t = NULL;
 	tc_buf canon = TC_BUF_INIT;
@@ -303,8 +303,14 @@ int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty
 	char *text = NULL;
 	size_t bad = 0;
 	const char *why = NULL;
+	static const tc_where unnamed = { "trace", 0 };
+	tc_where all, at;
 	int err = TC_ERROR;
 
+	if (!w || !w->key)
+		w = &unnamed;
+	all = (tc_where){ w->key, TC_WHERE_NO_OFFSET };
+	at = all;
 	/*
 	 * Tempo decodes with gogo, which takes over-long tags and lengths and
 	 * skips unknown groups; protobuf-c refuses all three. Check the trace
@@ -312,15 +318,17 @@ int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty
 	 * canonical form: a trace Tempo shows, we show too.
 	 */
 	if (tc_pb_check(TC_PB_MSG_TRACE, trace, len, &bad, &why) < 0) {
-		tc_error_set("cannot decode the trace (%zu bytes) for JSON output: byte %zu: %s",
-			     len, bad, why);
+		if (w->off != TC_WHERE_NO_OFFSET)
+			at.off = w->off + bad;
+		tc_error_set_at(&at, "cannot decode the trace (%zu bytes) for JSON output: %s", len,
+				why);
 		return TC_ECORRUPT;
 	}
 	/* Canonical form is never longer, except that each bad byte of a string becomes 3. */
 	tc_buf_init(&canon, len <= (TC_BUF_DEFAULT_CAP - 64) / 3 ? 3 * len + 64 : TC_BUF_DEFAULT_CAP);
 	if ((err = tc_pb_canonical(&canon, TC_PB_MSG_TRACE, trace, len)) < 0) {
 		if (err == TC_ECORRUPT)
-			tc_error_set("cannot decode the trace (%zu bytes) for JSON output", len);
+			tc_error_set_at(&all, "cannot decode the trace (%zu bytes) for JSON output", len);
 		tc_buf_dispose(&canon);
 		return err;
 	}
@@ -328,7 +336,7 @@ int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty
 	tc_buf_dispose(&canon);
 	err = TC_ERROR;
 	if (!t) {
-		tc_error_set("cannot decode the trace (%zu bytes) for JSON output", len);
+		tc_error_set_at(&all, "cannot decode the trace (%zu bytes) for JSON output", len);
 		return TC_ECORRUPT;
 	}
 	if (!(root = cJSON_CreateObject()) || !(batches = cJSON_AddArrayToObject(root, "batches")))

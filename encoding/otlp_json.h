@@ -6,11 +6,14 @@
 #include <stdint.h>
 
 #include "src/util/buf.h"
+#include "src/util/error.h"
 
 /*
  * Appends {"batches":[...]} in OTLP/JSON shape (camelCase keys, hex trace
- * and span IDs, 64-bit integers as strings). pretty != 0 indents.
+ * and span IDs, 64-bit integers as strings). pretty != 0 indents. w names
+ * where the trace bytes came from (key, offset of the first byte) for the
+ * message of a trace that does not decode.
  */
-int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty);
+int tc_otlp_json_write(tc_buf *out, const uint8_t *trace, size_t len, int pretty, const tc_where *w);
 
 #endif

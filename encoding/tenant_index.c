@@ -128,18 +128,18 @@ cleanup:
 }
 
 /* Decompresses every gzip member (Go's reader is multistream) into out. */
-static int gunzip(tc_buf *out, const uint8_t *gz, size_t len, const char *what)
+static int gunzip(tc_buf *out, const uint8_t *gz, size_t len, const tc_where *w, const tc_where *all)
 {
 	z_stream zs;
 	int zr = Z_OK, r = TC_OK;
 
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 16) != Z_OK) {
-		tc_error_set("%s: inflateInit2 failed", what);
+		tc_error_set_at(all, "inflateInit2 failed");
 		return TC_ERROR;
 	}
 	if (len == 0 || len > UINT32_MAX) {
-		tc_error_set("%s: %s gzip stream", what, len ? "oversized" : "empty");
+		tc_error_set_at(all, "%s gzip stream", len ? "oversized" : "empty");
 		r = len ? TC_ELIMIT : TC_ECORRUPT;
 		goto cleanup;
 	}
@@ -155,7 +155,7 @@ static int gunzip(tc_buf *out, const uint8_t *gz, size_t len, const char *what)
 			inflateReset(&zs);
 		}
 		if (room == 0) {
-			tc_error_set("%s: decompressed index exceeds %zu bytes", what, out->cap);
+			tc_error_set_at(all, "decompressed index exceeds %zu bytes", out->cap);
 			r = TC_ELIMIT;
 			goto cleanup;
 		}
@@ -168,10 +168,13 @@ static int gunzip(tc_buf *out, const uint8_t *gz, size_t len, const char *what)
 		if (zr == Z_STREAM_END)
 			continue;
 		if (zr != Z_OK || (zs.avail_in == 0 && zs.avail_out != 0)) {
-			tc_error_set("%s: corrupt gzip stream at input byte %zu: %s", what,
-				     len - zs.avail_in,
-				     zr == Z_OK || zr == Z_BUF_ERROR ? "truncated"
-				     : zs.msg ? zs.msg : "inflate failed");
+			tc_where bad = { w->key, w->off };
+
+			if (w->off != TC_WHERE_NO_OFFSET)
+				bad.off += len - zs.avail_in;
+			tc_error_set_at(&bad, "corrupt gzip stream: %s",
+					zr == Z_OK || zr == Z_BUF_ERROR ? "truncated"
+					: zs.msg ? zs.msg : "inflate failed");
 			r = TC_ECORRUPT;
 			goto cleanup;
 		}
@@ -181,17 +184,18 @@ cleanup:
 	return r;
 }
 
-static int parse_list(tc_meta **out, size_t *n_out, const cJSON *arr, const char *what,
+static int parse_list(tc_meta **out, size_t *n_out, const cJSON *arr, const tc_where *all,
 		      const char *key, int compacted)
 {
 	size_t n = 0, i = 0;
 	char ewhat[256];
+	tc_where ew = { ewhat, TC_WHERE_NO_OFFSET };
 	int r = TC_OK;
 
 	if (cJSON_IsNull(arr))
 		return TC_OK;
 	if (!cJSON_IsArray(arr)) {
-		tc_error_set("%s: key \"%s\" is not an array", what, key);
+		tc_error_set_at(all, "key \"%s\" is not an array", key);
 		return TC_ECORRUPT;
 	}
 	for (const cJSON *it = arr->child; it; it = it->next)
@@ -202,22 +206,23 @@ static int parse_list(tc_meta **out, size_t *n_out, const cJSON *arr, const char
 	if (n == 0)
 		return TC_OK;
 	if (!(*out = calloc(n, sizeof(**out)))) {
-		tc_error_set("%s: out of memory for %zu metas", what, n);
+		tc_error_set_at(all, "out of memory for %zu metas", n);
 		return TC_ERROR;
 	}
 	for (const cJSON *it = arr->child; it; it = it->next, i++) {
 		char *s;
 
-		snprintf(ewhat, sizeof(ewhat), "%s %s[%zu]", what, key, i);
+		/* An entry is parsed from cJSON's rewrite of it: its own offsets mean nothing. */
+		snprintf(ewhat, sizeof(ewhat), "%s %s[%zu]", all->key, key, i);
 		if (!cJSON_IsObject(it)) {
-			tc_error_set("%s: not an object", ewhat);
+			tc_error_set_at(&ew, "not an object");
 			return TC_ECORRUPT;
 		}
 		if (!(s = cJSON_PrintUnformatted(it))) {
-			tc_error_set("%s: out of memory", ewhat);
+			tc_error_set_at(&ew, "out of memory");
 			return TC_ERROR;
 		}
-		r = tc_meta_parse(&(*out)[i], s, strlen(s), ewhat);
+		r = tc_meta_parse(&(*out)[i], s, strlen(s), &ew);
 		cJSON_free(s);
 		if (r < 0)
 			return r;
@@ -229,9 +234,10 @@ static int parse_list(tc_meta **out, size_t *n_out, const cJSON *arr, const char
 
 /*
  * As in meta.c: Go rejects raw control bytes and keeps \u0000, which cJSON
- * would turn into a shortened C string.
+ * would turn into a shortened C string. Offsets are in the decompressed
+ * JSON, so they go in the text, not the where.
  */
-static int check_raw(const char *json, size_t len, const char *what)
+static int check_raw(const char *json, size_t len, const tc_where *all)
 {
 	size_t bs = 0;
 
@@ -240,7 +246,8 @@ static int check_raw(const char *json, size_t len, const char *what)
 
 		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
 		    (c == 'u' && bs % 2 == 1 && len - i >= 5 && memcmp(json + i + 1, "0000", 4) == 0)) {
-			tc_error_set("%s: invalid JSON: control character at byte %zu", what, i);
+			tc_error_set_at(all, "invalid JSON: control character at byte %zu of the "
+					"decompressed JSON", i);
 			return TC_ECORRUPT;
 		}
 		bs = c == '\\' ? bs + 1 : 0;
@@ -248,28 +255,31 @@ static int check_raw(const char *json, size_t len, const char *what)
 	return TC_OK;
 }
 
-static int parse_json(tc_tenant_index *ti, const char *json, size_t len, const char *what)
+static int parse_json(tc_tenant_index *ti, const char *json, size_t len, const tc_where *all)
 {
 	const char *end = NULL;
 	cJSON *root;
-	int r = check_raw(json, len, what);
+	int r = check_raw(json, len, all);
 
 	if (r < 0)
 		return r;
 	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (!root) {
-		tc_error_set("%s: invalid JSON", what);
+		/* On failure cJSON points end at the byte it stopped at. */
+		tc_error_set_at(all, "invalid JSON at byte %zu of the decompressed JSON",
+				end && end >= json && end <= json + len ? (size_t)(end - json) : 0);
 		return TC_ECORRUPT;
 	}
 	for (; end < json + len; end++) {
 		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
-			tc_error_set("%s: invalid JSON: data after the top-level value", what);
+			tc_error_set_at(all, "invalid JSON: data after the top-level value at byte %zu "
+					"of the decompressed JSON", (size_t)(end - json));
 			r = TC_ECORRUPT;
 			goto cleanup;
 		}
 	}
 	if (!cJSON_IsObject(root)) {
-		tc_error_set("%s: JSON is not an object", what);
+		tc_error_set_at(all, "JSON is not an object");
 		r = TC_ECORRUPT;
 		goto cleanup;
 	}
@@ -280,13 +290,13 @@ static int parse_json(tc_tenant_index *ti, const char *json, size_t len, const c
 			if (cJSON_IsNull(it))
 				continue;
 			if (!cJSON_IsString(it) || tc_time_parse(&ti->created_at, it->valuestring) < 0) {
-				tc_error_set("%s: key \"created_at\" is not an RFC 3339 time", what);
+				tc_error_set_at(all, "key \"created_at\" is not an RFC 3339 time");
 				r = TC_ECORRUPT;
 			}
 		} else if (strcasecmp(it->string, "meta") == 0) {
-			r = parse_list(&ti->live, &ti->n_live, it, what, "meta", 0);
+			r = parse_list(&ti->live, &ti->n_live, it, all, "meta", 0);
 		} else if (strcasecmp(it->string, "compacted") == 0) {
-			r = parse_list(&ti->compacted, &ti->n_compacted, it, what, "compacted", 1);
+			r = parse_list(&ti->compacted, &ti->n_compacted, it, all, "compacted", 1);
 		}
 	}
 cleanup:
@@ -294,24 +304,27 @@ cleanup:
 	return r;
 }
 
-int tc_tenant_index_parse(tc_tenant_index *out, const uint8_t *gz, size_t len, const char *what)
+int tc_tenant_index_parse(tc_tenant_index *out, const uint8_t *gz, size_t len, const tc_where *w)
 {
+	static const tc_where unnamed = { "tenant index", 0 };
 	tc_buf json = TC_BUF_INIT;
+	tc_where all;
 	int r;
 
-	if (!what)
-		what = "tenant index";
+	if (!w || !w->key)
+		w = &unnamed;
+	all = (tc_where){ w->key, TC_WHERE_NO_OFFSET };
 	memset(out, 0, sizeof(*out));
 	out->created_at.sec = -62135596800LL; /* Go's zero time when the key is missing */
 	tc_buf_init(&json, TC_TENANT_INDEX_MAX_BYTES);
-	if ((r = gunzip(&json, gz, len, what)) < 0)
+	if ((r = gunzip(&json, gz, len, w, &all)) < 0)
 		goto cleanup;
 	if (json.len == 0) {
-		tc_error_set("%s: empty JSON", what);
+		tc_error_set_at(&all, "empty JSON");
 		r = TC_ECORRUPT;
 		goto cleanup;
 	}
-	r = parse_json(out, (const char *)json.ptr, json.len, what);
+	r = parse_json(out, (const char *)json.ptr, json.len, &all);
 cleanup:
 	tc_buf_dispose(&json);
 	if (r < 0)

@@ -27,8 +27,13 @@ typedef struct tc_tenant_index {
 int tc_tenant_index_write(tc_buf *out, const tc_time *created_at, const tc_meta *live,
 			  size_t n_live, const tc_meta *compacted, size_t n_compacted);
 
-/* Parses a gzipped index; `what` names the key in messages. */
-int tc_tenant_index_parse(tc_tenant_index *out, const uint8_t *gz, size_t len, const char *what);
+/*
+ * Parses a gzipped index read from w (its key and the offset of its first
+ * byte; NULL names it "tenant index"). Messages name the key; a corrupt
+ * gzip stream also the offset it failed at, a bad JSON the byte of the
+ * decompressed text.
+ */
+int tc_tenant_index_parse(tc_tenant_index *out, const uint8_t *gz, size_t len, const tc_where *w);
 void tc_tenant_index_dispose(tc_tenant_index *ti);
 
 #endif

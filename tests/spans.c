@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/util/array.h"
+
 static int varint(uint64_t *v, const uint8_t *p, size_t len, size_t *pos)
 {
 	*v = 0;
@@ -58,14 +60,8 @@ static int each_field(const uint8_t *p, size_t len, uint32_t field,
 static int on_span(void *ctx, const uint8_t *p, size_t len)
 {
 	tc_test_spans *s = ctx;
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 64;
-		tc_test_span *ns = realloc(s->s, nc * sizeof(*ns));
-		if (!ns)
-			return -1;
-		s->s = ns;
-		s->cap = nc;
-	}
+	if (tc_array_reserve(s->s, s->cap, s->n + 1, 0) < 0)
+		return -1;
 	s->s[s->n++] = (tc_test_span){ p, len };
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/util/array.h"
 #include "src/util/error.h"
 #include "src/util/ids.h"
 
@@ -65,16 +66,9 @@ static int put_locked(mem *m, char *key, uint8_t *data, size_t len)
 		free(m->objs[i].key);
 		free(m->objs[i].data);
 	} else {
-		if (m->n == m->cap) {
-			size_t ncap = m->cap ? m->cap * 2 : 64;
-			mem_obj *o = realloc(m->objs, ncap * sizeof(*o));
-			if (!o) {
-				tc_error_set("out of memory storing %s", key);
-				return TC_ERROR;
-			}
-			m->objs = o;
-			m->cap = ncap;
-		}
+		int err = tc_array_reserve(m->objs, m->cap, m->n + 1, 0);
+		if (err < 0)
+			return err;
 		memmove(m->objs + i + 1, m->objs + i, (m->n - i) * sizeof(*m->objs));
 		m->n++;
 	}

@@ -154,7 +154,7 @@ static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int
 			 page + 1);
 		err = tc_s3_http_do(s, &c);
 		if (err == TC_OK)
-			err = tc_s3_xml_list(&p, &c.xml, where);
+			err = tc_s3_xml_list(&p, &c.xml, &(tc_where){ where, TC_WHERE_NO_OFFSET });
 		tc_s3_call_dispose(&c);
 		if (err < 0)
 			break;
@@ -645,6 +645,7 @@ typedef int (*upload_fn)(void *ctx, const char *key, const char *upload_id, cons
 
 static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx)
 {
+	static const tc_where uploads_where = { "s3 ListMultipartUploads", TC_WHERE_NO_OFFSET };
 	char p[SHOW_MAX], *key_marker = NULL, *id_marker = NULL;
 	size_t plen = strlen(s->prefix);
 	int err = TC_OK, more = 1;
@@ -671,7 +672,7 @@ static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx
 		c.nquery = nq;
 		err = tc_s3_http_do(s, &c);
 		if (err == TC_OK)
-			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml, "s3 ListMultipartUploads");
+			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml, &uploads_where);
 		tc_s3_call_dispose(&c);
 		if (err < 0)
 			break;

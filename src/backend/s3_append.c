@@ -54,7 +54,8 @@ static int mp_initiate(tc_s3 *s, s3_stream *a)
 	int err = tc_s3_http_do(s, &c);
 
 	snprintf(where, sizeof(where), "s3 CreateMultipartUpload %s", show(k, s, a->key));
-	if (err == TC_OK && (err = tc_s3_xml_text(id, sizeof(id), &c.xml, "UploadId", where)) == TC_OK &&
+	if (err == TC_OK && (err = tc_s3_xml_text(id, sizeof(id), &c.xml, "UploadId",
+						   &(tc_where){ where, TC_WHERE_NO_OFFSET })) == TC_OK &&
 	    !(a->upload_id = strdup(id))) {
 		tc_error_set("%s: out of memory", where);
 		err = TC_ERROR;

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "src/util/array.h"
 #include "src/util/error.h"
 #include "src/util/ids.h"
 #include "src/util/log.h"
@@ -55,14 +56,9 @@ static void pool_put(tc_s3 *s, CURL *h)
 {
 	curl_easy_reset(h);
 	pthread_mutex_lock(&s->mu);
-	if (s->npool == s->cappool && s->cappool < POOL_MAX) {
-		size_t ncap = s->cappool ? s->cappool * 2 : 8;
-		void **p = realloc(s->pool, ncap * sizeof(*p));
-		if (p) {
-			s->pool = p;
-			s->cappool = ncap;
-		}
-	}
+	/* Best effort: a full pool, or one that cannot grow, closes the handle instead. */
+	if (s->npool < POOL_MAX)
+		(void)tc_array_reserve(s->pool, s->cappool, s->npool + 1, POOL_MAX);
 	if (s->npool < s->cappool) {
 		s->pool[s->npool++] = h;
 		h = NULL;

@@ -13,6 +13,7 @@
 
 #include "src/metrics/metrics.h"
 #include "src/util/buf.h"
+#include "src/util/error.h"
 #include "src/util/strlist.h"
 #include "src/util/timeutil.h"
 #include "src/backend/backend_impl.h"
@@ -100,9 +101,15 @@ void tc_s3_append_abort(tc_append *a);
 
 /* <Error><Code>/<Message>: returns 1 and fills code/msg if body is an S3 error. */
 int tc_s3_xml_error(char *code, size_t codesz, char *msg, size_t msgsz, const tc_buf *body);
+/*
+ * The parsers below take a tc_where naming the request whose response body
+ * they read (offset TC_WHERE_NO_OFFSET); a body that is not well-formed XML
+ * is reported with the line and column libxml2 stopped at.
+ */
+
 /* Text of the first element named name (any depth); TC_ECORRUPT if absent. */
 int tc_s3_xml_text(char *out, size_t outsz, const tc_buf *body, const char *name,
-		   const char *where);
+		   const tc_where *w);
 
 /* One ListObjectsV2 page, names already URL-decoded when encoding-type=url. */
 typedef struct tc_s3_list_page {
@@ -114,11 +121,11 @@ typedef struct tc_s3_list_page {
 	tc_strlist initiated;  /* ... and Initiated (RFC 3339) */
 } tc_s3_list_page;
 
-int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const char *where);
+int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const tc_where *w);
 void tc_s3_list_page_dispose(tc_s3_list_page *p);
 /* ListMultipartUploads: Upload/Key values (decoded) into keys, NextKeyMarker/UploadIdMarker. */
 int tc_s3_xml_uploads(tc_s3_list_page *out, char **next_upload_id, const tc_buf *body,
-		      const char *where);
+		      const tc_where *w);
 /* DeleteResult: the first <Error> (Key, Code, Message) if any; returns 1 if found. */
 int tc_s3_xml_delete_error(char *key, size_t keysz, char *code, size_t codesz, char *msg,
 			   size_t msgsz, const tc_buf *body);

@@ -18,11 +18,43 @@
 
 #define PARSE_FLAGS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
 
+/*
+ * The document in b, or NULL. With bad set, a body that is not well-formed
+ * XML gets libxml2's reason and the line and column it stopped at there
+ * (empty for an empty body); control bytes become '?' as in text_show.
+ */
+static xmlDocPtr parse_why(const tc_buf *b, char *bad, size_t badsz)
+{
+	xmlParserCtxtPtr ctxt;
+	const xmlError *e;
+	xmlDocPtr doc;
+
+	if (bad && badsz)
+		bad[0] = '\0';
+	if (!b->ptr || b->len == 0 || b->len > TC_S3_XML_MAX || !(ctxt = xmlNewParserCtxt()))
+		return NULL;
+	doc = xmlCtxtReadMemory(ctxt, (const char *)b->ptr, (int)b->len, "s3.xml", NULL, PARSE_FLAGS);
+	if (!doc && bad && badsz && (e = xmlCtxtGetLastError(ctxt)) && e->message) {
+		int n = snprintf(bad, badsz, " (not well-formed XML at line %d, column %d: %s", e->line,
+				 e->int2, e->message);
+		size_t len = n < 0 ? 0 : (size_t)n < badsz ? (size_t)n : badsz - 1;
+
+		while (len > 0 && (bad[len - 1] == '\n' || bad[len - 1] == ' '))
+			len--;
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)bad[i] < 0x20 || bad[i] == 0x7f)
+				bad[i] = '?';
+		if (len + 1 < badsz)
+			bad[len++] = ')';
+		bad[len] = '\0';
+	}
+	xmlFreeParserCtxt(ctxt);
+	return doc;
+}
+
 static xmlDocPtr parse(const tc_buf *b)
 {
-	if (!b->ptr || b->len == 0 || b->len > TC_S3_XML_MAX)
-		return NULL;
-	return xmlReadMemory((const char *)b->ptr, (int)b->len, "s3.xml", NULL, PARSE_FLAGS);
+	return parse_why(b, NULL, 0);
 }
 
 static int is_elem(xmlNodePtr n, const char *name)
@@ -73,7 +105,7 @@ static void text_show(char *out, size_t outsz, xmlNodePtr n)
  * Adds n's text to l, URL-decoded when url is set (S3 form-encodes: '+' is a
  * space). A decoded NUL or a bad escape is corrupt.
  */
-static int add_text(tc_strlist *l, xmlNodePtr n, int url, const char *where)
+static int add_text(tc_strlist *l, xmlNodePtr n, int url, const tc_where *w)
 {
 	xmlChar *t = xmlNodeGetContent(n);
 	size_t len, o = 0;
@@ -81,7 +113,7 @@ static int add_text(tc_strlist *l, xmlNodePtr n, int url, const char *where)
 	int err;
 
 	if (!t) {
-		tc_error_set("%s: out of memory reading XML", where);
+		tc_error_set_at(w, "out of memory reading XML");
 		return TC_ERROR;
 	}
 	len = strlen((const char *)t);
@@ -99,7 +131,7 @@ static int add_text(tc_strlist *l, xmlNodePtr n, int url, const char *where)
 			int hi = i + 2 < len ? tc_hex_digit(d[i + 1]) : -1;
 			int lo = i + 2 < len ? tc_hex_digit(d[i + 2]) : -1;
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-				tc_error_set("%s: bad URL encoding in listed name", where);
+				tc_error_set_at(w, "bad URL encoding in listed name");
 				xmlFree(t);
 				return TC_ECORRUPT;
 			}
@@ -129,18 +161,19 @@ int tc_s3_xml_error(char *code, size_t codesz, char *msg, size_t msgsz, const tc
 }
 
 int tc_s3_xml_text(char *out, size_t outsz, const tc_buf *body, const char *name,
-		   const char *where)
+		   const tc_where *w)
 {
-	xmlDocPtr doc = parse(body);
+	char bad[256];
+	xmlDocPtr doc = parse_why(body, bad, sizeof(bad));
 	xmlNodePtr n = doc ? find(xmlDocGetRootElement(doc), name) : NULL;
 	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
 	int err = TC_OK;
 
 	if (!t) {
-		tc_error_set("%s: response has no <%s>", where, name);
+		tc_error_set_at(w, "response has no <%s>%s", name, bad);
 		err = TC_ECORRUPT;
 	} else if (strlen((const char *)t) >= outsz || !*t) {
-		tc_error_set("%s: <%s> is empty or longer than %zu bytes", where, name, outsz - 1);
+		tc_error_set_at(w, "<%s> is empty or longer than %zu bytes", name, outsz - 1);
 		err = TC_ECORRUPT;
 	} else {
 		memcpy(out, t, strlen((const char *)t) + 1);
@@ -158,7 +191,7 @@ static int truthy(xmlNodePtr n)
 	return r;
 }
 
-static int dup_text(char **out, xmlNodePtr n, const char *where)
+static int dup_text(char **out, xmlNodePtr n, const tc_where *w)
 {
 	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
 
@@ -170,7 +203,7 @@ static int dup_text(char **out, xmlNodePtr n, const char *where)
 	*out = strdup((const char *)t);
 	xmlFree(t);
 	if (!*out) {
-		tc_error_set("%s: out of memory", where);
+		tc_error_set_at(w, "out of memory");
 		return TC_ERROR;
 	}
 	return TC_OK;
@@ -189,15 +222,16 @@ static int url_encoded(xmlNodePtr root)
 	return r;
 }
 
-int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const char *where)
+int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const tc_where *w)
 {
-	xmlDocPtr doc = parse(body);
+	char bad[256];
+	xmlDocPtr doc = parse_why(body, bad, sizeof(bad));
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
 	int err = TC_OK, url;
 
 	memset(out, 0, sizeof(*out));
 	if (!is_elem(root, "ListBucketResult")) {
-		tc_error_set("%s: response is not a ListBucketResult document", where);
+		tc_error_set_at(w, "response is not a ListBucketResult document%s", bad);
 		err = TC_ECORRUPT;
 		goto cleanup;
 	}
@@ -205,13 +239,13 @@ int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const char *where)
 	for (xmlNodePtr n = root->children; n && err == TC_OK; n = n->next) {
 		xmlNodePtr v;
 		if (is_elem(n, "Contents") && (v = child(n, "Key")))
-			err = add_text(&out->keys, v, url, where);
+			err = add_text(&out->keys, v, url, w);
 		else if (is_elem(n, "CommonPrefixes") && (v = child(n, "Prefix")))
-			err = add_text(&out->prefixes, v, url, where);
+			err = add_text(&out->prefixes, v, url, w);
 	}
 	out->truncated = truthy(child(root, "IsTruncated"));
 	if (err == TC_OK)
-		err = dup_text(&out->next_token, child(root, "NextContinuationToken"), where);
+		err = dup_text(&out->next_token, child(root, "NextContinuationToken"), w);
 cleanup:
 	xmlFreeDoc(doc);
 	if (err < 0)
@@ -220,16 +254,17 @@ cleanup:
 }
 
 int tc_s3_xml_uploads(tc_s3_list_page *out, char **next_upload_id, const tc_buf *body,
-		      const char *where)
+		      const tc_where *w)
 {
-	xmlDocPtr doc = parse(body);
+	char bad[256];
+	xmlDocPtr doc = parse_why(body, bad, sizeof(bad));
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
 	int err = TC_OK, url;
 
 	memset(out, 0, sizeof(*out));
 	*next_upload_id = NULL;
 	if (!is_elem(root, "ListMultipartUploadsResult")) {
-		tc_error_set("%s: response is not a ListMultipartUploadsResult document", where);
+		tc_error_set_at(w, "response is not a ListMultipartUploadsResult document%s", bad);
 		err = TC_ECORRUPT;
 		goto cleanup;
 	}
@@ -240,18 +275,18 @@ int tc_s3_xml_uploads(tc_s3_list_page *out, char **next_upload_id, const tc_buf 
 		/* An upload without an ID or a start time cannot be aborted or aged: left alone. */
 		if (is_elem(n, "Upload") && (v = child(n, "Key")) && (id = child(n, "UploadId")) &&
 		    (when = child(n, "Initiated"))) {
-			err = add_text(&out->keys, v, url, where);
+			err = add_text(&out->keys, v, url, w);
 			if (err == TC_OK)
-				err = add_text(&out->upload_ids, id, 0, where);
+				err = add_text(&out->upload_ids, id, 0, w);
 			if (err == TC_OK)
-				err = add_text(&out->initiated, when, 0, where);
+				err = add_text(&out->initiated, when, 0, w);
 		}
 	}
 	out->truncated = truthy(child(root, "IsTruncated"));
 	if (err == TC_OK)
-		err = dup_text(&out->next_token, child(root, "NextKeyMarker"), where);
+		err = dup_text(&out->next_token, child(root, "NextKeyMarker"), w);
 	if (err == TC_OK)
-		err = dup_text(next_upload_id, child(root, "NextUploadIdMarker"), where);
+		err = dup_text(next_upload_id, child(root, "NextUploadIdMarker"), w);
 cleanup:
 	xmlFreeDoc(doc);
 	if (err < 0) {

@@ -91,7 +91,7 @@ static int print_trace(const found *f, const uint8_t *id, int raw)
 		goto cleanup;
 	}
 	if ((rc = tc_trace_body_to_trace(&trace, kind, body, body_len, &w)) < 0 ||
-	    (rc = tc_otlp_json_write(&json, trace.ptr, trace.len, 1)) < 0)
+	    (rc = tc_otlp_json_write(&json, trace.ptr, trace.len, 1, &w)) < 0)
 		goto cleanup;
 	fwrite(json.ptr, 1, json.len, stdout);
 	fputc('\n', stdout);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/util/array.h"
 #include "src/util/log.h"
 #include "src/util/utf8.h"
 
@@ -21,7 +22,7 @@ static int read_json(tc_meta *out, tc_backend *be, const char *key)
 		rc = TC_ECORRUPT;
 	}
 	if (rc == TC_OK)
-		rc = tc_meta_parse(out, (const char *)b.ptr, b.len, key);
+		rc = tc_meta_parse(out, (const char *)b.ptr, b.len, &(tc_where){ key, 0 });
 	tc_buf_dispose(&b);
 	return rc;
 }
@@ -57,16 +58,10 @@ int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, con
 
 static int push(tc_meta **arr, size_t *n, size_t *cap, const tc_meta *m)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		tc_meta *p = realloc(*arr, nc * sizeof(*p));
-		if (!p) {
-			tc_error_set("out of memory");
-			return TC_ERROR;
-		}
-		*arr = p;
-		*cap = nc;
-	}
+	int rc;
+
+	if ((rc = tc_array_reserve(*arr, *cap, *n + 1, 0)) < 0)
+		return rc;
 	(*arr)[(*n)++] = *m;
 	return TC_OK;
 }

@@ -60,6 +60,17 @@ static void output_params(tc_block_write_opts *wo, const tc_meta *const *in, siz
 	}
 }
 
+/* Once per trace that max_bytes_per_trace cut short. */
+static void log_truncated(const char *tenant, const uint8_t *id, size_t max_bytes, uint64_t discarded)
+{
+	char hex[2 * TC_ID_LEN + 1];
+
+	tc_hex_encode(hex, id, TC_ID_LEN);
+	tc_log_warn("msg=\"trace too large to compact: spans past max_bytes_per_trace discarded\" "
+		    "tenant=%s trace=%s max_bytes_per_trace=%zu spans_discarded=%llu",
+		    tc_log_q(tenant), hex, max_bytes, (unsigned long long)discarded);
+}
+
 static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *const *in, size_t n,
 		     const tc_compact_opts *o)
 {
@@ -89,6 +100,10 @@ static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *cons
 	    (rc = tc_block_writer_new(&w, be, &wo)) < 0)
 		goto cleanup;
 	while ((rc = tc_merge_next(&obj, m)) == 1) {
+		uint64_t discarded;
+
+		if (tc_merge_truncated(&discarded, m))
+			log_truncated(in[0]->tenant, obj.id, o->max_bytes_per_trace, discarded);
 		if ((rc = tc_block_writer_add(w, obj.id, obj.id_len, obj.body, obj.body_len)) < 0)
 			goto cleanup;
 		if (o->cancel && ++count % CANCEL_CHECK_EVERY == 0 && atomic_load(o->cancel)) {

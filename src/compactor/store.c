@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/util/array.h"
+
 typedef enum change_kind { CH_ADD, CH_COMPACT, CH_REMOVE, CH_QUARANTINE } change_kind;
 
 typedef struct change {
@@ -60,33 +62,12 @@ static tenant_lists *find(tc_store *s, const char *tenant, int create)
 			return &s->t[i];
 	if (!create)
 		return NULL;
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 8;
-		tenant_lists *p = realloc(s->t, nc * sizeof(*p));
-		if (!p)
-			return NULL;
-		s->t = p;
-		s->cap = nc;
-	}
+	if (tc_array_reserve(s->t, s->cap, s->n + 1, 0) < 0)
+		return NULL;
 	tenant_lists *t = &s->t[s->n++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", tenant);
 	return t;
-}
-
-static int grow(tc_meta **arr, size_t n, size_t *cap)
-{
-	if (n < *cap)
-		return TC_OK;
-	size_t nc = *cap ? *cap * 2 : 16;
-	tc_meta *p = realloc(*arr, nc * sizeof(*p));
-	if (!p) {
-		tc_error_set("out of memory");
-		return TC_ERROR;
-	}
-	*arr = p;
-	*cap = nc;
-	return TC_OK;
 }
 
 static long index_of(const tc_meta *arr, size_t n, const char *block)
@@ -107,20 +88,21 @@ static int apply(tenant_lists *t, const change *c)
 {
 	tc_blocklist *bl = &t->bl;
 	long i;
+	int rc;
 
 	switch (c->kind) {
 	case CH_ADD:
 		if (index_of(bl->live, bl->n_live, c->meta.block_id) >= 0)
 			return TC_OK;
-		if (grow(&bl->live, bl->n_live, &t->cap_live) < 0)
-			return TC_ERROR;
+		if ((rc = tc_array_reserve(bl->live, t->cap_live, bl->n_live + 1, 0)) < 0)
+			return rc;
 		bl->live[bl->n_live++] = c->meta;
 		return TC_OK;
 	case CH_COMPACT:
 		if ((i = index_of(bl->live, bl->n_live, c->meta.block_id)) < 0)
 			return TC_OK;
-		if (grow(&bl->compacted, bl->n_compacted, &t->cap_compacted) < 0)
-			return TC_ERROR;
+		if ((rc = tc_array_reserve(bl->compacted, t->cap_compacted, bl->n_compacted + 1, 0)) < 0)
+			return rc;
 		bl->compacted[bl->n_compacted] = bl->live[i];
 		bl->compacted[bl->n_compacted].compacted = 1;
 		bl->compacted[bl->n_compacted].compacted_time = c->meta.compacted_time;
@@ -144,27 +126,17 @@ static int apply(tenant_lists *t, const change *c)
 static int record(tc_store *s, const char *tenant, change *c)
 {
 	tenant_lists *t;
-	int rc = TC_ERROR;
+	int rc = TC_ERROR; /* find() set the message */
 
 	pthread_mutex_lock(&s->mu);
 	t = find(s, tenant, 1);
-	if (!t)
+	if (!t || (rc = tc_array_reserve(t->changes, t->cap_changes, t->n_changes + 1, 0)) < 0)
 		goto out;
-	if (t->n_changes == t->cap_changes) {
-		size_t nc = t->cap_changes ? t->cap_changes * 2 : 16;
-		change *p = realloc(t->changes, nc * sizeof(*p));
-		if (!p)
-			goto out;
-		t->changes = p;
-		t->cap_changes = nc;
-	}
 	c->seq = ++s->seq;
 	t->changes[t->n_changes++] = *c;
 	rc = apply(t, c);
 out:
 	pthread_mutex_unlock(&s->mu);
-	if (rc < 0)
-		tc_error_set("out of memory");
 	return rc;
 }
 

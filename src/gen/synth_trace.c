@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "encoding/page.h"
+#include "src/util/array.h"
 #include "src/util/error.h"
 #include "common.pb-c.h"
 #include "resource.pb-c.h"
@@ -160,6 +161,7 @@ struct gen {
 	span_slot *slots;
 	size_t n, cap;
 	pb_span **spanp;
+	size_t spanp_cap;
 	res_slot res[NSVC];
 	pb_rs rs[NSVC];
 	pb_rs *rsp[NSVC];
@@ -540,22 +542,11 @@ void tc_synth_gen_free(gen *g)
 
 int tc_synth_gen_reserve(gen *g, size_t n)
 {
-	span_slot *s;
-	pb_span **p;
+	int rc;
 
-	if (n <= g->cap)
-		return TC_OK;
-	s = realloc(g->slots, n * sizeof(*s));
-	if (s)
-		g->slots = s;
-	p = s ? realloc(g->spanp, n * sizeof(*p)) : NULL;
-	if (!p) {
-		tc_error_set("out of memory for %zu spans", n);
-		return TC_ERROR;
-	}
-	g->spanp = p;
-	g->cap = n;
-	return TC_OK;
+	if ((rc = tc_array_reserve(g->slots, g->cap, n, 0)) < 0)
+		return rc;
+	return tc_array_reserve(g->spanp, g->spanp_cap, n, 0);
 }
 
 void tc_synth_gen_spans(gen *g, const part *p, uint32_t from, uint32_t count)

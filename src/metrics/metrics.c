@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/util/array.h"
 #include "src/util/error.h"
 
 #define MAX_LABELS 2
@@ -222,14 +223,8 @@ static series *lookup(tc_metrics *m, tc_metric_id id, const char *l1, const char
 		return &f->s[at];
 	if (!create)
 		return NULL;
-	if (f->n == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 4;
-		series *p = realloc(f->s, ncap * sizeof(*p));
-		if (!p)
-			return NULL;
-		f->s = p;
-		f->cap = ncap;
-	}
+	if (tc_array_reserve(f->s, f->cap, f->n + 1, 0) < 0)
+		return NULL;
 	if (series_init(&s, d, key) < 0)
 		return NULL;
 	memmove(&f->s[at + 1], &f->s[at], (f->n - at) * sizeof(series));

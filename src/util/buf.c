@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/util/array.h"
 #include "src/util/error.h"
 
 void tc_buf_init(tc_buf *b, size_t cap)
@@ -29,11 +30,8 @@ int tc_buf_reserve(tc_buf *b, size_t extra)
 	need = b->len + extra + 1; /* room for tc_buf_cstr */
 	if (need <= b->asize)
 		return TC_OK;
-	nsize = b->asize ? b->asize : 256;
-	while (nsize < need)
-		nsize = nsize > SIZE_MAX / 2 ? need : nsize * 2;
-	if (nsize > cap + 1)
-		nsize = cap + 1 > need ? cap + 1 : need;
+	/* need <= cap + 1 here; cap + 1 wraps to 0 (no max) only for a cap of SIZE_MAX. */
+	nsize = tc_array_next_cap(b->asize, need, 256, cap + 1);
 	p = realloc(b->ptr, nsize);
 	if (!p) {
 		tc_error_set("out of memory allocating %zu bytes", nsize);

@@ -24,8 +24,10 @@ void tc_error_set_at(const tc_where *w, const char *fmt, ...)
 	va_list ap;
 
 	if (w && w->key) {
-		int r = snprintf(last_error, sizeof(last_error), "%s at offset %" PRIu64 ": ",
-				 w->key, w->off);
+		int r = w->off == TC_WHERE_NO_OFFSET
+				? snprintf(last_error, sizeof(last_error), "%s: ", w->key)
+				: snprintf(last_error, sizeof(last_error), "%s at offset %" PRIu64 ": ",
+					   w->key, w->off);
 		n = r < 0 ? 0 : (size_t)r;
 		if (n >= sizeof(last_error))
 			return;

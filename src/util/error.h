@@ -27,8 +27,11 @@ typedef struct tc_where {
 	uint64_t off;
 } tc_where;
 
+/* An off for a fault of the object as a whole (a JSON key's value, say): only the key is named. */
+#define TC_WHERE_NO_OFFSET UINT64_MAX
+
 void tc_error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Sets "<key> at offset <off>: <fmt...>"; w may be NULL. */
+/* Sets "<key> at offset <off>: <fmt...>", or "<key>: <fmt...>" for TC_WHERE_NO_OFFSET; w may be NULL. */
 void tc_error_set_at(const tc_where *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Sets fmt followed by ": strerror(errno)". */

@@ -3,22 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/util/array.h"
 #include "src/util/error.h"
 
 int tc_strlist_addn(tc_strlist *l, const char *s, size_t len)
 {
 	char *copy;
+	int err;
 
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		char **items = realloc(l->items, ncap * sizeof(*items));
-		if (!items) {
-			tc_error_set("out of memory growing a list to %zu entries", ncap);
-			return TC_ERROR;
-		}
-		l->items = items;
-		l->cap = ncap;
-	}
+	if ((err = tc_array_reserve(l->items, l->cap, l->n + 1, 0)) < 0)
+		return err;
 	copy = malloc(len + 1);
 	if (!copy) {
 		tc_error_set("out of memory copying a %zu byte string", len);

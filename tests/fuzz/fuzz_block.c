@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	flags = fuzz_u8(&in);
 	meta_p = fuzz_take(&in, fuzz_u16(&in), &meta_len);
 	index_p = fuzz_take(&in, fuzz_u16(&in), &index_len);
-	if (tc_meta_parse(&m, (const char *)meta_p, meta_len, "fuzz/meta.json") < 0)
+	if (tc_meta_parse(&m, (const char *)meta_p, meta_len, &(tc_where){ "fuzz/meta.json", 0 }) < 0)
 		return 0;
 	if (tc_tenant_validate(m.tenant) < 0)
 		return 0; /* the poller refuses such metas before any reader sees them */

@@ -16,7 +16,7 @@ static void round_trip(const tc_meta *m, int with_ct)
 
 	r = tc_meta_write(&a, m, with_ct);
 	FUZZ_ASSERT(r == TC_OK, "a parsed meta writes");
-	r = tc_meta_parse(&m2, (const char *)a.ptr, a.len, "fuzz/meta.json (rewritten)");
+	r = tc_meta_parse(&m2, (const char *)a.ptr, a.len, &(tc_where){ "fuzz/meta.json (rewritten)", 0 });
 	if (r != TC_OK)
 		fprintf(stderr, "rewritten meta: %.*s\n", (int)a.len, (const char *)a.ptr);
 	FUZZ_ASSERT(r == TC_OK, "a written meta parses");
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tc_meta m;
 	int r;
 
-	r = tc_meta_parse(&m, (const char *)data, size, "fuzz/meta.json");
+	r = tc_meta_parse(&m, (const char *)data, size, &(tc_where){ "fuzz/meta.json", 0 });
 	FUZZ_ASSERT(fuzz_expected_rc(r) && r != TC_ENOTFOUND, "meta parse return code");
 	if (r != TC_OK)
 		return 0;

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_ASSERT(tc_buf_put(&in, data + 1, size - 1) == TC_OK, "copy");
 	}
-	r = tc_tenant_index_parse(&ti, in.ptr, in.len, "fuzz/index.json.gz");
+	r = tc_tenant_index_parse(&ti, in.ptr, in.len, &(tc_where){ "fuzz/index.json.gz", 0 });
 	FUZZ_ASSERT(r == TC_OK || r == TC_ECORRUPT || r == TC_EUNSUPPORTED || r == TC_ELIMIT ||
 		    r == TC_EINVALID, "tenant index parse return code");
 	tc_buf_dispose(&in);
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = tc_tenant_index_write(&a, &ti.created_at, ti.live, ti.n_live, ti.compacted,
 				  ti.n_compacted);
 	FUZZ_ASSERT(r == TC_OK, "a parsed tenant index writes");
-	r = tc_tenant_index_parse(&ti2, a.ptr, a.len, "fuzz/index.json.gz (rewritten)");
+	r = tc_tenant_index_parse(&ti2, a.ptr, a.len, &(tc_where){ "fuzz/index.json.gz (rewritten)", 0 });
 	FUZZ_ASSERT(r == TC_OK, "a written tenant index parses");
 	FUZZ_ASSERT(ti2.n_live == ti.n_live && ti2.n_compacted == ti.n_compacted,
 		    "tenant index lists survive a round trip");

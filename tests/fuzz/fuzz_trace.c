@@ -29,7 +29,7 @@ static void one_body(tc_data_kind kind, const uint8_t *body, size_t len, int *va
 	*valid = r == TC_OK;
 
 	/* OTLP/JSON takes a serialised Trace; give it the raw bytes too. */
-	r = tc_otlp_json_write(&json, body, len, len & 1);
+	r = tc_otlp_json_write(&json, body, len, len & 1, &w);
 	FUZZ_ASSERT(fuzz_expected_rc(r), "otlp json return code (raw)");
 	tc_buf_dispose(&json);
 
@@ -39,7 +39,7 @@ static void one_body(tc_data_kind kind, const uint8_t *body, size_t len, int *va
 	if (r == TC_OK && kind != TC_DATA_OPAQUE) {
 		/* Validation refuses empty bodies; Tempo reads them as empty traces. */
 		FUZZ_ASSERT(*valid || len == 0, "a body that converts also validates");
-		r = tc_otlp_json_write(&json, trace.ptr, trace.len, 1);
+		r = tc_otlp_json_write(&json, trace.ptr, trace.len, 1, &w);
 		FUZZ_ASSERT(r == TC_OK, "a trace from a valid body writes as OTLP/JSON");
 		r = tc_trace_body_from_trace(&again, kind, 0, 0, trace.ptr, trace.len);
 		FUZZ_ASSERT(r == TC_OK, "body from trace");

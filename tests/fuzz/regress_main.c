@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "src/util/array.h"
 #include "tests/fuzz/fuzz.h"
 
 static int run_file(const char *path)
@@ -62,12 +63,8 @@ static int run_dir(const char *dir)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = realloc(names, cap * sizeof(*names));
-			if (!names)
-				abort();
-		}
+		if (tc_array_reserve(names, cap, n + 1, 0) < 0)
+			abort();
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);

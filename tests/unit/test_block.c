@@ -192,7 +192,7 @@ static void roundtrip_every_encoding(void)
 		char key[TC_KEY_MAX];
 		tc_key_block(key, sizeof(key), "t1", m.block_id, "meta.json");
 		CHECK_OK(tc_backend_read(&js, mem, key));
-		CHECK_OK(tc_meta_parse(&parsed, (const char *)js.ptr, js.len, key));
+		CHECK_OK(tc_meta_parse(&parsed, (const char *)js.ptr, js.len, &(tc_where){ key, 0 }));
 		tc_buf_dispose(&js);
 		tc_block_read_opts ro = { 8192, 0, 0 };
 		CHECK_OK(tc_block_reader_open(&r, mem, &parsed, &ro));

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 
+#include "src/util/array.h"
 #include "encoding/bloom.h"
 #include "encoding/hash.h"
 #include "encoding/index.h"
@@ -28,7 +29,7 @@ static int read_meta(tc_meta *m, const char *dir)
 	tc_buf b = TC_BUF_INIT;
 	int r = fixture_read(&b, dir, fixture_has(dir, "meta.json") ? "meta.json" : "meta.compacted.json");
 	if (r == 0)
-		r = tc_meta_parse(m, (const char *)b.ptr, b.len, dir);
+		r = tc_meta_parse(m, (const char *)b.ptr, b.len, &(tc_where){ dir, 0 });
 	tc_buf_dispose(&b);
 	return r;
 }
@@ -42,7 +43,7 @@ static int is_none_set(const char *dir)
 static int collect_ids(id_set *out, const char *dir)
 {
 	tc_buf data = TC_BUF_INIT;
-	size_t off = 0;
+	size_t off = 0, cap = 0;
 	int r;
 
 	out->n = 0;
@@ -59,12 +60,8 @@ static int collect_ids(id_set *out, const char *dir)
 				       data.len - off, &w)) < 0)
 			goto cleanup;
 		while ((r = tc_object_next(&o, payload, payload_len, &pos, &w)) == 1) {
-			void *p = realloc(out->ids, (out->n + 1) * TC_ID_LEN);
-			if (!p) {
-				r = TC_ERROR;
+			if ((r = tc_array_reserve(out->ids, cap, out->n + 1, 0)) < 0)
 				goto cleanup;
-			}
-			out->ids = p;
 			memcpy(out->ids[out->n++], o.id, TC_ID_LEN);
 		}
 		if (r < 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "encoding/block_reader.h"
+#include "encoding/merge.h"
 #include "src/backend/backend.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/compact.h"
@@ -187,5 +188,59 @@ static void capped_is_subset_of_tempo(void)
 	compare_with_tempo_opts("gzip", 1000, 1500);
 }
 
+/*
+ * The merge reports each trace the cap cut short, once, with the spans it
+ * lost (the compactor logs it): per-object reports add up to the stats, and
+ * without a cap there are none.
+ */
+static void merge_counts_truncated(size_t cap, size_t *n_truncated)
+{
+	tc_backend *be = NULL;
+	tc_blocklist bl;
+	tc_block_reader *r[4] = { 0 };
+	tc_merge *m = NULL;
+	tc_combine_stats st;
+	tc_object obj;
+	uint64_t sum = 0, d;
+	int rc;
+
+	*n_truncated = 0;
+	CHECK_OK(tc_backend_local_new(&be, tc_test_data("tempo-v2/zstd/blocks")));
+	CHECK_OK(tc_blocklist_read_tenant(&bl, be, "single-tenant"));
+	CHECK_EQ_U64(bl.n_live, 4);
+	for (size_t i = 0; i < 4; i++)
+		CHECK_OK(tc_block_reader_open(&r[i], be, &bl.live[i], NULL));
+	CHECK_OK(tc_merge_new(&m, r, 4, tc_data_kind_of(bl.live[0].data_encoding), cap));
+	while ((rc = tc_merge_next(&obj, m)) == 1) {
+		if (tc_merge_truncated(&d, m)) {
+			CHECK(obj.body_len < cap);
+			++*n_truncated;
+			sum += d;
+		} else {
+			CHECK_EQ_U64(d, 0);
+		}
+	}
+	CHECK_OK(rc);
+	tc_merge_stats(&st, m);
+	CHECK_EQ_U64(*n_truncated, st.traces_truncated);
+	CHECK_EQ_U64(sum, st.spans_discarded);
+	tc_merge_free(m);
+	for (size_t i = 0; i < 4; i++)
+		tc_block_reader_free(r[i]);
+	tc_blocklist_dispose(&bl);
+	tc_backend_free(be);
+}
+
+static void merge_reports_truncated_traces(void)
+{
+	size_t n;
+
+	merge_counts_truncated(3000, &n);
+	CHECK_MSG(n > 0, "a 3000-byte cap truncated no trace");
+	merge_counts_truncated(0, &n);
+	CHECK_EQ_U64(n, 0);
+}
+
 TC_TEST_MAIN(T(zstd_matches_tempo), T(snappy_matches_tempo), T(none_matches_tempo), T(gzip_matches_tempo),
-	     T(lz4_matches_tempo), T(streamed_matches_tempo), T(capped_is_subset_of_tempo))
+	     T(lz4_matches_tempo), T(streamed_matches_tempo), T(capped_is_subset_of_tempo),
+	     T(merge_reports_truncated_traces))

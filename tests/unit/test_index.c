@@ -12,7 +12,7 @@ static int read_meta(tc_meta *m, const char *dir)
 	tc_buf b = TC_BUF_INIT;
 	int r = fixture_read(&b, dir, fixture_has(dir, "meta.json") ? "meta.json" : "meta.compacted.json");
 	if (r == 0)
-		r = tc_meta_parse(m, (const char *)b.ptr, b.len, dir);
+		r = tc_meta_parse(m, (const char *)b.ptr, b.len, &(tc_where){ dir, 0 });
 	tc_buf_dispose(&b);
 	return r;
 }

@@ -1,6 +1,8 @@
 /* meta.json: parse every Tempo fixture and write it back byte for byte; reject bad metas. */
 #include "tests/test.h"
 
+#include <stdlib.h>
+
 #include "encoding/meta.h"
 #include "tests/unit/fixture_blocks.h"
 
@@ -29,7 +31,7 @@ static const char *fake_with(const char *from, const char *to)
 
 static int parse_str(tc_meta *m, const char *json, const char *what)
 {
-	return tc_meta_parse(m, json, strlen(json), what);
+	return tc_meta_parse(m, json, strlen(json), &(tc_where){ what, 0 });
 }
 
 static void roundtrip_file(const char *dir, const char *name, int *count)
@@ -43,7 +45,7 @@ static void roundtrip_file(const char *dir, const char *name, int *count)
 		return;
 	snprintf(what, sizeof(what), "%s/%s", dir, name);
 	CHECK_OK(fixture_read(&in, dir, name));
-	CHECK_OK(tc_meta_parse(&m, (const char *)in.ptr, in.len, what));
+	CHECK_OK(tc_meta_parse(&m, (const char *)in.ptr, in.len, &(tc_where){ what, 0 }));
 	with_ct = tc_buf_cstr(&in) == TC_OK && strstr((const char *)in.ptr, "\"compactedTime\"");
 	CHECK_OK(tc_meta_write(&out, &m, with_ct));
 	CHECK_MSG(out.len == in.len && memcmp(out.ptr, in.ptr, in.len) == 0,
@@ -180,7 +182,7 @@ static void test_string_escaping(void)
 	CHECK_OK(tc_buf_cstr(&out));
 	CHECK_MSG(strstr((char *)out.ptr, want) != NULL, "got %s", (char *)out.ptr);
 	/* and the escaped form parses back */
-	CHECK_OK(tc_meta_parse(&m, (char *)out.ptr, out.len, "meta"));
+	CHECK_OK(tc_meta_parse(&m, (char *)out.ptr, out.len, NULL));
 	CHECK_STR(m.data_encoding, "a<b>c&d\"e\\f\n\t\x01\b\f\x7f\xc3\xa9\xef\xbf\xbd\xe2\x80\xa8");
 	/* invalid UTF-8 read from JSON becomes U+FFFD, as Go's decoder does */
 	CHECK_OK(parse_str(&m, fake_with("\"foo\"", "\"f\xffo\xc3\""), "meta"));
@@ -271,11 +273,50 @@ static void test_errors(void)
 		   TC_ECORRUPT, "dataEncoding");
 }
 
+/*
+ * Messages name the object, and the offset of the bad byte (from the
+ * where's offset) when the JSON itself is broken; a bad value names its
+ * key instead, cJSON keeping no positions.
+ */
+static void test_error_places(void)
+{
+	const tc_where w = { "t1/blk/meta.json", 0 }, w100 = { "t1/blk/meta.json", 100 };
+	char buf[sizeof(FAKE) + 8];
+	size_t ctl;
+	tc_meta m;
+
+	CHECK_ERR(tc_meta_parse(&m, "not json", 8, &w), TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "t1/blk/meta.json at offset 0: invalid JSON");
+	CHECK_ERR(tc_meta_parse(&m, "{\"format\":\"v2\",]", 16, &w100), TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "t1/blk/meta.json at offset 115: invalid JSON");
+	CHECK_ERR(tc_meta_parse(&m, "", 0, &w), TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "t1/blk/meta.json: invalid JSON (empty)");
+	snprintf(buf, sizeof(buf), "%s x", FAKE);
+	CHECK_ERR(tc_meta_parse(&m, buf, strlen(buf), &w100), TC_ECORRUPT);
+	CHECK_MSG(strstr(tc_error_last(), "t1/blk/meta.json at offset ") &&
+		  strtoull(tc_error_last() + strlen("t1/blk/meta.json at offset "), NULL, 10) ==
+			  100 + strlen(FAKE) + 1 &&
+		  strstr(tc_error_last(), ": invalid JSON: data after the top-level value"),
+		  "got \"%s\"", tc_error_last());
+	snprintf(buf, sizeof(buf), "%s", fake_with("\"tenantID\":\"fake\"", "\"tenantID\":\"f\x01ke\""));
+	ctl = (size_t)(strchr(buf, '\x01') - buf);
+	CHECK_ERR(tc_meta_parse(&m, buf, strlen(buf), &w), TC_ECORRUPT);
+	CHECK_MSG(strtoull(tc_error_last() + strlen("t1/blk/meta.json at offset "), NULL, 10) == ctl &&
+		  strstr(tc_error_last(), ": invalid JSON: control byte 0x01"),
+		  "got \"%s\", want offset %zu", tc_error_last(), ctl);
+	CHECK_ERR(parse_str(&m, fake_with("\"size\":1123", "\"size\":true"), "t1/blk/meta.json"),
+		  TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "t1/blk/meta.json: key \"size\": got bool, want number");
+	/* No where: the object is called "meta". */
+	CHECK_ERR(tc_meta_parse(&m, "[]", 2, NULL), TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "meta: JSON array where an object was expected");
+}
+
 static void test_limit(void)
 {
 	tc_meta m;
-	CHECK_ERR(tc_meta_parse(&m, FAKE, TC_META_MAX_BYTES + 1, "big"), TC_ELIMIT);
-	CHECK_ERRMSG("big");
+	CHECK_ERR(tc_meta_parse(&m, FAKE, TC_META_MAX_BYTES + 1, &(tc_where){ "big", 0 }), TC_ELIMIT);
+	CHECK_ERRMSG("big: meta of");
 }
 
 static void test_check_location(void)
@@ -292,5 +333,6 @@ static void test_check_location(void)
 }
 
 TC_TEST_MAIN(T(test_fixture_roundtrip), T(test_fake_values), T(test_compacted_time),
-	     T(test_go_json_semantics), T(test_string_escaping), T(test_errors), T(test_limit),
+	     T(test_go_json_semantics), T(test_string_escaping), T(test_errors), T(test_error_places),
+	     T(test_limit),
 	     T(test_check_location))

@@ -87,7 +87,7 @@ static void test_basic(void)
 	cJSON *root, *batch, *ils, *span, *attr, *status;
 
 	build_trace(&trace);
-	CHECK_OK(tc_otlp_json_write(&out, trace.ptr, trace.len, 0));
+	CHECK_OK(tc_otlp_json_write(&out, trace.ptr, trace.len, 0, NULL));
 	CHECK_OK(tc_buf_cstr(&out));
 	root = cJSON_Parse((const char *)out.ptr);
 	CHECK_MSG(root != NULL, "not JSON: %s", (const char *)out.ptr);
@@ -125,7 +125,7 @@ static void test_basic(void)
 
 	/* pretty output parses to the same document */
 	out.len = 0;
-	CHECK_OK(tc_otlp_json_write(&out, trace.ptr, trace.len, 1));
+	CHECK_OK(tc_otlp_json_write(&out, trace.ptr, trace.len, 1, NULL));
 	CHECK_OK(tc_buf_cstr(&out));
 	CHECK(strchr((const char *)out.ptr, '\n') != NULL);
 	root = cJSON_Parse((const char *)out.ptr);
@@ -140,12 +140,19 @@ static void test_empty_and_corrupt(void)
 	tc_buf out = TC_BUF_INIT;
 	static const uint8_t bad[] = { 0x0a, 0x05, 0x01 };
 
-	CHECK_OK(tc_otlp_json_write(&out, NULL, 0, 0));
+	CHECK_OK(tc_otlp_json_write(&out, NULL, 0, 0, NULL));
 	CHECK_OK(tc_buf_cstr(&out));
 	CHECK_STR((const char *)out.ptr, "{\"batches\":[]}");
 	out.len = 0;
-	CHECK_ERR(tc_otlp_json_write(&out, bad, sizeof(bad), 0), TC_ECORRUPT);
+	CHECK_ERR(tc_otlp_json_write(&out, bad, sizeof(bad), 0, NULL), TC_ECORRUPT);
 	CHECK(out.len == 0);
+	CHECK_STR(tc_error_last(), "trace at offset 2: cannot decode the trace (3 bytes) for JSON output: "
+		  "length runs past the end of the message");
+	/* The message names where the bytes came from and the offset of the bad field in it. */
+	CHECK_ERR(tc_otlp_json_write(&out, bad, sizeof(bad), 0, &(tc_where){ "t/b/data", 512 }),
+		  TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "t/b/data at offset 514: cannot decode the trace (3 bytes) for JSON "
+		  "output: length runs past the end of the message");
 	tc_buf_dispose(&out);
 }
 
@@ -166,7 +173,7 @@ static void test_gogo_accepted_wire(void)
 	};
 	tc_buf out = TC_BUF_INIT;
 
-	CHECK_OK(tc_otlp_json_write(&out, trace, sizeof(trace), 0));
+	CHECK_OK(tc_otlp_json_write(&out, trace, sizeof(trace), 0, NULL));
 	CHECK_OK(tc_buf_cstr(&out));
 	CHECK(strstr((const char *)out.ptr, "\"k\"") != NULL);
 	CHECK(strstr((const char *)out.ptr, "\"v\"") != NULL);
@@ -193,13 +200,13 @@ static void test_gogo_accepted_values(void)
 	};
 	tc_buf out = TC_BUF_INIT;
 
-	CHECK_OK(tc_otlp_json_write(&out, trace, sizeof(trace), 0));
+	CHECK_OK(tc_otlp_json_write(&out, trace, sizeof(trace), 0, NULL));
 	CHECK_OK(tc_buf_cstr(&out));
 	CHECK(strstr((const char *)out.ptr, "\"a\"") != NULL);
 	CHECK(strstr((const char *)out.ptr, "\"x\"") != NULL);
 	CHECK(strstr((const char *)out.ptr, "\"c\xef\xbf\xbd" "d\"") != NULL);
 	out.len = 0;
-	CHECK_OK(tc_otlp_json_write(&out, oneof, sizeof(oneof), 0));
+	CHECK_OK(tc_otlp_json_write(&out, oneof, sizeof(oneof), 0, NULL));
 	CHECK_OK(tc_buf_cstr(&out));
 	CHECK(strstr((const char *)out.ptr, "\"boolValue\":true") != NULL);
 	CHECK(strstr((const char *)out.ptr, "\"v\"") == NULL);

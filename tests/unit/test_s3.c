@@ -654,7 +654,7 @@ static void connection_refused(void)
 /* ---- a fake S3 for what a healthy RGW never does ---- */
 
 enum fake_mode { F_SLOWDOWN, F_429, F_500, F_403, F_COPY_ERR, F_NO_MULTIDEL, F_RANGE_IGNORED,
-		 F_TRUNCATED, F_IGNORES_PREFIX, F_UPLOADS_GONE, F_HUGE_LISTING };
+		 F_TRUNCATED, F_IGNORES_PREFIX, F_UPLOADS_GONE, F_HUGE_LISTING, F_BAD_XML };
 
 typedef struct fake {
 	struct MHD_Daemon *d;
@@ -758,6 +758,11 @@ static enum MHD_Result fake_handler(void *cls, struct MHD_Connection *c, const c
 					  "<Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload>"
 					  "</ListMultipartUploadsResult>");
 		return fake_reply(c, 404, S3_ERR("NoSuchUpload", "The specified upload does not exist."));
+	case F_BAD_XML: /* a listing whose third line breaks off inside a tag */
+		return fake_reply(c, 200, "<ListBucketResult><IsTruncated>false</IsTruncated>\n"
+					  "<Contents><Key>t/b/data</Key></Contents>\n"
+					  "<Contents><Key>t/b/index</Key></Contents\n"
+					  "</ListBucketResult>");
 	case F_HUGE_LISTING: { /* a 200 whose document does not fit TC_S3_XML_MAX */
 		static char *big;
 		size_t n = ((size_t)17 << 20);
@@ -1103,8 +1108,23 @@ static void huge_listing(fake *f, tc_backend *be, tc_metrics *m)
 	tc_strlist_dispose(&l);
 }
 
+/* A listing that is not well-formed XML: the message names the request and where it broke. */
+WITH_FAKE(bad_xml_listing, F_BAD_XML)
+static void bad_xml_listing(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)f;
+	(void)m;
+	CHECK_ERR(tc_backend_list(&l, be, "t"), TC_ECORRUPT);
+	CHECK_ERRMSG("s3 ListObjectsV2 prefix \"t/\" page 1: response is not a ListBucketResult "
+		     "document (not well-formed XML at line 4, column ");
+	CHECK(l.n == 0);
+}
+
 TC_TEST_MAIN(T(bad_options), T(retries_exported_at_zero), T(connection_refused), T(fake_retries_slowdown), T(fake_retries_429),
 	     T(fake_ignores_prefix), T(fake_uploads_gone), T(fake_huge_listing),
+	     T(fake_bad_xml_listing),
 	     T(fake_retries_exhausted), T(fake_no_retry_403), T(fake_copy_error_in_200),
 	     T(fake_no_multi_delete), T(fake_range_ignored), T(fake_truncated_listing), T(s3_write_read), T(s3_not_found),
 	     T(s3_read_range), T(s3_stat_object), T(s3_list), T(s3_delete_object),

@@ -111,7 +111,7 @@ static void single_passes(void)
 	/* The tenant index is what a poll sees. */
 	CHECK_OK(tc_service_poll_once(e.svc));
 	CHECK_OK(tc_backend_read(&gz, e.be, "a/index.json.gz"));
-	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "a/index.json.gz"));
+	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ "a/index.json.gz", 0 }));
 	CHECK_EQ_U64(ti.n_live, 1);
 	CHECK_EQ_U64(tc_metrics_get(e.metrics, TC_M_BLOCKLIST_LENGTH, "a", NULL), 1);
 	CHECK_EQ_U64(tc_metrics_get(e.metrics, TC_M_COMPACTION_ERRORS_TOTAL, NULL, NULL), 0);

@@ -59,7 +59,7 @@ static void test_fixture_roundtrip(void)
 	tc_tenant_index ti, again;
 
 	CHECK_OK(tc_test_read_file(&gz, tc_test_data(ZSTD_INDEX)));
-	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "single-tenant/index.json.gz"));
+	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ "single-tenant/index.json.gz", 0 }));
 	CHECK_EQ_U64(ti.n_live, 4);
 	CHECK_EQ_U64(ti.n_compacted, 0);
 	CHECK_EQ_U64(ti.created_at.sec, 1795584331);
@@ -81,7 +81,7 @@ static void test_fixture_roundtrip(void)
 		  "JSON differs:\n  tempo: %.*s\n  ours:  %.*s", (int)json.len, (char *)json.ptr,
 		  (int)ours_json.len, (char *)ours_json.ptr);
 
-	CHECK_OK(tc_tenant_index_parse(&again, ours.ptr, ours.len, "again"));
+	CHECK_OK(tc_tenant_index_parse(&again, ours.ptr, ours.len, &(tc_where){ "again", 0 }));
 	CHECK_EQ_U64(again.n_live, ti.n_live);
 	CHECK_EQ_U64(again.n_compacted, ti.n_compacted);
 	CHECK(tc_time_cmp(&again.created_at, &ti.created_at) == 0);
@@ -108,7 +108,7 @@ static void test_all_fixture_indexes(void)
 			 "tempo-v2/%s-tempo-compacted/blocks/single-tenant/index.json.gz",
 			 sets[i]);
 		CHECK_OK(tc_test_read_file(&gz, tc_test_data(rel)));
-		CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, rel));
+		CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ rel, 0 }));
 		CHECK_EQ_U64(ti.n_live, 4);
 		tc_tenant_index_dispose(&ti);
 		tc_buf_dispose(&gz);
@@ -123,12 +123,12 @@ static void test_sort_and_compacted(void)
 	tc_tenant_index ti;
 
 	for (int i = 0; i < 3; i++)
-		CHECK_OK(tc_meta_parse(&live[i], META_A, strlen(META_A), "a"));
+		CHECK_OK(tc_meta_parse(&live[i], META_A, strlen(META_A), NULL));
 	live[0].start.sec += 100; /* sorts last */
 	live[1].total_objects = 1;  /* ties keep their order: 1 before 2 */
 	live[2].total_objects = 2;
 	for (int i = 0; i < 2; i++) {
-		CHECK_OK(tc_meta_parse(&comp[i], META_A, strlen(META_A), "c"));
+		CHECK_OK(tc_meta_parse(&comp[i], META_A, strlen(META_A), NULL));
 		comp[i].compacted = 1;
 		comp[i].compacted_time = tc_time_from_unix(1800000000 + i, 0);
 	}
@@ -140,7 +140,7 @@ static void test_sort_and_compacted(void)
 				       "\"meta\":[{", 56) == 0);
 	CHECK(strstr((char *)json.ptr, "\"footerSize\":0,\"compactedTime\":\"2027-01-15T08:00:01Z\"}"));
 	CHECK(strstr((char *)json.ptr, "}],\"compacted\":[{") != NULL);
-	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t"));
+	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ "t", 0 }));
 	CHECK_EQ_U64(ti.n_live, 3);
 	CHECK_EQ_U64(ti.live[0].total_objects, 1);
 	CHECK_EQ_U64(ti.live[1].total_objects, 2);
@@ -161,7 +161,7 @@ static void test_sort_and_compacted(void)
 					   "\"meta\":[],\"compacted\":[]}";
 		CHECK(json.len == strlen(want) && memcmp(json.ptr, want, json.len) == 0);
 	}
-	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t"));
+	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ "t", 0 }));
 	CHECK(ti.n_live == 0 && ti.n_compacted == 0);
 	tc_tenant_index_dispose(&ti);
 	tc_buf_dispose(&gz);
@@ -193,7 +193,7 @@ static void expect_json_err(const char *json, int code)
 	tc_tenant_index ti;
 
 	CHECK(gzip_str(&gz, json) == 0);
-	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t9/index.json.gz"), code);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ "t9/index.json.gz", 0 }), code);
 	CHECK_ERRMSG("t9/index.json.gz");
 	CHECK(ti.live == NULL && ti.compacted == NULL);
 	tc_buf_dispose(&gz);
@@ -201,29 +201,43 @@ static void expect_json_err(const char *json, int code)
 
 static void test_errors(void)
 {
+	const tc_where t9x = { "t9/x", 0 };
 	tc_buf gz = TC_BUF_INIT;
 	tc_tenant_index ti;
 	char bad[2048];
 
 	/* not gzip at all */
-	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"{\"meta\":[]}", 11, "t9/x"),
+	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"{\"meta\":[]}", 11, &t9x),
 		  TC_ECORRUPT);
-	CHECK_ERRMSG("t9/x");
-	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"", 0, "t9/x"), TC_ECORRUPT);
+	CHECK_ERRMSG("t9/x at offset ");
+	CHECK_ERRMSG(": corrupt gzip stream: ");
+	CHECK_ERR(tc_tenant_index_parse(&ti, (const uint8_t *)"", 0, &t9x), TC_ECORRUPT);
 	/* truncated and bit-flipped gzip */
 	CHECK_OK(tc_test_read_file(&gz, tc_test_data(ZSTD_INDEX)));
-	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len - 10, "t9/x"), TC_ECORRUPT);
-	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len / 2, "t9/x"), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len - 10, &t9x), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len / 2, &t9x), TC_ECORRUPT);
 	gz.ptr[gz.len - 5] ^= 0xff; /* the CRC/ISIZE trailer */
-	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t9/x"), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &t9x), TC_ECORRUPT);
 	gz.ptr[gz.len - 5] ^= 0xff;
-	/* trailing garbage after the member */
+	/* trailing garbage after the member: the message names the offset of the junk */
 	CHECK_OK(tc_buf_put(&gz, "junk", 4));
-	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, "t9/x"), TC_ECORRUPT);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ "t9/x", 1000 }), TC_ECORRUPT);
+	{
+		const char *msg = tc_error_last(), *pre = "t9/x at offset ";
+		unsigned long long off = strtoull(msg + strlen(pre), NULL, 10);
+		CHECK_MSG(!strncmp(msg, pre, strlen(pre)) && strstr(msg, ": corrupt gzip stream: ") &&
+			  off >= 1000 + gz.len - 4 && off <= 1000 + gz.len,
+			  "got \"%s\", want an offset in the junk at %zu", msg, 1000 + gz.len - 4);
+	}
 	tc_buf_dispose(&gz);
 	/* garbage JSON inside good gzip */
 	expect_json_err("not json", TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "t9/index.json.gz: invalid JSON at byte 0 of the decompressed JSON");
+	expect_json_err("{\"meta\":[]} x", TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "t9/index.json.gz: invalid JSON: data after the top-level value at "
+		  "byte 12 of the decompressed JSON");
 	expect_json_err("", TC_ECORRUPT);
+	CHECK_STR(tc_error_last(), "t9/index.json.gz: empty JSON");
 	expect_json_err("[1,2]", TC_ECORRUPT);
 	expect_json_err("{\"created_at\":5,\"meta\":[],\"compacted\":[]}", TC_ECORRUPT);
 	expect_json_err("{\"created_at\":\"2026-11-25T05:25:31Z\",\"meta\":{}}", TC_ECORRUPT);
@@ -231,14 +245,14 @@ static void test_errors(void)
 	snprintf(bad, sizeof(bad), "{\"meta\":[%s,%.*s\"encoding\":\"zip\"}]}", META_A,
 		 (int)(strstr(META_A, "\"encoding\"") - META_A), META_A);
 	expect_json_err(bad, TC_ECORRUPT);
-	CHECK_ERRMSG("meta[1]");
+	CHECK_STR(tc_error_last(), "t9/index.json.gz meta[1]: key \"encoding\": unknown encoding \"zip\"");
 	/* concatenated members are one stream, as in Go */
 	{
 		tc_buf two = TC_BUF_INIT;
 		CHECK(gzip_str(&two, "{\"meta\":[") == 0);
 		CHECK(gzip_str(&two, META_A) == 0);
 		CHECK(gzip_str(&two, "],\"compacted\":null}") == 0);
-		CHECK_OK(tc_tenant_index_parse(&ti, two.ptr, two.len, "t"));
+		CHECK_OK(tc_tenant_index_parse(&ti, two.ptr, two.len, &(tc_where){ "t", 0 }));
 		CHECK_EQ_U64(ti.n_live, 1);
 		CHECK_EQ_U64(ti.n_compacted, 0);
 		tc_tenant_index_dispose(&ti);
