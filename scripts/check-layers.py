@@ -10,8 +10,9 @@ include), then checks every quoted #include in src/, encoding/ and bench/:
   - a header of the form *_impl.h is included only from its own module;
   - includes are root-relative ("src/util/buf.h", "encoding/meta.h"), so
     a relative one ("../x.h", "buf.h") is refused too, as is one that
-    names no file of the tree; generated "*.pb-c.h" headers are module
-    `proto`.
+    names no file of the tree. Headers generated into the build tree are
+    included bare: "*.pb-c.h" is module `proto`, "tc_revision.h" (the git
+    revision, cmake/revision.cmake) is module `revision`.
 Prints one line per violation (file:line: reason) and exits 1 if any.
 """
 import os
@@ -83,6 +84,8 @@ def check(root):
                 where = f"{path}:{n}"
                 if inc.endswith(".pb-c.h"):
                     target = "proto"
+                elif inc == "tc_revision.h":
+                    target = "revision"
                 elif not os.path.isfile(os.path.join(root, inc)):
                     errors.append(f'{where}: "{inc}" is not root-relative (no such file {inc})')
                     continue
