@@ -100,6 +100,10 @@ static const cfg_row rows[] = {
 	  .min = 1),
 	ROW("storage.trace.local.path", CT_STRING, "", F(storage.local_path),
 	  "Directory of the local backend."),
+	ROW("storage.trace.local.create", CT_BOOL, "false", F(storage.local_create),
+	  "Create the local path (and its parents) when it does not exist, for a first start; "
+	  "off, a path that does not exist stops the start, so a typo never becomes a new, "
+	  "empty bucket."),
 	ROW("storage.trace.block.version", CT_STRING, "v2", 0,
 	  "Block format; only v2 is written.", .choices = "v2", .flags = CF_NOSTORE),
 	ROW("storage.trace.block.encoding", CT_ENCODING, "zstd", F(storage.block.encoding),

@@ -74,6 +74,7 @@ static void test_defaults(void)
 	CHECK_EQ_U64(c.compactor.compaction.iterator_buffer_size, 1000);
 	CHECK_STR(c.storage.backend, "local");
 	CHECK(c.storage.local_path == NULL);
+	CHECK(c.storage.local_create == 0); /* a missing path is an error unless asked */
 	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 300 * NS_S);
 	CHECK_EQ_U64(c.storage.blocklist_poll_concurrency, 50);
 	CHECK(c.storage.block.encoding == TC_ENC_ZSTD);
@@ -185,6 +186,7 @@ static const char full_yaml[] =
 	"    blocklist_poll_concurrency: 4\n"
 	"    local:\n"
 	"      path: /var/tempo/traces\n"
+	"      create: true\n"
 	"    block:\n"
 	"      version: v2\n"
 	"      encoding: snappy\n"
@@ -248,6 +250,7 @@ static void test_full_file(void)
 	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 30 * NS_S);
 	CHECK_EQ_U64(c.storage.blocklist_poll_concurrency, 4);
 	CHECK_STR(c.storage.local_path, "/var/tempo/traces");
+	CHECK(c.storage.local_create == 1);
 	CHECK(c.storage.block.encoding == TC_ENC_SNAPPY);
 	CHECK_EQ_U64(c.storage.block.index_downsample_bytes, 2000);
 	CHECK_EQ_U64(c.storage.block.index_page_size_bytes, 1000);
