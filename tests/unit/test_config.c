@@ -109,7 +109,10 @@ static void test_empty_file_is_defaults(void)
 	tc_config_dispose(&c);
 }
 
-/* The shipped config lists every key with its default. */
+/*
+ * The shipped config lists every key with its default, except the demo's
+ * local bucket: ./data, created on the first start (README's first command).
+ */
 static void test_shipped_config_is_defaults(void)
 {
 	tc_config d, c;
@@ -117,6 +120,10 @@ static void test_shipped_config_is_defaults(void)
 
 	CHECK_OK(tc_config_default(&d));
 	CHECK_OK(tc_config_load_file(&c, src_path("configs/tracecompactor.yaml")));
+	CHECK_STR(c.storage.local_path, "./data");
+	CHECK(c.storage.local_create == 1);
+	CHECK_OK(tc_config_set(&d, "storage.trace.local.path", "./data"));
+	CHECK_OK(tc_config_set(&d, "storage.trace.local.create", "true"));
 	a = dump(&d, 0);
 	b = dump(&c, 0);
 	tc_config_dispose(&d);
