@@ -12,7 +12,8 @@ int tc_cli_open_bucket(tc_backend **out, tc_config *cfg, const char *path, const
 	if (rc < 0)
 		return rc;
 	if (path)
-		return create ? tc_backend_local_create(out, path) : tc_backend_local_new(out, path);
+		return create ? tc_backend_local_create(out, path)
+			      : tc_backend_local_new(out, path);
 	if (!config) {
 		tc_error_set("--path ROOT or --config FILE is required");
 		return TC_EINVALID;

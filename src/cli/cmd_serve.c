@@ -190,7 +190,8 @@ int tc_cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = start(&a, &status)) < 0) {
-		tc_log_error("msg=\"startup failed\" exit=%d err=%s", status, tc_log_q(tc_error_last()));
+		tc_log_error("msg=\"startup failed\" exit=%d err=%s", status,
+			     tc_log_q(tc_error_last()));
 	} else {
 		wait_for_signals(&a, &set);
 		tc_service_stop(a.svc, a.cfg.server.graceful_shutdown_timeout_ns);

@@ -264,9 +264,11 @@ int tc_duration_parse(int64_t *out_ns, const char *s)
 			why = "missing unit in duration";
 			goto bad;
 		}
-		for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
-			if (strlen(duration_units[i].name) == ul && !memcmp(duration_units[i].name, unit, ul))
+		for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++) {
+			const char *name = duration_units[i].name;
+			if (strlen(name) == ul && !memcmp(name, unit, ul))
 				mult = duration_units[i].ns;
+		}
 		if (!mult) {
 			why = "unknown unit in duration";
 			goto bad;
