@@ -8,6 +8,10 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 RGW_PORT      ?= 17480
 ASAN_RGW_PORT ?= 17490
 CTEST_ARGS ?=
+# make run [DATA=./data] [PORT=3200]: the demo's bucket and HTTP port
+# (scripts/run-demo.sh); `rm -rf data` resets it.
+DATA       ?= ./data
+PORT       ?= 3200
 # make bench [SCALE=4] [BIG=1] [RUNS=3] [PERF=1] (bench/README.md)
 SCALE      ?= 1
 BIG        ?= 0
@@ -34,7 +38,7 @@ build-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 run: build
-	@scripts/run-demo.sh
+	@BIN=$(BUILD)/tracecompactor DATA=$(DATA) PORT=$(PORT) scripts/run-demo.sh
 
 test: test-plain test-asan
 

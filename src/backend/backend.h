@@ -74,8 +74,16 @@ int tc_backend_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_tim
 const char *tc_backend_name(const tc_backend *be);
 void tc_backend_free(tc_backend *be);
 
-/* The backends. */
+/*
+ * The backends. The local backend opens an existing directory: a root that
+ * does not exist is TC_ENOTFOUND ("path ... does not exist"), so a mistyped
+ * path is an error and never a new, empty bucket. tc_backend_local_create
+ * first creates root and its missing parents, for callers that set up a
+ * bucket on purpose (gen, storage.trace.local.create). Either way, writes
+ * create the tenant and block directories below the root as they need them.
+ */
 int tc_backend_local_new(tc_backend **out, const char *root);
+int tc_backend_local_create(tc_backend **out, const char *root);
 int tc_backend_mem_new(tc_backend **out);
 
 #endif

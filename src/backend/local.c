@@ -804,7 +804,29 @@ static int mkdir_all(const char *root)
 	return err;
 }
 
-int tc_backend_local_new(tc_backend **out, const char *root)
+/* An existing root directory; the root itself may lie behind symlinks. */
+static int open_root(int *out, const char *root)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*out = -1;
+	if (fd >= 0) {
+		*out = fd;
+		return TC_OK;
+	}
+	if (errno == ENOENT) {
+		tc_error_set("local backend: path \"%s\" does not exist", root);
+		return TC_ENOTFOUND;
+	}
+	if (errno == ENOTDIR) {
+		tc_error_set("local backend: path \"%s\" is not a directory", root);
+		return TC_ERROR;
+	}
+	tc_error_set_os("local backend: open path \"%s\"", root);
+	return TC_ERROR;
+}
+
+static int local_open(tc_backend **out, const char *root, int create)
 {
 	local *l;
 	int fd, err;
@@ -814,12 +836,10 @@ int tc_backend_local_new(tc_backend **out, const char *root)
 		tc_error_set("local backend: empty root path");
 		return TC_EINVALID;
 	}
-	if ((err = mkdir_all(root)) < 0)
+	if (create && (err = mkdir_all(root)) < 0)
 		return err;
-	if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		tc_error_set_os("open backend root %s", root);
-		return TC_ERROR;
-	}
+	if ((err = open_root(&fd, root)) < 0)
+		return err;
 	if (!(l = calloc(1, sizeof(*l))) || !(l->root = strdup(root))) {
 		free(l);
 		close(fd);
@@ -830,4 +850,14 @@ int tc_backend_local_new(tc_backend **out, const char *root)
 	l->root_fd = fd;
 	*out = &l->base;
 	return TC_OK;
+}
+
+int tc_backend_local_new(tc_backend **out, const char *root)
+{
+	return local_open(out, root, 0);
+}
+
+int tc_backend_local_create(tc_backend **out, const char *root)
+{
+	return local_open(out, root, 1);
 }

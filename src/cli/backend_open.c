@@ -67,6 +67,8 @@ int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metr
 			tc_error_set("storage.trace.local.path is required for the local backend");
 			return TC_EINVALID;
 		}
+		if (cfg->storage.local_create)
+			return tc_backend_local_create(out, cfg->storage.local_path);
 		return tc_backend_local_new(out, cfg->storage.local_path);
 	}
 	if (!strcmp(name, "s3"))

@@ -6,7 +6,12 @@
 #include "src/metrics/metrics.h"
 #include "src/backend/backend.h"
 
-/* metrics (may be NULL) receives the request durations and retries of remote backends. */
+/*
+ * metrics (may be NULL) receives the request durations and retries of remote
+ * backends. A local path that does not exist is TC_ENOTFOUND unless
+ * storage.trace.local.create is set. Errors in the config's storage keys
+ * are TC_EINVALID or TC_EUNSUPPORTED; anything else is the storage's.
+ */
 int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics);
 
 #endif

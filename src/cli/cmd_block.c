@@ -60,7 +60,7 @@ int tc_cmd_block(int argc, char **argv)
 		return 2;
 	}
 	memset(&cfg, 0, sizeof(cfg));
-	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config)) == TC_OK)
+	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config, 0)) == TC_OK)
 		rc = is_list ? list(be, tenant) : tc_blocklist_unquarantine(be, tenant, pos[1]);
 	tc_backend_free(be);
 	tc_config_dispose(&cfg);

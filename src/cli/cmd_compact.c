@@ -173,7 +173,7 @@ int tc_cmd_compact(int argc, char **argv)
 		return 2;
 	}
 	memset(&cfg, 0, sizeof(cfg));
-	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config)) < 0) {
+	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config, 0)) < 0) {
 		fprintf(stderr, "compact: %s\n", tc_error_last());
 		tc_config_dispose(&cfg);
 		return rc == TC_EINVALID ? 2 : 1;

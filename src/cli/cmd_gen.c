@@ -17,7 +17,9 @@ static const char USAGE[] =
 	"tracecompactor gen --path ROOT --tenant T [--flushes 2] [--replicas 2] [--traces 200]\n"
 	"       [--spans 20] [--continue 0.2] [--age 2h] [--flush-interval 5m] [--seed 1]\n"
 	"       [--encoding zstd] [--data-encoding v2] [--level 0] [--big-trace-bytes 0]\n"
-	"       [--now RFC3339]";
+	"       [--now RFC3339]\n"
+	"Unlike the other commands, gen creates ROOT (or the config's local path) when it does\n"
+	"not exist: it sets up demo and test buckets.";
 
 static int parse_u64(uint64_t *out, const char *flag, const char *s, uint64_t max)
 {
@@ -132,7 +134,7 @@ int tc_cmd_gen(int argc, char **argv)
 {
 	gen_flags fl = { 0 };
 	const tc_arg_spec specs[] = {
-		{ "path", 1, &fl.path, "root of the local bucket to write into" },
+		{ "path", 1, &fl.path, "root of the local bucket to write into (created if missing)" },
 		{ "config", 1, &fl.config, "write into the backend of this config instead (storage.trace.*)" },
 		{ "tenant", 1, &fl.tenant, "tenant ID" },
 		{ "flushes", 1, &fl.flushes, "rounds of ingester flushes (2)" },
@@ -172,7 +174,7 @@ int tc_cmd_gen(int argc, char **argv)
 		return 2;
 	}
 	memset(&cfg, 0, sizeof(cfg));
-	if ((rc = tc_cli_open_bucket(&be, &cfg, fl.path, fl.config)) == TC_OK)
+	if ((rc = tc_cli_open_bucket(&be, &cfg, fl.path, fl.config, 1)) == TC_OK)
 		rc = tc_synth_generate(be, &o, print_block, NULL);
 	tc_config_dispose(&cfg);
 	if (rc < 0) {

@@ -2,6 +2,7 @@
  * tracecompactor inspect BLOCK_DIR: reads a block the way the compactor
  * does, plus a full walk of every body and a bloom test of every ID.
  */
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -134,7 +135,10 @@ int tc_cmd_inspect(int argc, char **argv)
 		return 2;
 	}
 	if (!realpath(pos[0], path)) {
-		fprintf(stderr, "inspect: %s: not found\n", pos[0]);
+		if (errno == ENOENT)
+			fprintf(stderr, "inspect: path \"%s\" does not exist\n", pos[0]);
+		else
+			fprintf(stderr, "inspect: %s: %s\n", pos[0], strerror(errno));
 		return 1;
 	}
 	snprintf(blockdir, sizeof(blockdir), "%s", path);

@@ -118,6 +118,7 @@ int tc_cmd_query(int argc, char **argv)
 	tc_blocklist bl = TC_BLOCKLIST_INIT;
 	found f = { 0 };
 	size_t npos;
+	int missing = 0; /* the trace, not the bucket: exit 2 */
 	int rc = tc_args_parse(specs, 4, argc, argv, pos, 1, &npos, USAGE);
 	tc_config cfg;
 
@@ -133,18 +134,18 @@ int tc_cmd_query(int argc, char **argv)
 		fprintf(stderr, "query: %s\n", tc_error_last());
 		return 2;
 	}
-	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config)) < 0 || (rc = tc_blocklist_read_tenant(&bl, be, tenant)) < 0 ||
+	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config, 0)) < 0 || (rc = tc_blocklist_read_tenant(&bl, be, tenant)) < 0 ||
 	    (rc = collect(&f, be, &bl, id)) < 0)
 		goto cleanup;
 	if (f.n == 0) {
 		fprintf(stderr, "query: trace %s not found in %zu live blocks of tenant %s\n", pos[0], bl.n_live,
 			tenant);
-		rc = TC_ENOTFOUND;
+		missing = 1;
 		goto cleanup;
 	}
 	rc = print_trace(&f, id, raw != NULL);
 cleanup:
-	if (rc < 0 && rc != TC_ENOTFOUND)
+	if (rc < 0)
 		fprintf(stderr, "query: %s\n", tc_error_last());
 	for (size_t i = 0; i < f.n; i++)
 		tc_buf_dispose(&f.bodies[i]);
@@ -152,5 +153,5 @@ cleanup:
 	tc_blocklist_dispose(&bl);
 	tc_backend_free(be);
 	tc_config_dispose(&cfg);
-	return rc == TC_ENOTFOUND ? 2 : rc < 0 ? 1 : 0;
+	return missing ? 2 : rc < 0 ? 1 : 0;
 }

@@ -101,14 +101,30 @@ static int parse_args(app *a, int argc, char **argv)
 	return 0;
 }
 
-static int start(app *a)
+/*
+ * Exit status of a start that failed: 2 when the configuration is at fault
+ * (the storage keys, the overrides file), 1 when the world is (port in use,
+ * storage unreachable, bucket or local path missing). README "Exit codes".
+ */
+static int start(app *a, int *status)
 {
 	tc_http_handlers h = { a, h_ready, h_blocklist, h_config, NULL };
 	int rc;
 
-	if ((rc = tc_metrics_new(&a->metrics)) < 0 || (rc = tc_cli_backend_open(&a->be, &a->cfg, a->metrics)) < 0 ||
-	    (rc = tc_overrides_new(&a->ov, &a->cfg)) < 0 ||
-	    (rc = tc_service_new(&a->svc, &a->cfg, a->be, a->ov, a->metrics)) < 0)
+	*status = 1;
+	if ((rc = tc_metrics_new(&a->metrics)) < 0)
+		return rc;
+	if ((rc = tc_cli_backend_open(&a->be, &a->cfg, a->metrics)) < 0) {
+		if (rc == TC_EINVALID || rc == TC_EUNSUPPORTED)
+			*status = 2;
+		return rc;
+	}
+	/* A file the config names, read and checked once here: its faults are the config's. */
+	if ((rc = tc_overrides_new(&a->ov, &a->cfg)) < 0) {
+		*status = 2;
+		return rc;
+	}
+	if ((rc = tc_service_new(&a->svc, &a->cfg, a->be, a->ov, a->metrics)) < 0)
 		return rc;
 	tc_metrics_set(a->metrics, TC_M_BUILD_INFO, 1, TC_VERSION, TC_REVISION);
 	h.metrics = a->metrics;
@@ -159,7 +175,7 @@ int tc_cmd_serve(int argc, char **argv)
 {
 	app a;
 	sigset_t set;
-	int rc;
+	int rc, status = 0;
 
 	memset(&a, 0, sizeof(a));
 	rc = parse_args(&a, argc, argv);
@@ -174,8 +190,9 @@ int tc_cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = start(&a)) < 0) {
-		tc_log_error("msg=\"startup failed\" err=%s", tc_log_q(tc_error_last()));
+	if ((rc = start(&a, &status)) < 0) {
+		tc_log_error("msg=\"startup failed\" exit=%d err=%s", status,
+			     tc_log_q(tc_error_last()));
 	} else {
 		wait_for_signals(&a, &set);
 		tc_service_stop(a.svc, a.cfg.server.graceful_shutdown_timeout_ns);
@@ -187,5 +204,5 @@ int tc_cmd_serve(int argc, char **argv)
 	tc_backend_free(a.be);
 	tc_metrics_free(a.metrics);
 	tc_config_dispose(&a.cfg);
-	return rc < 0 ? 1 : 0;
+	return rc < 0 ? status : 0;
 }

@@ -16,7 +16,6 @@ enum {
 	CF_ZERO_IS_DEFAULT = 2, /* Tempo replaces 0 by the default; so do we */
 	CF_NONEMPTY = 4,
 	CF_NOSTORE = 8,         /* accepted and checked, but no field (block.version) */
-	CF_MODEL_DURATION = 16, /* Prometheus durations too ("2w"), as Tempo's overrides */
 	CF_OPEN01 = 32,         /* float strictly between 0 and 1 */
 	CF_ZERO_OK = 64,        /* 0 allowed even below min */
 };
@@ -101,6 +100,10 @@ static const cfg_row rows[] = {
 	  .min = 1),
 	ROW("storage.trace.local.path", CT_STRING, "", F(storage.local_path),
 	  "Directory of the local backend."),
+	ROW("storage.trace.local.create", CT_BOOL, "false", F(storage.local_create),
+	  "Create the local path (and its parents) when it does not exist, for a first start; "
+	  "off, a path that does not exist stops the start, so a typo never becomes a new, "
+	  "empty bucket."),
 	ROW("storage.trace.block.version", CT_STRING, "v2", 0,
 	  "Block format; only v2 is written.", .choices = "v2", .flags = CF_NOSTORE),
 	ROW("storage.trace.block.encoding", CT_ENCODING, "zstd", F(storage.block.encoding),
@@ -147,15 +150,14 @@ static const cfg_row rows[] = {
 	  "Retries of a failed request."),
 
 	ROW("overrides.block_retention", CT_DURATION, "0", F(overrides.block_retention_ns),
-	  "Default per-tenant block retention; 0 uses compactor.compaction.block_retention.",
-	  .flags = CF_MODEL_DURATION),
+	  "Default per-tenant block retention; 0 uses compactor.compaction.block_retention."),
 	ROW("overrides.max_bytes_per_trace", CT_U64, "5000000", F(overrides.max_bytes_per_trace),
 	  "Largest compacted trace: spans past it are discarded (in input order); 0 is unlimited."),
 	ROW("overrides.per_tenant_override_config", CT_STRING, "",
 	  F(overrides.per_tenant_override_config), "Per-tenant overrides file, or empty."),
 	ROW("overrides.per_tenant_override_period", CT_DURATION, "10s",
 	  F(overrides.per_tenant_override_period_ns), "How often the overrides file is re-read.",
-	  .min = 1, .flags = CF_MODEL_DURATION),
+	  .min = 1),
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -295,7 +297,7 @@ static int row_set(tc_config *c, const cfg_row *r, const char *where, const char
 	case CT_STRING:
 		return set_string(c, r, where, s);
 	case CT_DURATION:
-		if (tc_cfgyaml_parse_duration(&d, s, (r->flags & CF_MODEL_DURATION) != 0, &why) < 0)
+		if (tc_cfgyaml_parse_duration(&d, s, &why) < 0)
 			return bad(r, where, s, why);
 		if (d == 0 && (r->flags & CF_ZERO_IS_DEFAULT))
 			return row_set(c, r, where, r->def);

@@ -56,6 +56,7 @@ typedef struct tc_config {
 	struct {
 		char *backend;                       /* "local" | "s3" */
 		char *local_path;                    /* storage.trace.local.path */
+		int local_create;                    /* storage.trace.local.create */
 		int64_t blocklist_poll_ns;           /* 5m */
 		uint32_t blocklist_poll_concurrency; /* 50 */
 		tc_block_config block;

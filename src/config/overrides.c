@@ -120,8 +120,7 @@ static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant,
 				return TC_EINVALID;
 			}
 			if (ks[0] == 'b')
-				error = tc_cfgyaml_parse_duration(&out->block_retention_ns, vs, 1,
-								  &why);
+				error = tc_cfgyaml_parse_duration(&out->block_retention_ns, vs, &why);
 			else
 				error = tc_cfgyaml_parse_uint(&out->max_bytes_per_trace, vs, &why);
 			if (error < 0) {

@@ -181,74 +181,20 @@ int tc_cfgyaml_parse_uint(uint64_t *out, const char *s, const char **why)
 	return TC_OK;
 }
 
-/* Prometheus model.Duration: [Ny][Nw][Nd][Nh][Nm][Ns][Nms], at least one, or "0". */
-static int parse_model_duration(int64_t *out, const char *s)
-{
-	static const struct { const char *u; int64_t ns; } units[] = {
-		{ "y", 365LL * 86400000000000LL }, { "w", 7LL * 86400000000000LL },
-		{ "d", 86400000000000LL }, { "h", 3600000000000LL }, { "m", 60000000000LL },
-		{ "s", 1000000000LL }, { "ms", 1000000LL },
-	};
-	const size_t nunits = sizeof(units) / sizeof(units[0]);
-	size_t next = 0;
-	int64_t total = 0;
-	const char *p = s;
-
-	if (!strcmp(s, "0")) {
-		*out = 0;
-		return TC_OK;
-	}
-	if (!*p)
-		return TC_EINVALID;
-	while (*p) {
-		uint64_t v = 0;
-		const char *d = p;
-		size_t i;
-
-		for (; *p >= '0' && *p <= '9'; p++) {
-			if (v > 1000000000000ULL)
-				return TC_EINVALID;
-			v = v * 10 + (uint64_t)(*p - '0');
-		}
-		if (p == d)
-			return TC_EINVALID;
-		for (i = next; i < nunits; i++) {
-			size_t ul = strlen(units[i].u);
-			/* "m" must not swallow the "m" of "ms" */
-			if (!strncmp(p, units[i].u, ul) && !(i == 4 && p[1] == 's'))
-				break;
-		}
-		if (i == nunits)
-			return TC_EINVALID;
-		p += strlen(units[i].u);
-		next = i + 1;
-		if (v > (uint64_t)(INT64_MAX - total) / (uint64_t)units[i].ns)
-			return TC_EINVALID;
-		total += (int64_t)v * units[i].ns;
-	}
-	*out = total;
-	return TC_OK;
-}
-
-int tc_cfgyaml_parse_duration(int64_t *out, const char *s, int model, const char **why)
+int tc_cfgyaml_parse_duration(int64_t *out, const char *s, const char **why)
 {
 	int64_t v;
 
-	if (tc_duration_parse(&v, s) == TC_OK) {
-		if (v < 0) {
-			*why = "must not be negative";
-			return TC_EINVALID;
-		}
-		*out = v;
-		return TC_OK;
+	if (tc_duration_parse(&v, s) < 0) {
+		*why = "want a duration such as 300ms, 30s, 1h30m, 14d or 2w";
+		return TC_EINVALID;
 	}
-	if (model && parse_model_duration(&v, s) == TC_OK) {
-		*out = v;
-		return TC_OK;
+	if (v < 0) {
+		*why = "must not be negative";
+		return TC_EINVALID;
 	}
-	*why = model ? "want a duration such as 30s, 5m, 48h or 2w"
-		     : "want a duration such as 30s, 5m or 336h";
-	return TC_EINVALID;
+	*out = v;
+	return TC_OK;
 }
 
 int tc_cfgyaml_parse_bool(int *out, const char *s, const char **why)

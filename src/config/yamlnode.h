@@ -44,10 +44,11 @@ const char *tc_cfgyaml_kind(const yaml_node_t *n);
  */
 int tc_cfgyaml_parse_uint(uint64_t *out, const char *s, const char **why);
 /*
- * Go durations ("30s", "1h30m") and, with model set, Prometheus durations
- * too ("2w", "1y", "14d"), which Tempo's overrides use. Negative is refused.
+ * One syntax for the config and the overrides file (Tempo reads Go's in the
+ * one, Prometheus's in the other): tc_duration_parse's superset of both.
+ * Negative is refused.
  */
-int tc_cfgyaml_parse_duration(int64_t *out, const char *s, int model, const char **why);
+int tc_cfgyaml_parse_duration(int64_t *out, const char *s, const char **why);
 int tc_cfgyaml_parse_bool(int *out, const char *s, const char **why);
 int tc_cfgyaml_parse_float(double *out, const char *s, const char **why);
 

@@ -161,15 +161,75 @@ uint64_t tc_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Go's time.ParseDuration grammar, [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+ or "0",
+ * with Prometheus's units added (d = 24h, w = 7d, y = 365d): every string
+ * either model.ParseDuration or Go accepts parses, to the same value.
+ */
+static const struct {
+	const char *name;
+	uint64_t ns;
+} duration_units[] = {
+	{ "ns", 1 },
+	{ "us", 1000 },
+	{ "\xc2\xb5s", 1000 }, /* U+00B5 micro sign, as Go */
+	{ "\xce\xbcs", 1000 }, /* U+03BC Greek mu, as Go */
+	{ "ms", 1000000 },
+	{ "s", 1000000000ULL },
+	{ "m", 60ULL * 1000000000ULL },
+	{ "h", 3600ULL * 1000000000ULL },
+	{ "d", 24ULL * 3600 * 1000000000ULL },
+	{ "w", 7ULL * 24 * 3600 * 1000000000ULL },
+	{ "y", 365ULL * 24 * 3600 * 1000000000ULL },
+};
+
+#define DURATION_LIMIT ((uint64_t)1 << 63) /* |INT64_MIN|: only a negative value may reach it */
+
+/* Go's leadingInt: digits into *v; -1 past DURATION_LIMIT. */
+static int leading_int(uint64_t *v, const char **p)
+{
+	uint64_t x = 0;
+
+	for (; **p >= '0' && **p <= '9'; (*p)++) {
+		if (x > DURATION_LIMIT / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(**p - '0');
+		if (x > DURATION_LIMIT)
+			return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+/* Go's leadingFraction: digits past the precision of *f are read and dropped. */
+static void leading_fraction(uint64_t *f, double *scale, const char **p)
+{
+	int overflow = 0;
+
+	*f = 0;
+	*scale = 1;
+	for (; **p >= '0' && **p <= '9'; (*p)++) {
+		uint64_t y;
+		if (overflow)
+			continue;
+		if (*f > (DURATION_LIMIT - 1) / 10) {
+			overflow = 1;
+			continue;
+		}
+		y = *f * 10 + (uint64_t)(**p - '0');
+		if (y > DURATION_LIMIT) {
+			overflow = 1;
+			continue;
+		}
+		*f = y;
+		*scale *= 10;
+	}
+}
+
 int tc_duration_parse(int64_t *out_ns, const char *s)
 {
-	static const struct { const char *unit; int64_t ns; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "µs", 1000 }, { "ms", 1000000 },
-		{ "s", 1000000000LL }, { "m", 60000000000LL }, { "h", 3600000000000LL },
-		{ "d", 86400000000000LL },
-	};
-	const char *p = s;
-	int64_t total = 0;
+	const char *p = s, *why = "invalid duration";
+	uint64_t total = 0;
 	int neg = 0;
 
 	if (*p == '-' || *p == '+')
@@ -178,39 +238,80 @@ int tc_duration_parse(int64_t *out_ns, const char *s)
 		*out_ns = 0;
 		return TC_OK;
 	}
-	if (!*p)
+	if (!*p) {
+		why = "empty duration";
 		goto bad;
+	}
 	while (*p) {
-		double v = 0, scale = 1;
-		int any = 0;
-		size_t best = 0;
-		int64_t unit = 0;
+		const char *digits_at = p, *unit;
+		uint64_t v, f = 0, mult = 0;
+		double scale = 1;
+		size_t ul, i;
+		int pre, post = 0;
 
-		for (; isdigit((unsigned char)*p); p++, any = 1)
-			v = v * 10 + (*p - '0');
-		if (*p == '.')
-			for (p++; isdigit((unsigned char)*p); p++, any = 1)
-				v += (*p - '0') * (scale /= 10);
-		if (!any)
+		if (!(*p == '.' || (*p >= '0' && *p <= '9')))
 			goto bad;
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			size_t ul = strlen(units[i].unit);
-			if (ul > best && strncmp(p, units[i].unit, ul) == 0) {
-				best = ul;
-				unit = units[i].ns;
+		if (leading_int(&v, &p) < 0) {
+			why = "duration out of range";
+			goto bad;
+		}
+		pre = p != digits_at;
+		if (*p == '.') {
+			const char *frac_at = ++p;
+			leading_fraction(&f, &scale, &p);
+			post = p != frac_at;
+		}
+		if (!pre && !post)
+			goto bad;
+		/* The unit is everything up to the next number, as in Go. */
+		unit = p;
+		while (*p && *p != '.' && !(*p >= '0' && *p <= '9'))
+			p++;
+		ul = (size_t)(p - unit);
+		if (ul == 0) {
+			why = "missing unit in duration";
+			goto bad;
+		}
+		for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++) {
+			const char *name = duration_units[i].name;
+			if (strlen(name) == ul && !memcmp(name, unit, ul))
+				mult = duration_units[i].ns;
+		}
+		if (!mult) {
+			why = "unknown unit in duration";
+			goto bad;
+		}
+		if (v > DURATION_LIMIT / mult) {
+			why = "duration out of range";
+			goto bad;
+		}
+		v *= mult;
+		if (f > 0) {
+			/* float64, as Go: nanosecond-accurate for fractions of an hour */
+			v += (uint64_t)((double)f * ((double)mult / scale));
+			if (v > DURATION_LIMIT) {
+				why = "duration out of range";
+				goto bad;
 			}
 		}
-		if (!best)
+		if (v > DURATION_LIMIT - total) {
+			why = "duration out of range";
 			goto bad;
-		p += best;
-		if (v * (double)unit > 9.2e18 - (double)total)
-			goto bad;
-		total += (int64_t)(v * (double)unit + 0.5);
+		}
+		total += v;
 	}
-	*out_ns = neg ? -total : total;
+	if (!neg && total > (uint64_t)INT64_MAX) {
+		why = "duration out of range";
+		goto bad;
+	}
+	if (neg)
+		*out_ns = total == DURATION_LIMIT ? INT64_MIN : -(int64_t)total;
+	else
+		*out_ns = (int64_t)total;
 	return TC_OK;
 bad:
-	tc_error_set("invalid duration \"%.64s\" (expected e.g. 30s, 5m, 336h)", s);
+	tc_error_set("%s \"%.64s\" (want e.g. 300ms, 30s, 1h30m, 1.5h, 14d or 2w; units ns us ms s m "
+		     "h d w y)", why, s);
 	return TC_EINVALID;
 }
 

@@ -30,8 +30,13 @@ int tc_time_cmp(const tc_time *a, const tc_time *b);
 uint64_t tc_mono_ns(void);
 
 /*
- * Go-style durations ("30s", "1h30m", "336h", "500ms", plain "0"); sets
- * *out_ns. Returns TC_EINVALID for anything else.
+ * The one duration syntax of the config and the overrides file: Go's
+ * (time.ParseDuration: "300ms", "1h30m", "1.5h", "-2m", plain "0"; units
+ * ns, us/µs, ms, s, m, h, in any order, with fractions) plus Prometheus's
+ * day, week and year (d = 24h, w = 7d, y = 365d: "14d", "2w", "1y2w3d").
+ * Every string Go or Prometheus's model.ParseDuration accepts parses to
+ * the value they give; sets *out_ns. Out of int64 range or anything else
+ * is TC_EINVALID with a message.
  */
 int tc_duration_parse(int64_t *out_ns, const char *s);
 /* Formats a duration the way Go prints it (e.g. "1h0m0s", "30s"). */

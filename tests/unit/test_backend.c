@@ -46,9 +46,9 @@ static int fx_local(fx *f)
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->outer, sizeof(f->outer), "%s", tmp);
-	/* a root that does not exist yet: the backend creates it */
+	/* a root that does not exist yet: tc_backend_local_create makes it and its parent */
 	snprintf(f->root, sizeof(f->root), "%s/store/root", tmp);
-	err = tc_backend_local_new(&f->be, f->root);
+	err = tc_backend_local_create(&f->be, f->root);
 	f->s = (tc_suite_fx){
 		.be = f->be,
 		.ctx = f,
@@ -331,6 +331,44 @@ static void local_hidden_and_special(void)
 	tc_backend_free(f.be);
 }
 
+/*
+ * A root that does not exist is an error naming it, and nothing is created:
+ * a mistyped --path must not become a new, empty bucket. Writes still make
+ * the directories they need below an existing root.
+ */
+static void local_missing_root(void)
+{
+	const char *tmp = tc_test_tmpdir();
+	char root[4096], file[4096];
+	tc_backend *be = (tc_backend *)&be;
+	struct stat st;
+
+	snprintf(root, sizeof(root), "%s/typo/root", tmp);
+	CHECK_ERR(tc_backend_local_new(&be, root), TC_ENOTFOUND);
+	CHECK(be == NULL);
+	CHECK_ERRMSG("path \"");
+	CHECK_ERRMSG(root);
+	CHECK_ERRMSG("\" does not exist");
+	CHECK(count_entries(tmp) == 0); /* neither root nor its parent */
+	/* a file where the root should be */
+	snprintf(file, sizeof(file), "%s/file", tmp);
+	CHECK_OK(tc_test_write_file(file, "x", 1));
+	CHECK_ERR(tc_backend_local_new(&be, file), TC_ERROR);
+	CHECK_ERRMSG("is not a directory");
+	CHECK_ERR(tc_backend_local_create(&be, file), TC_ERROR);
+	CHECK(be == NULL);
+	/* opt-in creation, and writes below the root make their directories */
+	CHECK_OK(tc_backend_local_create(&be, root));
+	CHECK(stat(root, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(count_entries(root) == 0);
+	CHECK_OK(tc_suite_put(be, "tenant/block/meta.json", "m"));
+	tc_backend_free(be);
+	/* and now it exists, the plain constructor opens it */
+	CHECK_OK(tc_backend_local_new(&be, root));
+	CHECK_OK(tc_backend_stat(&(tc_stat){ 0 }, be, "tenant/block/meta.json"));
+	tc_backend_free(be);
+}
+
 TC_TEST_MAIN(T(key_check_rules),
 	     T(local_write_read), T(mem_write_read),
 	     T(local_not_found), T(mem_not_found),
@@ -344,4 +382,5 @@ TC_TEST_MAIN(T(key_check_rules),
 	     T(local_clear_block), T(mem_clear_block),
 	     T(local_hostile_keys), T(mem_hostile_keys),
 	     T(local_concurrent_writers), T(mem_concurrent_writers),
-	     T(local_escape_symlinks), T(local_append_in_place), T(local_hidden_and_special))
+	     T(local_escape_symlinks), T(local_append_in_place), T(local_hidden_and_special),
+	     T(local_missing_root))

@@ -74,6 +74,7 @@ static void test_defaults(void)
 	CHECK_EQ_U64(c.compactor.compaction.iterator_buffer_size, 1000);
 	CHECK_STR(c.storage.backend, "local");
 	CHECK(c.storage.local_path == NULL);
+	CHECK(c.storage.local_create == 0); /* a missing path is an error unless asked */
 	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 300 * NS_S);
 	CHECK_EQ_U64(c.storage.blocklist_poll_concurrency, 50);
 	CHECK(c.storage.block.encoding == TC_ENC_ZSTD);
@@ -108,7 +109,10 @@ static void test_empty_file_is_defaults(void)
 	tc_config_dispose(&c);
 }
 
-/* The shipped config lists every key with its default. */
+/*
+ * The shipped config lists every key with its default, except the demo's
+ * local bucket: ./data, created on the first start (README's first command).
+ */
 static void test_shipped_config_is_defaults(void)
 {
 	tc_config d, c;
@@ -116,6 +120,10 @@ static void test_shipped_config_is_defaults(void)
 
 	CHECK_OK(tc_config_default(&d));
 	CHECK_OK(tc_config_load_file(&c, src_path("configs/tracecompactor.yaml")));
+	CHECK_STR(c.storage.local_path, "./data");
+	CHECK(c.storage.local_create == 1);
+	CHECK_OK(tc_config_set(&d, "storage.trace.local.path", "./data"));
+	CHECK_OK(tc_config_set(&d, "storage.trace.local.create", "true"));
 	a = dump(&d, 0);
 	b = dump(&c, 0);
 	tc_config_dispose(&d);
@@ -185,6 +193,7 @@ static const char full_yaml[] =
 	"    blocklist_poll_concurrency: 4\n"
 	"    local:\n"
 	"      path: /var/tempo/traces\n"
+	"      create: true\n"
 	"    block:\n"
 	"      version: v2\n"
 	"      encoding: snappy\n"
@@ -248,6 +257,7 @@ static void test_full_file(void)
 	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 30 * NS_S);
 	CHECK_EQ_U64(c.storage.blocklist_poll_concurrency, 4);
 	CHECK_STR(c.storage.local_path, "/var/tempo/traces");
+	CHECK(c.storage.local_create == 1);
 	CHECK(c.storage.block.encoding == TC_ENC_SNAPPY);
 	CHECK_EQ_U64(c.storage.block.index_downsample_bytes, 2000);
 	CHECK_EQ_U64(c.storage.block.index_page_size_bytes, 1000);
@@ -433,6 +443,44 @@ static void test_wrong_types(void)
 			 "t.yaml:3: compactor.compaction.max_compaction_objects: number too large"));
 }
 
+/*
+ * The main config takes the overrides file's duration syntax too (Tempo
+ * reads Go's here and refuses "2w"): one superset for both files.
+ */
+static void test_durations_superset(void)
+{
+	tc_config c;
+
+	CHECK_OK(load(&c, "compactor:\n  compaction:\n"
+			  "    block_retention: 2w\n"
+			  "    compacted_block_retention: 1h30m\n"
+			  "    compaction_window: 1d12h\n"
+			  "    max_time_per_tenant: 1.5h\n"
+			  "    compaction_cycle: 300ms\n"
+			  "server:\n  graceful_shutdown_timeout: 0s\n"
+			  "overrides:\n  block_retention: 1y\n  per_tenant_override_period: 90s\n"));
+	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 14 * 24 * 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compacted_block_retention_ns, 90 * 60 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compaction_window_ns, 36 * 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.max_time_per_tenant_ns, 90 * 60 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 300000000);
+	CHECK_EQ_U64(c.server.graceful_shutdown_timeout_ns, 0);
+	CHECK_EQ_U64(c.overrides.block_retention_ns, 365 * 24 * 3600 * NS_S);
+	tc_config_dispose(&c);
+	/* The same on the command line. */
+	CHECK_OK(tc_config_default(&c));
+	CHECK_OK(tc_config_set(&c, "storage.trace.blocklist_poll", "2w"));
+	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 14 * 24 * 3600 * NS_S);
+	CHECK_OK(tc_config_set(&c, "storage.trace.blocklist_poll", "1h30m"));
+	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 90 * 60 * NS_S);
+	CHECK_ERR(tc_config_set(&c, "storage.trace.blocklist_poll", "2x"), TC_EINVALID);
+	tc_config_dispose(&c);
+	CHECK(load_fails("compactor:\n  compaction:\n    block_retention: 293y\n",
+			 "t.yaml:3: compactor.compaction.block_retention: want a duration"));
+	CHECK(load_fails("overrides:\n  block_retention: -2w\n",
+			 "t.yaml:2: overrides.block_retention: must not be negative"));
+}
+
 static void test_impossible_values(void)
 {
 	CHECK(load_fails("compactor:\n  compaction:\n    compacted_block_retention: -1h\n",
@@ -582,6 +630,7 @@ static void test_secret_not_in_messages(void)
 TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_config_is_defaults),
 	     T(test_shipped_config_lists_every_key), T(test_full_file), T(test_write_roundtrip),
 	     T(test_redaction), T(test_written_layout), T(test_aliases), T(test_unknown_keys),
-	     T(test_wrong_types), T(test_impossible_values), T(test_zero_means_default),
+	     T(test_wrong_types), T(test_durations_superset), T(test_impossible_values),
+	     T(test_zero_means_default),
 	     T(test_garbage_yaml), T(test_yaml_features), T(test_set), T(test_file_errors),
 	     T(test_secret_not_in_messages), T(test_write_roundtrip_unicode))

@@ -299,8 +299,40 @@ static void test_check_accepts_tempo_files(void)
 	CHECK_EQ_U64(tc_overrides_block_retention_ns(o, "2"),
 		     ((365 + 14 + 3) * 24 + 4) * NS_H + 5 * 60 * NS_S + 6 * NS_S + 7000000);
 	tc_overrides_free(o);
-	/* Units out of order are not a Prometheus duration. */
-	CHECK(check_fails("overrides:\n  t: {block_retention: 1d1w}\n", "block_retention"));
+	CHECK(check_fails("overrides:\n  t: {block_retention: 1x}\n", "block_retention"));
+}
+
+/*
+ * The overrides file takes the main config's (Go) durations too: one
+ * superset for both files, so "1h30m" and "1.5h" work here as "2w" does.
+ */
+static void test_durations_superset(void)
+{
+	static const char yaml[] = "overrides:\n"
+				   "  a: {block_retention: 1h30m}\n"
+				   "  b: {block_retention: 2w}\n"
+				   "  c: {block_retention: 1.5h}\n"
+				   "  d: {block_retention: 1d12h}\n"
+				   "  e: {block_retention: 1d1w}\n"
+				   "  f: {block_retention: 300ms}\n";
+	tc_config c;
+	tc_overrides *o;
+	const char *path = write_tmp("superset.yaml", yaml);
+
+	CHECK(path != NULL);
+	CHECK_OK(config_with(&c, path));
+	CHECK_OK(tc_overrides_new(&o, &c));
+	tc_config_dispose(&c);
+	CHECK_EQ_U64(tc_overrides_block_retention_ns(o, "a"), 90 * 60 * NS_S);
+	CHECK_EQ_U64(tc_overrides_block_retention_ns(o, "b"), 14 * 24 * NS_H);
+	CHECK_EQ_U64(tc_overrides_block_retention_ns(o, "c"), 90 * 60 * NS_S);
+	CHECK_EQ_U64(tc_overrides_block_retention_ns(o, "d"), 36 * NS_H);
+	CHECK_EQ_U64(tc_overrides_block_retention_ns(o, "e"), 8 * 24 * NS_H);
+	CHECK_EQ_U64(tc_overrides_block_retention_ns(o, "f"), 300000000);
+	tc_overrides_free(o);
+	CHECK(check_fails("overrides:\n  t: {block_retention: -1h}\n", "must not be negative"));
+	CHECK(check_fails("overrides:\n  t: {block_retention: 293y}\n", "want a duration"));
+	CHECK(check_fails("overrides:\n  t: {block_retention: h}\n", "want a duration"));
 }
 
 static void test_shipped_example(void)
@@ -386,4 +418,4 @@ static void test_concurrent_readers(void)
 TC_TEST_MAIN(T(test_no_file_uses_config), T(test_lookup_order),
 	     T(test_without_wildcard_uses_defaults), T(test_wildcard_only), T(test_reload),
 	     T(test_new_fails_on_bad_file), T(test_check_errors), T(test_check_accepts_tempo_files),
-	     T(test_shipped_example), T(test_concurrent_readers))
+	     T(test_shipped_example), T(test_durations_superset), T(test_concurrent_readers))
