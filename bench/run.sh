@@ -82,7 +82,7 @@ mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 gen_dataset() {
 	local name=$1 dir="$DATA/$1" key
 	shift
-	key=$( { echo "$*"; cat "$SRC/src/compactor/synth.c" "$SRC/src/compactor/synth_trace.c" "$SRC/src/compactor/synth_impl.h" "$SRC/src/cli/cmd_gen.c" 2>/dev/null; } |
+	key=$( { echo "$*"; cat "$SRC"/src/gen/*.[ch] "$SRC/src/cli/cmd_gen.c"; } |
 	       sha256sum | cut -c1-16)
 	if [ -f "$dir/.key" ] && [ "$(cat "$dir/.key")" = "$key" ]; then
 		return 0

@@ -1,6 +1,6 @@
 /*
  * tracecompactor gen: writes synthetic level-0 blocks into a local bucket,
- * shaped like a replicated ingester fleet's flushes (src/compactor/synth.h).
+ * shaped like a replicated ingester fleet's flushes (src/gen/synth.h).
  */
 #include <errno.h>
 #include <limits.h>
