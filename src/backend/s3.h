@@ -17,7 +17,7 @@
  * {operation=<method>,status_code} (status_code "0": no response). 5xx, 429, SlowDown/RequestTimeout,
  * timeouts and dropped connections are retried up to max_retries times with
  * exponential backoff and jitter (each retry counted in
- * tempodb_backend_retries_total); other 4xx are not. Errors carry the S3
+ * tracecompactor_backend_retries_total{operation}); other 4xx are not. Errors carry the S3
  * error code: "s3 GET t/b/meta.json: 403 SignatureDoesNotMatch: ...".
  * NoSuchKey (and a 404 HEAD) is TC_ENOTFOUND. Secrets never appear in
  * messages or logs.

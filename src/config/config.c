@@ -87,7 +87,7 @@ static const cfg_row rows[] = {
 	  .min = 1, .max = UINT32_MAX),
 	ROW("compactor.compaction.iterator_buffer_size", CT_U32, "1000",
 	  F(compactor.compaction.iterator_buffer_size),
-	  "Objects buffered between merge and writer (alias v2_prefetch_traces_count).",
+	  "Accepted for Tempo configs (alias v2_prefetch_traces_count); no effect: the merge streams one object at a time.",
 	  .min = 1, .max = INT32_MAX),
 
 	ROW("storage.trace.backend", CT_STRING, "local", F(storage.backend),
@@ -130,7 +130,7 @@ static const cfg_row rows[] = {
 	ROW("storage.trace.s3.endpoint", CT_STRING, "", F(storage.s3.endpoint),
 	  "host[:port], no scheme."),
 	ROW("storage.trace.s3.region", CT_STRING, "", F(storage.s3.region),
-	  "Signing region; empty asks the bucket's location."),
+	  "Signing region; empty means us-east-1."),
 	ROW("storage.trace.s3.access_key", CT_STRING, "", F(storage.s3.access_key),
 	  "Static access key id."),
 	ROW("storage.trace.s3.secret_key", CT_STRING, "", F(storage.s3.secret_key),
