@@ -6,7 +6,7 @@
 
 #include <murmurhash.h>
 
-#include "encoding/hash.h"
+#include "src/util/fnv.h"
 
 #define BLOOM_HEADER_LEN 24
 #define BLOOM_MAX_K 256 /* k = 7 at fp 0.01, ~30 at 1e-9; more is not a real filter */

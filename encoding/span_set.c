@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "src/util/error.h"
-#include "encoding/hash.h"
+#include "src/util/fnv.h"
 #include "encoding/pbwire.h"
 
 int tc_span_ident_read(tc_span_ident *out, const uint8_t *p, size_t len, size_t *bad, const char **why)

@@ -11,6 +11,7 @@
 #include "src/util/array.h"
 #include "encoding/bloom.h"
 #include "encoding/hash.h"
+#include "src/util/fnv.h"
 #include "encoding/index.h"
 #include "encoding/meta.h"
 #include "tests/unit/fixture_blocks.h"
