@@ -73,6 +73,7 @@ const char *tc_error_code_name(int code)
 	case TC_ELIMIT: return "limit exceeded";
 	case TC_ECANCELED: return "canceled";
 	case TC_EINVALID: return "invalid";
+	case TC_ECONFLICT: return "conflict";
 	default: return "error";
 	}
 }

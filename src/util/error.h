@@ -18,7 +18,8 @@ enum {
 	TC_EUNSUPPORTED = -4,/* valid input we deliberately do not handle */
 	TC_ELIMIT = -5,      /* a configured or built-in size limit was hit */
 	TC_ECANCELED = -6,   /* shutdown requested while working */
-	TC_EINVALID = -7     /* bad argument, config value or name */
+	TC_EINVALID = -7,    /* bad argument, config value or name */
+	TC_ECONFLICT = -8    /* a compare-and-swap or create-if-absent lost the race */
 };
 
 /* Where bytes came from, for messages: an object key and an offset in it. */
