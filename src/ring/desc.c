@@ -73,12 +73,12 @@ void tc_ring_desc_free(tc_ring_desc *d)
 /* ---- decoding ---- */
 
 /*
- * A walk over the wire bytes before protobuf-c sees them, for what
- * protobuf-c cannot tell us: where the damage is, instance IDs, addresses
- * and zones with a NUL byte (protobuf-c would cut them short, and a cut ID
- * could collide with another on write-back) and how many entries the map
- * has (each costs far more memory than its bytes). Everything else is left
- * to protobuf-c.
+ * A walk over the wire bytes (docs/RING.md#the-value) before protobuf-c
+ * sees them, for what protobuf-c cannot tell us: where the damage is;
+ * instance IDs, addresses and zones with a NUL byte (protobuf-c would cut
+ * them short, and a cut ID could collide with another on write-back); and
+ * how many entries the map has (each costs far more memory than its
+ * bytes). Everything else is left to protobuf-c.
  */
 enum { LV_DESC, LV_ENTRY, LV_INSTANCE };
 
@@ -298,6 +298,7 @@ cleanup:
 
 /* ---- encoding ---- */
 
+/* Entries are kept in ID order, so this is deterministic (docs/RING.md#byte-compatibility). */
 int tc_ring_desc_encode(tc_buf *out, const tc_ring_desc *d)
 {
 	size_t n = ring__desc__get_packed_size(d->pb), clen;
@@ -597,7 +598,7 @@ cleanup:
 	return rc;
 }
 
-/* ---- health ---- */
+/* ---- health (docs/RING.md#membership) ---- */
 
 int tc_ring_instance_healthy(const tc_ring_instance *i, int64_t now_s, int64_t timeout_s)
 {
@@ -628,7 +629,7 @@ int tc_ring_desc_forget_stale(size_t *removed, tc_ring_desc *d, const char *keep
 	return TC_OK;
 }
 
-/* ---- ownership ---- */
+/* ---- ownership (docs/RING.md#ownership) ---- */
 
 typedef struct tok {
 	uint32_t token;
@@ -733,6 +734,7 @@ int tc_ring_table_owner_tempo(tc_ring_instance *instance, const tc_ring_table *t
 	return TC_OK;
 }
 
+/* docs/RING.md#our-difference-clockwise-fallback */
 int tc_ring_table_owner(tc_ring_instance *instance, const tc_ring_table *t, const char *key)
 {
 	size_t start = search(t, key_hash(key));
