@@ -207,5 +207,33 @@ meta.update(minID=base64.b64encode(objs[0][0]).decode(), maxID=base64.b64encode(
 mj = json.dumps(meta, separators=(",", ":")).encode()
 write("block", "none-small", block_input(2, mj, index, data))
 write("block", "none-small-chunked", block_input(2 | 4, mj, index, data))
+
+# ring_desc: byte 0 = 1 for a bare protobuf ring.Desc (the target compresses
+# it), 0 for a stored value. The protobuf is GOLDEN of
+# tests/unit/test_ring_desc.c; the stored value is what Tempo's Go code
+# (gogo Marshal + golang/snappy) wrote for it.
+def varint(x):
+    b = bytearray()
+    while x >= 0x80:
+        b.append(x & 0x7f | 0x80); x >>= 7
+    return bytes(b + bytes([x]))
+def field(num, wt, payload):
+    return varint(num << 3 | wt) + (varint(len(payload)) + payload if wt == 2 else payload)
+def instance(addr, ts, state, tokens, reg, extra=b""):
+    m = field(1, 2, addr) + field(2, 0, varint(ts))
+    m += field(3, 0, varint(state)) if state else b""
+    m += field(6, 2, b"".join(varint(t) for t in tokens)) + field(8, 0, varint(reg))
+    return m + extra
+def entry(key, inst):
+    return field(1, 2, field(1, 2, key) + field(2, 2, inst))
+golden = (entry(b"tempo-compactor-0", instance(b"10.0.0.5:9095", 1700000000, 0, [5, 300, 70000, 4294967295], 1699999000)) +
+          entry(b"tempo-compactor-1", instance(b"10.0.0.6:9095", 1700000003, 1, [1000, 2000000000], 1699999500)))
+write("ring_desc", "raw-golden", b"\1" + golden)
+write("ring_desc", "raw-unknown-fields", b"\1" + entry(b"x", instance(b"x:1", 100, 0, [7], 90, field(7, 2, b"z1") + field(9, 2, b"new"))) + field(3, 0, b"\7"))
+write("ring_desc", "raw-unhealthy", b"\1" + golden + entry(b"a", instance(b"a:1", 1700000001, 0, [0x40000000, 0xc0000000], 1)))
+write("ring_desc", "go-snappy-two", b"\0" + bytes.fromhex(
+    "7c6c0a3b0a1174656d706f2d636f6d706163746f722d3112260a0d31302e010280363a393039351083e2cfaa06"
+    "18013207e80780a8d6b907408cdecfaa060a3d0a113e3d0008301228153d0035093d0080013d48320b05ac02f0"
+    "a204ffffffff0f4098dacfaa06"))
 print("fuzz-seed: wrote %s (%s)" % (out, "small" if small else "big"), file=sys.stderr)
 EOF
