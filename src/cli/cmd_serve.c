@@ -111,6 +111,9 @@ static int start(app *a, int *status)
 	tc_http_handlers h = { a, h_ready, h_blocklist, h_config, NULL };
 	int rc;
 
+	*status = 2;
+	if ((rc = tc_config_validate(&a->cfg)) < 0)
+		return rc;
 	*status = 1;
 	if ((rc = tc_metrics_new(&a->metrics)) < 0)
 		return rc;

@@ -1,7 +1,8 @@
 /*
- * One compaction cycle (docs/COMPACTOR.md#compaction-cycle): the next tenant round-robin, the
- * selector over its live blocks, jobs until it finds nothing or the
- * tenant's time is up.
+ * One compaction cycle (docs/COMPACTOR.md#compaction-cycle): the next
+ * `concurrency` tenants round-robin (one by default, as Tempo), a selector
+ * over each one's live blocks, and up to `concurrency` jobs at once until the
+ * selectors find nothing or each tenant's time is up.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,49 +141,192 @@ static int run_job(tc_service *s, const tc_meta *const *in, size_t n)
 	return rc;
 }
 
-static int compact_tenant(tc_service *s, const char *tenant)
+/* One tenant's share of a cycle. */
+typedef struct session {
+	const char *tenant;
+	tc_blocklist bl;
+	tc_selector *sel; /* NULL: the tenant could not be planned */
+	uint64_t start_ns;
+	unsigned running; /* its jobs running now */
+	int done;         /* nothing left to select, or max_time_per_tenant has passed */
+} session;
+
+/*
+ * A planned job: a group of one tenant's inputs and the group's ownership
+ * hash (the key the ring will look up, and the name of a job lock).
+ */
+typedef struct job {
+	session *ses;
+	const tc_meta *in[TC_SELECTOR_MAX_INPUTS]; /* into ses->sel: valid for the cycle */
+	size_t n;
+	char hash[TC_SELECTOR_HASH_MAX];
+} job;
+
+typedef struct cycle {
+	tc_service *s;
+	pthread_mutex_t mu; /* guards every session, its selector included */
+	session *ses;       /* in round-robin order */
+	size_t n_ses;
+} cycle;
+
+static int session_open(session *ses, tc_service *s, const char *tenant)
 {
 	const tc_compaction_config *cc = &s->cfg->compactor.compaction;
 	tc_selector_opts so = { cc->compaction_window_ns, cc->max_compaction_objects, cc->max_block_bytes,
 				tc_time_now() };
-	tc_blocklist bl;
-	tc_selector *sel = NULL;
-	const tc_meta **group;
-	size_t n;
-	char hash[TC_SELECTOR_HASH_MAX];
-	uint64_t start = tc_mono_ns();
 	int rc;
 
-	if ((rc = tc_store_snapshot(&bl, s->store, tenant)) < 0)
+	memset(ses, 0, sizeof(*ses));
+	ses->tenant = tenant;
+	ses->start_ns = tc_mono_ns();
+	ses->done = 1;
+	if ((rc = tc_store_snapshot(&ses->bl, s->store, tenant)) < 0)
 		return rc;
-	tc_blocklist_drop_quarantined(&bl);
-	if ((rc = tc_selector_new(&sel, bl.live, bl.n_live, &so)) < 0)
-		goto cleanup;
-	while (!atomic_load(&s->stopping) && tc_selector_next(&group, &n, hash, sel) == 1) {
-		run_job(s, group, n);
-		if ((int64_t)(tc_mono_ns() - start) > cc->max_time_per_tenant_ns) {
-			tc_log_info("msg=\"max time per tenant reached\" tenant=%s", tc_log_q(tenant));
+	tc_blocklist_drop_quarantined(&ses->bl);
+	if ((rc = tc_selector_new(&ses->sel, ses->bl.live, ses->bl.n_live, &so)) < 0)
+		return rc;
+	ses->done = 0;
+	return TC_OK;
+}
+
+static void session_close(session *ses, tc_service *s)
+{
+	if (ses->sel)
+		tc_metrics_set(s->metrics, TC_M_COMPACTION_OUTSTANDING_BLOCKS,
+			       (double)tc_selector_outstanding(ses->sel), ses->tenant, NULL);
+	tc_selector_free(ses->sel);
+	tc_blocklist_dispose(&ses->bl);
+}
+
+/*
+ * The session's next group as a job; 0 (and the session done) when it has
+ * none. With a ring, this is where groups this replica does not own (by
+ * out->hash) are passed over, so every worker sees owned jobs only.
+ */
+static int pull(job *out, session *ses)
+{
+	const tc_meta **group;
+
+	if (tc_selector_next(&group, &out->n, out->hash, ses->sel) != 1) {
+		ses->done = 1;
+		return 0;
+	}
+	memcpy(out->in, group, out->n * sizeof(*group));
+	out->ses = ses;
+	ses->running++;
+	return 1;
+}
+
+/*
+ * The next job of the cycle, 0 when there is none. A tenant without a
+ * running job goes first, so a tenant runs a second job at once only while
+ * no other tenant of the cycle has work waiting. Two jobs never share an
+ * input: the sessions are distinct tenants and one selector's groups are
+ * disjoint.
+ */
+static int next_job(job *out, cycle *c)
+{
+	int got = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (int pass = 0; pass < 2 && !got; pass++) {
+		for (size_t i = 0; i < c->n_ses && !got && !atomic_load(&c->s->stopping); i++) {
+			session *ses = &c->ses[i];
+			if (ses->done || (pass == 0 && ses->running))
+				continue;
+			got = pull(out, ses);
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	return got;
+}
+
+static void finish_job(cycle *c, job *j)
+{
+	session *ses = j->ses;
+
+	pthread_mutex_lock(&c->mu);
+	ses->running--;
+	if (!ses->done &&
+	    (int64_t)(tc_mono_ns() - ses->start_ns) > c->s->cfg->compactor.compaction.max_time_per_tenant_ns) {
+		ses->done = 1;
+		tc_log_info("msg=\"max time per tenant reached\" tenant=%s", tc_log_q(ses->tenant));
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void *worker(void *arg)
+{
+	cycle *c = arg;
+	job j;
+
+	while (next_job(&j, c)) {
+		run_job(c->s, j.in, j.n);
+		finish_job(c, &j);
+	}
+	return NULL;
+}
+
+/*
+ * Runs the cycle's jobs on this thread and concurrency - 1 more; returns
+ * when every job has ended, so a stop that waits for this thread waits for
+ * all of them.
+ */
+static void run_workers(cycle *c, uint32_t concurrency)
+{
+	pthread_t extra[64];
+	size_t started = 0;
+
+	if (concurrency > sizeof(extra) / sizeof(extra[0]) + 1)
+		concurrency = sizeof(extra) / sizeof(extra[0]) + 1;
+	for (; started + 1 < concurrency; started++) {
+		if (pthread_create(&extra[started], NULL, worker, c) != 0) {
+			tc_log_warn("msg=\"could not start a compaction worker; running fewer jobs at once\" "
+				    "workers=%zu", started + 1);
 			break;
 		}
 	}
-	tc_metrics_set(s->metrics, TC_M_COMPACTION_OUTSTANDING_BLOCKS, (double)tc_selector_outstanding(sel),
-		       tenant, NULL);
-cleanup:
-	tc_selector_free(sel);
-	tc_blocklist_dispose(&bl);
-	return rc;
+	worker(c);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(extra[i], NULL);
 }
 
 int tc_service_compact_once(tc_service *s)
 {
+	uint32_t concurrency = s->cfg->compactor.compaction.concurrency;
 	tc_strlist tenants = TC_STRLIST_INIT;
+	cycle c = { .s = s };
 	int rc = tc_store_tenants(&tenants, s->store);
 
-	if (rc == TC_OK && tenants.n > 0) {
-		/* Tempo advances first, so with two or more tenants the first cycle takes index 1. */
-		s->tenant_offset = (s->tenant_offset + 1) % tenants.n;
-		rc = compact_tenant(s, tenants.items[s->tenant_offset]);
+	if (rc < 0 || tenants.n == 0)
+		goto cleanup;
+	if (concurrency < 1)
+		concurrency = 1;
+	if (!(c.ses = calloc(concurrency < tenants.n ? concurrency : tenants.n, sizeof(*c.ses)))) {
+		tc_error_set("out of memory");
+		rc = TC_ERROR;
+		goto cleanup;
 	}
+	/*
+	 * The next `concurrency` tenants round-robin, one each with concurrency
+	 * 1 (Tempo's cycle). Tempo advances first, so with two or more tenants
+	 * the first cycle starts at index 1.
+	 */
+	for (size_t i = 0; i < concurrency && i < tenants.n; i++) {
+		int orc;
+
+		s->tenant_offset = (s->tenant_offset + 1) % tenants.n;
+		orc = session_open(&c.ses[c.n_ses++], s, tenants.items[s->tenant_offset]);
+		if (orc < 0 && rc == TC_OK)
+			rc = orc;
+	}
+	pthread_mutex_init(&c.mu, NULL);
+	run_workers(&c, concurrency);
+	pthread_mutex_destroy(&c.mu);
+	for (size_t i = 0; i < c.n_ses; i++)
+		session_close(&c.ses[i], s);
+cleanup:
+	free(c.ses);
 	tc_strlist_dispose(&tenants);
 	return rc;
 }

@@ -117,9 +117,10 @@ int tc_service_start(tc_service *s)
 	if (pthread_create(&s->retention_thread, NULL, retention_loop, s) != 0)
 		goto fail;
 	s->threads_started = 3;
-	tc_log_info("msg=\"compactor started\" backend=%s compaction_cycle=%llds blocklist_poll=%llds",
+	tc_log_info("msg=\"compactor started\" backend=%s compaction_cycle=%llds blocklist_poll=%llds concurrency=%u",
 		    tc_backend_name(s->be), (long long)(s->cfg->compactor.compaction.compaction_cycle_ns / 1000000000LL),
-		    (long long)(s->cfg->storage.blocklist_poll_ns / 1000000000LL));
+		    (long long)(s->cfg->storage.blocklist_poll_ns / 1000000000LL),
+		    (unsigned)s->cfg->compactor.compaction.concurrency);
 	return TC_OK;
 fail:
 	tc_error_set_os("starting service threads");
@@ -145,6 +146,7 @@ void tc_service_stop(tc_service *s, int64_t timeout_ns)
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
 		}
+		/* The compaction thread returns once every job of its cycle has ended. */
 		if (pthread_timedjoin_np(s->compact_thread, NULL, &deadline) != 0) {
 			tc_log_warn("msg=\"shutdown timeout: abandoning the running compaction\"");
 			atomic_store(&s->cancel, 1);

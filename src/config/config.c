@@ -3,22 +3,30 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "encoding/codec.h"
 #include "src/util/error.h"
 #include "src/util/timeutil.h"
 #include "src/config/yamlnode.h"
 
-enum cfg_type { CT_DURATION, CT_U32, CT_U64, CT_BOOL, CT_STRING, CT_FLOAT, CT_ENCODING };
+/* CT_LIST: a YAML sequence of strings; from a flag or a default, comma-separated. */
+enum cfg_type { CT_DURATION, CT_U32, CT_U64, CT_BOOL, CT_STRING, CT_FLOAT, CT_ENCODING, CT_LIST };
 
 enum {
 	CF_SECRET = 1,          /* redacted by tc_config_write_yaml */
 	CF_ZERO_IS_DEFAULT = 2, /* Tempo replaces 0 by the default; so do we */
 	CF_NONEMPTY = 4,
 	CF_NOSTORE = 8,         /* accepted and checked, but no field (block.version) */
+	CF_HOSTNAME = 16,       /* the default is this host's name (Tempo's instance_id) */
 	CF_OPEN01 = 32,         /* float strictly between 0 and 1 */
 	CF_ZERO_OK = 64,        /* 0 allowed even below min */
+	CF_IGNORED = 128,       /* a Tempo key we accept and check but do not act on; not written */
+	CF_UNSUPPORTED = 256,   /* a value outside choices is "not supported" (Tempo has it, we don't) */
 };
+
+/* Most items in a list key: config lists are a handful of names. */
+#define LIST_MAX 256
 
 typedef struct cfg_row {
 	const char *key;  /* dotted YAML path */
@@ -89,6 +97,92 @@ static const cfg_row rows[] = {
 	  F(compactor.compaction.iterator_buffer_size),
 	  "Accepted for Tempo configs (alias v2_prefetch_traces_count); no effect: the merge streams one object at a time.",
 	  .min = 1, .max = INT32_MAX),
+	ROW("compactor.compaction.concurrency", CT_U32, "1", F(compactor.compaction.concurrency),
+	  "Compaction jobs run at once, from different tenants where possible (not a Tempo key).",
+	  .min = 1, .max = 64),
+
+	/*
+	 * The ring: Tempo 1.5's compactor RingConfig with dskit's kv.Config. Its
+	 * consul and multi sections are accepted and ignored, so a Tempo config
+	 * loads; only the etcd store is supported.
+	 */
+	ROW("compactor.ring.kvstore.store", CT_STRING, "", F(compactor.ring.store),
+	  "Where the ring lives: empty for no ring (this replica does every job), or etcd.",
+	  .choices = "|etcd", .flags = CF_UNSUPPORTED),
+	ROW("compactor.ring.kvstore.prefix", CT_STRING, "collectors/", F(compactor.ring.prefix),
+	  "Prefix of the ring's keys in the store."),
+	ROW("compactor.ring.kvstore.consul.host", CT_STRING, "localhost:8500", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.consul.acl_token", CT_STRING, "", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED | CF_SECRET),
+	ROW("compactor.ring.kvstore.consul.http_client_timeout", CT_DURATION, "20s", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.consul.consistent_reads", CT_BOOL, "false", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.consul.watch_rate_limit", CT_FLOAT, "1", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.consul.watch_burst_size", CT_U32, "1", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.consul.cas_retry_delay", CT_DURATION, "1s", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.etcd.endpoints", CT_LIST, "", F(compactor.ring.etcd.endpoints),
+	  "etcd client URLs or host:port, tried in turn."),
+	ROW("compactor.ring.kvstore.etcd.dial_timeout", CT_DURATION, "10s",
+	  F(compactor.ring.etcd.dial_timeout_ns), "Connect timeout of one etcd request.", .min = 1),
+	ROW("compactor.ring.kvstore.etcd.max_retries", CT_U32, "10", F(compactor.ring.etcd.max_retries),
+	  "Retries of a failed etcd operation, compare-and-swap conflicts included."),
+	ROW("compactor.ring.kvstore.etcd.tls_enabled", CT_BOOL, "false",
+	  F(compactor.ring.etcd.tls_enabled), "Talk to etcd over TLS."),
+	ROW("compactor.ring.kvstore.etcd.tls_cert_path", CT_STRING, "",
+	  F(compactor.ring.etcd.tls_cert_path), "Client certificate (PEM)."),
+	ROW("compactor.ring.kvstore.etcd.tls_key_path", CT_STRING, "",
+	  F(compactor.ring.etcd.tls_key_path), "Key of the client certificate (PEM)."),
+	ROW("compactor.ring.kvstore.etcd.tls_ca_path", CT_STRING, "",
+	  F(compactor.ring.etcd.tls_ca_path), "CA bundle to verify etcd with; empty: the system's."),
+	ROW("compactor.ring.kvstore.etcd.tls_server_name", CT_STRING, "", 0,
+	  "Accepted for Tempo configs; ignored: the endpoint's host name is verified.",
+	  .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.etcd.tls_insecure_skip_verify", CT_BOOL, "false",
+	  F(compactor.ring.etcd.tls_insecure_skip_verify), "Do not verify etcd's certificate."),
+	ROW("compactor.ring.kvstore.etcd.username", CT_STRING, "", F(compactor.ring.etcd.username),
+	  "etcd user; empty: no authentication."),
+	ROW("compactor.ring.kvstore.etcd.password", CT_STRING, "", F(compactor.ring.etcd.password),
+	  "Password of the etcd user.", .flags = CF_SECRET),
+	ROW("compactor.ring.kvstore.multi.primary", CT_STRING, "", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.multi.secondary", CT_STRING, "", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.multi.mirror_enabled", CT_BOOL, "false", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.kvstore.multi.mirror_timeout", CT_DURATION, "2s", 0,
+	  "Accepted for Tempo configs; ignored.", .flags = CF_IGNORED),
+	ROW("compactor.ring.heartbeat_period", CT_DURATION, "5s", F(compactor.ring.heartbeat_period_ns),
+	  "How often this replica rewrites its heartbeat in the ring.", .min = SEC),
+	ROW("compactor.ring.heartbeat_timeout", CT_DURATION, "1m",
+	  F(compactor.ring.heartbeat_timeout_ns),
+	  "A replica whose heartbeat is older is unhealthy; after twice this it is forgotten.",
+	  .min = SEC),
+	ROW("compactor.ring.wait_stability_min_duration", CT_DURATION, "1m",
+	  F(compactor.ring.wait_stability_min_duration_ns),
+	  "At start, how long the ring must stay unchanged before compacting; 0: do not wait."),
+	ROW("compactor.ring.wait_stability_max_duration", CT_DURATION, "5m",
+	  F(compactor.ring.wait_stability_max_duration_ns),
+	  "At start, the longest wait for a stable ring; then compaction starts anyway."),
+	ROW("compactor.ring.instance_id", CT_STRING, "", F(compactor.ring.instance_id),
+	  "This replica's name in the ring; default: the host name.", .flags = CF_HOSTNAME),
+	ROW("compactor.ring.instance_interface_names", CT_LIST, "eth0,en0",
+	  F(compactor.ring.instance_interface_names),
+	  "Interfaces whose first IPv4 address is used when instance_addr is empty."),
+	ROW("compactor.ring.instance_port", CT_U32, "0", F(compactor.ring.instance_port),
+	  "Port advertised in the ring (with instance_addr); it only identifies the replica.",
+	  .max = 65535),
+	ROW("compactor.ring.instance_addr", CT_STRING, "", F(compactor.ring.instance_addr),
+	  "Address advertised in the ring; empty: from instance_interface_names."),
+	ROW("compactor.ring.wait_active_instance_timeout", CT_DURATION, "10m",
+	  F(compactor.ring.wait_active_instance_timeout_ns),
+	  "At start, the longest wait to see this replica ACTIVE in the ring.", .min = 1),
+	ROW("compactor.override_ring_key", CT_STRING, "compactor", F(compactor.override_ring_key),
+	  "Name of the ring's key under kvstore.prefix.", .flags = CF_NONEMPTY),
 
 	ROW("storage.trace.backend", CT_STRING, "local", F(storage.backend),
 	  "Where blocks live: local or s3.", .choices = "local|s3"),
@@ -98,6 +192,10 @@ static const cfg_row rows[] = {
 	ROW("storage.trace.blocklist_poll_concurrency", CT_U32, "50",
 	  F(storage.blocklist_poll_concurrency), "Parallel meta.json reads per tenant.",
 	  .min = 1),
+	ROW("storage.trace.blocklist_poll_tenant_index_builders", CT_U32, "2",
+	  F(storage.blocklist_poll_tenant_index_builders),
+	  "With a ring, how many replicas write each tenant's index; 0 means 2.", .max = 1000,
+	  .flags = CF_ZERO_IS_DEFAULT),
 	ROW("storage.trace.local.path", CT_STRING, "", F(storage.local_path),
 	  "Directory of the local backend."),
 	ROW("storage.trace.local.create", CT_BOOL, "false", F(storage.local_create),
@@ -172,7 +270,7 @@ static const struct { const char *alias, *key; } aliases[] = {
 
 /* Tempo keys people will have; a hint beats a bare "unknown key". */
 static const struct { const char *key, *hint; } hints[] = {
-	{ "compactor.ring", "the sharding ring is not supported: run a single compactor" },
+	{ "memberlist", "the compactor ring is kept in etcd: compactor.ring.kvstore.store: etcd" },
 	{ "storage.trace.gcs", "backend not supported (local or s3)" },
 	{ "storage.trace.azure", "backend not supported (local or s3)" },
 };
@@ -260,31 +358,114 @@ static int check_range(const cfg_row *r, const char *where, const char *s, uint6
 	return TC_OK;
 }
 
-static int set_string(tc_config *c, const cfg_row *r, const char *where, const char *s)
+/* "want one of a|b", or for CF_UNSUPPORTED rows ""x" is not supported (supported: a, b)". */
+static int bad_choice(const cfg_row *r, const char *where, const char *s)
 {
-	char *dup = NULL;
+	char msg[160], list[128] = "";
+	size_t used = 0;
 
-	if (r->choices && !in_choices(r->choices, s)) {
-		char msg[128];
+	if (!(r->flags & CF_UNSUPPORTED)) {
 		snprintf(msg, sizeof(msg), "want one of %s", r->choices);
 		return bad(r, where, s, msg);
 	}
+	for (const char *p = r->choices; *p;) {
+		size_t l = strcspn(p, "|");
+		if (l && used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%.*s",
+						 used ? ", " : "", (int)l, p);
+		p += l + (p[l] == '|');
+	}
+	tc_error_set("%s: \"%.64s\" is not supported (supported: %s)", where, s, list);
+	return TC_EINVALID;
+}
+
+static int set_string(char **dst, const cfg_row *r, const char *where, const char *s)
+{
+	char *dup = NULL;
+
+	if (r->choices && !in_choices(r->choices, s))
+		return bad_choice(r, where, s);
 	if ((r->flags & CF_NONEMPTY) && !*s)
 		return bad(r, where, s, "must not be empty");
-	if (r->flags & CF_NOSTORE)
-		return TC_OK;
 	/* Empty strings are stored as NULL: "not set". */
 	if (*s && !(dup = strdup(s))) {
 		tc_error_set("%s: out of memory", where);
 		return TC_ERROR;
 	}
-	free(*(char **)field(c, r));
-	*(char **)field(c, r) = dup;
+	free(*dst);
+	*dst = dup;
 	return TC_OK;
 }
 
-/* Parses s as row r's type, checks it and stores it; messages start with where. */
-static int row_set(tc_config *c, const cfg_row *r, const char *where, const char *s)
+/* Adds one list item, checked; the caller installs the list when all are in. */
+static int list_add(tc_strlist *l, const char *where, const char *item)
+{
+	if (!*item) {
+		tc_error_set("%s: list items must not be empty", where);
+		return TC_EINVALID;
+	}
+	if (l->n >= LIST_MAX) {
+		tc_error_set("%s: more than %d items", where, LIST_MAX);
+		return TC_EINVALID;
+	}
+	return tc_strlist_add(l, item);
+}
+
+/* Replaces *dst by l (taken over). */
+static void list_install(tc_strlist *dst, tc_strlist *l)
+{
+	tc_strlist_dispose(dst);
+	*dst = *l;
+	*l = (tc_strlist)TC_STRLIST_INIT;
+}
+
+/* A flag or a default: items separated by commas, blanks around them dropped. */
+static int set_list(tc_strlist *dst, const char *where, const char *s)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+	int error = TC_OK;
+
+	while (*s && error >= 0) {
+		size_t n = strcspn(s, ","), b = 0, e = n;
+		char item[256];
+
+		while (b < e && (s[b] == ' ' || s[b] == '\t'))
+			b++;
+		while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+			e--;
+		if (e - b >= sizeof(item)) {
+			tc_error_set("%s: list item \"%.32s...\" too long", where, s + b);
+			error = TC_EINVALID;
+		} else if (e > b) {
+			snprintf(item, sizeof(item), "%.*s", (int)(e - b), s + b);
+			error = list_add(&l, where, item);
+		}
+		s += n + (s[n] == ',');
+	}
+	if (error >= 0)
+		list_install(dst, &l);
+	tc_strlist_dispose(&l);
+	return error;
+}
+
+/* Where a row's value goes: rows without a field parse into a scratch. */
+typedef union scratch {
+	char *s;
+	int64_t d;
+	uint64_t u;
+	double f;
+	int b;
+	tc_encoding e;
+	tc_strlist l;
+} scratch;
+
+static int stores(const cfg_row *r)
+{
+	return !(r->flags & (CF_NOSTORE | CF_IGNORED));
+}
+
+/* Parses s as row r's type, checks it and stores it in dst; messages start with where. */
+static int row_store(void *dst, const cfg_row *r, const char *where, const char *s)
 {
 	const char *why = NULL;
 	uint64_t u;
@@ -295,41 +476,43 @@ static int row_set(tc_config *c, const cfg_row *r, const char *where, const char
 
 	switch (r->type) {
 	case CT_STRING:
-		return set_string(c, r, where, s);
+		return set_string((char **)dst, r, where, s);
+	case CT_LIST:
+		return set_list((tc_strlist *)dst, where, s);
 	case CT_DURATION:
 		if (tc_cfgyaml_parse_duration(&d, s, &why) < 0)
 			return bad(r, where, s, why);
 		if (d == 0 && (r->flags & CF_ZERO_IS_DEFAULT))
-			return row_set(c, r, where, r->def);
+			return row_store(dst, r, where, r->def);
 		if ((error = check_range(r, where, s, (uint64_t)d, INT64_MAX)) < 0)
 			return error;
-		*(int64_t *)field(c, r) = d;
+		*(int64_t *)dst = d;
 		return TC_OK;
 	case CT_U32:
 	case CT_U64:
 		if (tc_cfgyaml_parse_uint(&u, s, &why) < 0)
 			return bad(r, where, s, why);
 		if (u == 0 && (r->flags & CF_ZERO_IS_DEFAULT))
-			return row_set(c, r, where, r->def);
+			return row_store(dst, r, where, r->def);
 		error = check_range(r, where, s, u, r->type == CT_U32 ? UINT32_MAX : UINT64_MAX);
 		if (error < 0)
 			return error;
 		if (r->type == CT_U32)
-			*(uint32_t *)field(c, r) = (uint32_t)u;
+			*(uint32_t *)dst = (uint32_t)u;
 		else
-			*(uint64_t *)field(c, r) = u;
+			*(uint64_t *)dst = u;
 		return TC_OK;
 	case CT_BOOL:
 		if (tc_cfgyaml_parse_bool(&b, s, &why) < 0)
 			return bad(r, where, s, why);
-		*(int *)field(c, r) = b;
+		*(int *)dst = b;
 		return TC_OK;
 	case CT_FLOAT:
 		if (tc_cfgyaml_parse_float(&f, s, &why) < 0)
 			return bad(r, where, s, why);
 		if ((r->flags & CF_OPEN01) && !(f > 0.0 && f < 1.0))
 			return bad(r, where, s, "must be between 0 and 1 (exclusive)");
-		*(double *)field(c, r) = f;
+		*(double *)dst = f;
 		return TC_OK;
 	case CT_ENCODING:
 		if (tc_encoding_from_name(&enc, s) < 0)
@@ -338,18 +521,52 @@ static int row_set(tc_config *c, const cfg_row *r, const char *where, const char
 				   "lz4, snappy or zstd)");
 		if (!tc_encoding_can_write(enc))
 			return bad(r, where, s, "blocks cannot be written in this encoding");
-		*(tc_encoding *)field(c, r) = enc;
+		*(tc_encoding *)dst = enc;
 		return TC_OK;
 	}
 	tc_error_set("%s: internal error: bad row type", where);
 	return TC_ERROR;
 }
 
+static void scratch_dispose(scratch *x, const cfg_row *r)
+{
+	if (r->type == CT_STRING)
+		free(x->s);
+	else if (r->type == CT_LIST)
+		tc_strlist_dispose(&x->l);
+}
+
+/* Sets row r of c from s; a row without a field is only checked. */
+static int row_set(tc_config *c, const cfg_row *r, const char *where, const char *s)
+{
+	scratch x;
+	int error;
+
+	if (stores(r))
+		return row_store(field(c, r), r, where, s);
+	memset(&x, 0, sizeof(x));
+	error = row_store(&x, r, where, s);
+	scratch_dispose(&x, r);
+	return error;
+}
+
+/* The host name, for CF_HOSTNAME defaults; "" if the system has none. */
+static void hostname(char *out, size_t size)
+{
+	if (gethostname(out, size) < 0)
+		out[0] = '\0';
+	out[size - 1] = '\0';
+}
+
 int tc_config_default(tc_config *out)
 {
+	char host[256];
+
 	memset(out, 0, sizeof(*out));
+	hostname(host, sizeof(host));
 	for (size_t i = 0; i < NROWS; i++) {
-		int error = row_set(out, &rows[i], rows[i].key, rows[i].def);
+		const char *def = (rows[i].flags & CF_HOSTNAME) ? host : rows[i].def;
+		int error = row_set(out, &rows[i], rows[i].key, def);
 		if (error < 0) {
 			tc_config_dispose(out);
 			return error;
@@ -367,6 +584,36 @@ int tc_config_set(tc_config *c, const char *key, const char *value)
 		return TC_EINVALID;
 	}
 	return row_set(c, r, key, value);
+}
+
+int tc_config_validate(const tc_config *c)
+{
+	const tc_ring_config *r = &c->compactor.ring;
+
+	if (!r->store)
+		return TC_OK;
+	if (r->etcd.endpoints.n == 0) {
+		tc_error_set("compactor.ring.kvstore.etcd.endpoints: must not be empty when "
+			     "compactor.ring.kvstore.store is %s", r->store);
+		return TC_EINVALID;
+	}
+	if (!r->instance_id) {
+		tc_error_set("compactor.ring.instance_id: must not be empty when "
+			     "compactor.ring.kvstore.store is %s", r->store);
+		return TC_EINVALID;
+	}
+	/* A replica would be unhealthy between two of its own heartbeats. */
+	if (r->heartbeat_timeout_ns <= r->heartbeat_period_ns) {
+		tc_error_set("compactor.ring.heartbeat_timeout: must be longer than "
+			     "compactor.ring.heartbeat_period");
+		return TC_EINVALID;
+	}
+	if (r->etcd.tls_enabled && !r->etcd.tls_cert_path != !r->etcd.tls_key_path) {
+		tc_error_set("compactor.ring.kvstore.etcd: tls_cert_path and tls_key_path go "
+			     "together (one is set, the other is empty)");
+		return TC_EINVALID;
+	}
+	return TC_OK;
 }
 
 /* ---- YAML loading ---- */
@@ -425,6 +672,40 @@ static int check_repeat(const load_ctx *lc, const char *parent, yaml_node_pair_t
 
 static int load_mapping(const load_ctx *lc, const char *parent, yaml_node_t *map);
 
+/* A list key: a YAML sequence of strings (null: the empty list). */
+static int load_list(const load_ctx *lc, const cfg_row *r, const char *path, const char *where,
+		     yaml_node_t *val)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+	int error = TC_OK;
+
+	if (tc_cfgyaml_is_null(val))
+		return row_set(lc->c, r, where, "");
+	if (val->type != YAML_SEQUENCE_NODE) {
+		tc_error_set("%s: want a sequence of strings, got %s", where, tc_cfgyaml_kind(val));
+		return TC_EINVALID;
+	}
+	for (yaml_node_item_t *it = val->data.sequence.items.start;
+	     it < val->data.sequence.items.top && error >= 0; it++) {
+		yaml_node_t *item = yaml_document_get_node(lc->doc, *it);
+		char iwhere[PATH_MAX_LEN + 300];
+		const char *s = tc_cfgyaml_scalar(item);
+
+		snprintf(iwhere, sizeof(iwhere), "%s:%lu: %s[%ld]", lc->name, tc_cfgyaml_line(item),
+			 path, (long)(it - val->data.sequence.items.start));
+		if (!s) {
+			tc_error_set("%s: want a string, got %s", iwhere, tc_cfgyaml_kind(item));
+			error = TC_EINVALID;
+		} else {
+			error = list_add(&l, iwhere, tc_cfgyaml_is_null(item) ? "" : s);
+		}
+	}
+	if (error >= 0 && stores(r))
+		list_install((tc_strlist *)field(lc->c, r), &l);
+	tc_strlist_dispose(&l);
+	return error;
+}
+
 static int load_value(const load_ctx *lc, const char *path, yaml_node_t *key, yaml_node_t *val)
 {
 	char where[PATH_MAX_LEN + 256];
@@ -433,6 +714,8 @@ static int load_value(const load_ctx *lc, const char *path, yaml_node_t *key, ya
 
 	snprintf(where, sizeof(where), "%s:%lu: %s", lc->name, tc_cfgyaml_line(val), path);
 	if (r) {
+		if (r->type == CT_LIST)
+			return load_list(lc, r, path, where, val);
 		if (tc_cfgyaml_is_null(val)) {
 			if (r->type != CT_STRING) {
 				tc_error_set("%s: missing value", where);
@@ -622,6 +905,16 @@ static int put_value(tc_buf *out, const tc_config *c, const cfg_row *r, int reda
 		if (redact && (r->flags & CF_SECRET) && s && *s)
 			s = "<redacted>";
 		return put_quoted(out, s);
+	case CT_LIST: {
+		const tc_strlist *l = cfield(c, r);
+		int error = tc_buf_putc(out, '[');
+		for (size_t i = 0; i < l->n && error >= 0; i++) {
+			if (i && (error = tc_buf_puts(out, ", ")) < 0)
+				break;
+			error = put_quoted(out, l->items[i]);
+		}
+		return error < 0 ? error : tc_buf_putc(out, ']');
+	}
 	case CT_DURATION:
 		tc_duration_format(tmp, sizeof(tmp), *(const int64_t *)cfield(c, r));
 		return tc_buf_puts(out, tmp);
@@ -667,6 +960,9 @@ int tc_config_write_yaml(tc_buf *out, const tc_config *c, int redact)
 		const char *key = rows[i].key, *seg = key;
 		size_t depth = 0, keep = shared_sections(prev, key);
 
+		if (rows[i].flags & CF_IGNORED)
+			continue;
+
 		/* Open the sections this row does not share with the previous one. */
 		for (const char *dot; (dot = strchr(seg, '.')) != NULL; seg = dot + 1, depth++) {
 			if (depth < keep)
@@ -690,9 +986,13 @@ void tc_config_dispose(tc_config *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < NROWS; i++) {
-		if (rows[i].type == CT_STRING && !(rows[i].flags & CF_NOSTORE)) {
+		if (!stores(&rows[i]))
+			continue;
+		if (rows[i].type == CT_STRING) {
 			free(*(char **)field(c, &rows[i]));
 			*(char **)field(c, &rows[i]) = NULL;
+		} else if (rows[i].type == CT_LIST) {
+			tc_strlist_dispose((tc_strlist *)field(c, &rows[i]));
 		}
 	}
 }

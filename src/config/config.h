@@ -12,6 +12,7 @@
 
 #include "encoding/block_writer.h"
 #include "src/util/buf.h"
+#include "src/util/strlist.h"
 
 typedef struct tc_compaction_config {
 	int64_t compaction_cycle_ns;          /* 30s */
@@ -26,7 +27,39 @@ typedef struct tc_compaction_config {
 	uint64_t chunk_size_bytes;            /* 5 MiB; alias v2_in_buffer_bytes */
 	uint64_t flush_size_bytes;            /* 20 MiB; alias v2_out_buffer_bytes */
 	uint32_t iterator_buffer_size;        /* 1000; alias v2_prefetch_traces_count */
+	uint32_t concurrency;                 /* 1: jobs run at once (ours, not Tempo's) */
 } tc_compaction_config;
+
+/*
+ * compactor.ring: Tempo 1.5's RingConfig (modules/compactor/compactor_ring.go)
+ * with dskit's kv.Config and etcd.Config inside. No store means no ring: this
+ * replica owns every job, as a single compactor does.
+ */
+typedef struct tc_ring_config {
+	char *store;  /* kvstore.store: NULL (no ring) or "etcd" */
+	char *prefix; /* kvstore.prefix: "collectors/" */
+	struct {
+		tc_strlist endpoints;
+		int64_t dial_timeout_ns; /* 10s */
+		uint32_t max_retries;    /* 10 */
+		char *username;
+		char *password;          /* never logged; redacted in /config */
+		int tls_enabled;
+		char *tls_cert_path;
+		char *tls_key_path;
+		char *tls_ca_path;
+		int tls_insecure_skip_verify;
+	} etcd;
+	int64_t heartbeat_period_ns;             /* 5s */
+	int64_t heartbeat_timeout_ns;            /* 1m */
+	int64_t wait_stability_min_duration_ns;  /* 1m; 0 = do not wait */
+	int64_t wait_stability_max_duration_ns;  /* 5m */
+	char *instance_id;                       /* the hostname, resolved at load */
+	char *instance_addr;                     /* NULL: from instance_interface_names at start */
+	uint32_t instance_port;                  /* 0, as Tempo 1.5 */
+	tc_strlist instance_interface_names;     /* eth0, en0 */
+	int64_t wait_active_instance_timeout_ns; /* 10m */
+} tc_ring_config;
 
 typedef struct tc_s3_config {
 	char *bucket;
@@ -52,6 +85,8 @@ typedef struct tc_config {
 	} server;
 	struct {
 		tc_compaction_config compaction;
+		tc_ring_config ring;
+		char *override_ring_key; /* "compactor": the ring's etcd key is prefix + this */
 	} compactor;
 	struct {
 		char *backend;                       /* "local" | "s3" */
@@ -59,6 +94,7 @@ typedef struct tc_config {
 		int local_create;                    /* storage.trace.local.create */
 		int64_t blocklist_poll_ns;           /* 5m */
 		uint32_t blocklist_poll_concurrency; /* 50 */
+		uint32_t blocklist_poll_tenant_index_builders; /* 2 */
 		tc_block_config block;
 		tc_s3_config s3;
 	} storage;
@@ -82,6 +118,12 @@ int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const ch
  * would ("storage.trace.local.path", "/data"). Unknown key: TC_EINVALID.
  */
 int tc_config_set(tc_config *c, const char *key, const char *value);
+/*
+ * The checks that span several keys, run once the file and the flags are
+ * applied (serve start): a ring needs endpoints, an instance ID and a
+ * heartbeat_timeout longer than heartbeat_period. TC_EINVALID naming the keys.
+ */
+int tc_config_validate(const tc_config *c);
 /*
  * Appends the effective config as YAML, every key in table order; with
  * redact set, secrets are written as "<redacted>".

@@ -34,6 +34,25 @@ expect_exit 2 "$TC_BIN" serve -log.level=loud
 expect_exit 2 "$TC_BIN" serve stray -log.level=debug
 grep -q 'unexpected argument "stray"' "$TMP/err" || fail "stray argument: $(cat "$TMP/err")"
 
+# The ring: only etcd is supported, and an etcd ring needs endpoints.
+printf 'compactor:\n  ring:\n    kvstore:\n      store: consul\n' > "$TMP/consul.yaml"
+expect_exit 2 "$TC_BIN" -config.file="$TMP/consul.yaml"
+grep -qF 'consul.yaml:4: compactor.ring.kvstore.store: "consul" is not supported (supported: etcd)' "$TMP/err" ||
+  fail "consul ring: $(cat "$TMP/err")"
+expect_exit 2 "$TC_BIN" serve -compactor.ring.kvstore.store=memberlist
+grep -qF '"memberlist" is not supported (supported: etcd)' "$TMP/err" || fail "memberlist flag: $(cat "$TMP/err")"
+cat > "$TMP/noendpoints.yaml" <<YAML
+server: {http_listen_address: 127.0.0.1, http_listen_port: 0}
+compactor: {ring: {kvstore: {store: etcd}}}
+storage: {trace: {backend: local, local: {path: $TMP/b}}}
+YAML
+expect_exit 2 "$TC_BIN" -config.file="$TMP/noendpoints.yaml"
+grep -q 'compactor.ring.kvstore.etcd.endpoints: must not be empty' "$TMP/err" && grep -q 'exit=2' "$TMP/err" ||
+  fail "etcd ring without endpoints: $(cat "$TMP/err")"
+expect_exit 2 "$TC_BIN" -config.file="$TMP/noendpoints.yaml" \
+  -compactor.ring.kvstore.etcd.endpoints=127.0.0.1:1,127.0.0.1:2 -compactor.ring.heartbeat_timeout=5s
+grep -q 'heartbeat_timeout: must be longer than' "$TMP/err" || fail "heartbeat timeout: $(cat "$TMP/err")"
+
 # Storage keys missing: the config is incomplete.
 printf 'server:\n  http_listen_port: 0\n' > "$TMP/nopath.yaml"
 expect_exit 2 "$TC_BIN" -config.file="$TMP/nopath.yaml"

@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "tests/test.h"
 
@@ -90,6 +91,289 @@ static void test_defaults(void)
 	CHECK_EQ_U64(c.overrides.max_bytes_per_trace, 5000000);
 	CHECK(c.overrides.per_tenant_override_config == NULL);
 	CHECK_EQ_U64(c.overrides.per_tenant_override_period_ns, 10 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.concurrency, 1);
+	CHECK_EQ_U64(c.storage.blocklist_poll_tenant_index_builders, 2);
+	tc_config_dispose(&c);
+}
+
+/* Tempo 1.5's compactor ring defaults (compactor_ring.go, dskit kv and etcd). */
+static void test_ring_defaults(void)
+{
+	const tc_ring_config *r;
+	char host[256] = "";
+	tc_config c;
+
+	CHECK_OK(tc_config_default(&c));
+	r = &c.compactor.ring;
+	CHECK(r->store == NULL); /* no ring: a single replica owns everything */
+	CHECK_STR(r->prefix, "collectors/");
+	CHECK_EQ_U64(r->etcd.endpoints.n, 0);
+	CHECK_EQ_U64(r->etcd.dial_timeout_ns, 10 * NS_S);
+	CHECK_EQ_U64(r->etcd.max_retries, 10);
+	CHECK(!r->etcd.tls_enabled && !r->etcd.tls_insecure_skip_verify);
+	CHECK(r->etcd.username == NULL && r->etcd.password == NULL && r->etcd.tls_ca_path == NULL);
+	CHECK_EQ_U64(r->heartbeat_period_ns, 5 * NS_S);
+	CHECK_EQ_U64(r->heartbeat_timeout_ns, 60 * NS_S);
+	CHECK_EQ_U64(r->wait_stability_min_duration_ns, 60 * NS_S);
+	CHECK_EQ_U64(r->wait_stability_max_duration_ns, 300 * NS_S);
+	CHECK_EQ_U64(r->wait_active_instance_timeout_ns, 600 * NS_S);
+	CHECK(gethostname(host, sizeof(host)) == 0 && *host);
+	CHECK_STR(r->instance_id, host);
+	CHECK(r->instance_addr == NULL);
+	CHECK_EQ_U64(r->instance_port, 0);
+	CHECK_EQ_U64(r->instance_interface_names.n, 2);
+	if (r->instance_interface_names.n == 2) {
+		CHECK_STR(r->instance_interface_names.items[0], "eth0");
+		CHECK_STR(r->instance_interface_names.items[1], "en0");
+	}
+	CHECK_STR(c.compactor.override_ring_key, "compactor");
+	CHECK_OK(tc_config_validate(&c));
+	tc_config_dispose(&c);
+}
+
+/* A Tempo 1.5 compactor ring section, consul and multi included, loads. */
+static const char ring_yaml[] =
+	"compactor:\n"
+	"  override_ring_key: compactor-b\n"
+	"  ring:\n"
+	"    kvstore:\n"
+	"      store: etcd\n"
+	"      prefix: tempo/\n"
+	"      consul:\n"
+	"        host: consul:8500\n"
+	"        acl_token: c0nsul\n"
+	"        http_client_timeout: 20s\n"
+	"        consistent_reads: true\n"
+	"        watch_rate_limit: 0.5\n"
+	"        watch_burst_size: 2\n"
+	"        cas_retry_delay: 2s\n"
+	"      etcd:\n"
+	"        endpoints:\n"
+	"          - http://etcd-0:2379\n"
+	"          - etcd-1:2379\n"
+	"        dial_timeout: 3s\n"
+	"        max_retries: 4\n"
+	"        tls_enabled: true\n"
+	"        tls_cert_path: /c.pem\n"
+	"        tls_key_path: /k.pem\n"
+	"        tls_ca_path: /ca.pem\n"
+	"        tls_server_name: etcd.local\n"
+	"        tls_insecure_skip_verify: true\n"
+	"        username: tempo\n"
+	"        password: hunter2\n"
+	"      multi:\n"
+	"        primary: consul\n"
+	"        secondary: etcd\n"
+	"        mirror_enabled: false\n"
+	"        mirror_timeout: 2s\n"
+	"    heartbeat_period: 2s\n"
+	"    heartbeat_timeout: 10s\n"
+	"    wait_stability_min_duration: 0s\n"
+	"    wait_stability_max_duration: 30s\n"
+	"    instance_id: compactor-0\n"
+	"    instance_interface_names: [eth1, \"bond,0\"]\n"
+	"    instance_port: 9095\n"
+	"    instance_addr: 10.0.0.7\n"
+	"    wait_active_instance_timeout: 1m\n"
+	"  compaction:\n"
+	"    concurrency: 3\n"
+	"storage:\n"
+	"  trace:\n"
+	"    blocklist_poll_tenant_index_builders: 5\n";
+
+static void test_ring_full(void)
+{
+	const tc_ring_config *r;
+	tc_config c, back;
+	char *plain = NULL, *red = NULL, *again = NULL;
+
+	if (load(&c, ring_yaml) < 0) {
+		tc_test_fail(__FILE__, __LINE__, "load: %s", tc_error_last());
+		return;
+	}
+	r = &c.compactor.ring;
+	CHECK_STR(r->store, "etcd");
+	CHECK_STR(r->prefix, "tempo/");
+	CHECK_EQ_U64(r->etcd.endpoints.n, 2);
+	if (r->etcd.endpoints.n == 2) {
+		CHECK_STR(r->etcd.endpoints.items[0], "http://etcd-0:2379");
+		CHECK_STR(r->etcd.endpoints.items[1], "etcd-1:2379");
+	}
+	CHECK_EQ_U64(r->etcd.dial_timeout_ns, 3 * NS_S);
+	CHECK_EQ_U64(r->etcd.max_retries, 4);
+	CHECK(r->etcd.tls_enabled && r->etcd.tls_insecure_skip_verify);
+	CHECK_STR(r->etcd.tls_cert_path, "/c.pem");
+	CHECK_STR(r->etcd.tls_key_path, "/k.pem");
+	CHECK_STR(r->etcd.tls_ca_path, "/ca.pem");
+	CHECK_STR(r->etcd.username, "tempo");
+	CHECK_STR(r->etcd.password, "hunter2");
+	CHECK_EQ_U64(r->heartbeat_period_ns, 2 * NS_S);
+	CHECK_EQ_U64(r->heartbeat_timeout_ns, 10 * NS_S);
+	CHECK_EQ_U64(r->wait_stability_min_duration_ns, 0);
+	CHECK_EQ_U64(r->wait_stability_max_duration_ns, 30 * NS_S);
+	CHECK_STR(r->instance_id, "compactor-0");
+	CHECK_EQ_U64(r->instance_interface_names.n, 2);
+	if (r->instance_interface_names.n == 2) {
+		CHECK_STR(r->instance_interface_names.items[0], "eth1");
+		CHECK_STR(r->instance_interface_names.items[1], "bond,0");
+	}
+	CHECK_EQ_U64(r->instance_port, 9095);
+	CHECK_STR(r->instance_addr, "10.0.0.7");
+	CHECK_EQ_U64(r->wait_active_instance_timeout_ns, 60 * NS_S);
+	CHECK_STR(c.compactor.override_ring_key, "compactor-b");
+	CHECK_EQ_U64(c.compactor.compaction.concurrency, 3);
+	CHECK_EQ_U64(c.storage.blocklist_poll_tenant_index_builders, 5);
+	CHECK_OK(tc_config_validate(&c));
+
+	plain = dump(&c, 0);
+	red = dump(&c, 1);
+	tc_config_dispose(&c);
+	CHECK(plain && red);
+	if (!plain || !red)
+		goto out;
+	/* The password is a secret like the S3 key: redacted, and the consul token is never shown. */
+	CHECK_MSG(!strstr(red, "hunter2") && strstr(red, "password: \"<redacted>\""), "%s", red);
+	CHECK(strstr(plain, "password: \"hunter2\"") != NULL);
+	/* Accepted-and-ignored keys are not part of the effective config. */
+	CHECK_MSG(!strstr(plain, "consul") && !strstr(plain, "multi:") && !strstr(plain, "c0nsul") &&
+		  !strstr(plain, "tls_server_name"), "%s", plain);
+	CHECK_MSG(strstr(plain, "  ring:\n    kvstore:\n      store: \"etcd\"\n") != NULL, "%s", plain);
+	CHECK_MSG(strstr(plain, "        endpoints: [\"http://etcd-0:2379\", \"etcd-1:2379\"]\n") != NULL,
+		  "%s", plain);
+	CHECK_MSG(strstr(plain, "    instance_interface_names: [\"eth1\", \"bond,0\"]\n") != NULL,
+		  "%s", plain);
+	/* What is written reads back the same. */
+	if (load(&back, plain) < 0) {
+		tc_test_fail(__FILE__, __LINE__, "reload: %s\n%s", tc_error_last(), plain);
+		goto out;
+	}
+	again = dump(&back, 0);
+	tc_config_dispose(&back);
+	CHECK_MSG(again && !strcmp(plain, again), "round trip differs:\n%s\n---\n%s", plain,
+		  again ? again : "");
+out:
+	free(plain);
+	free(red);
+	free(again);
+}
+
+/* Tempo's other stores are refused by name, at load and as a flag. */
+static void test_ring_store_unsupported(void)
+{
+	static const char *const stores[] = { "consul", "memberlist", "inmemory", "multi", "zookeeper" };
+	char yaml[128], want[160];
+	tc_config c;
+
+	for (size_t i = 0; i < sizeof(stores) / sizeof(stores[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "compactor:\n  ring:\n    kvstore:\n      store: %s\n",
+			 stores[i]);
+		snprintf(want, sizeof(want),
+			 "t.yaml:4: compactor.ring.kvstore.store: \"%s\" is not supported "
+			 "(supported: etcd)", stores[i]);
+		CHECK(load_fails(yaml, want));
+	}
+	CHECK_OK(tc_config_default(&c));
+	CHECK_ERR(tc_config_set(&c, "compactor.ring.kvstore.store", "consul"), TC_EINVALID);
+	CHECK_ERRMSG("compactor.ring.kvstore.store: \"consul\" is not supported (supported: etcd)");
+	CHECK(c.compactor.ring.store == NULL);
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.store", "etcd"));
+	CHECK_STR(c.compactor.ring.store, "etcd");
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.store", ""));
+	CHECK(c.compactor.ring.store == NULL);
+	tc_config_dispose(&c);
+	/* Ignored keys are still checked for their type. */
+	CHECK(load_fails("compactor:\n  ring:\n    kvstore:\n      consul:\n        "
+			 "http_client_timeout: soon\n",
+			 "t.yaml:5: compactor.ring.kvstore.consul.http_client_timeout: want a duration"));
+	CHECK(load_fails("compactor:\n  ring:\n    kvstore:\n      consul:\n        acl_token: [x1]\n",
+			 "t.yaml:5: compactor.ring.kvstore.consul.acl_token: want a single value"));
+	CHECK(strstr(tc_error_last(), "x1") == NULL);
+}
+
+/* List keys: YAML sequences, and comma-separated values as flags. */
+static void test_lists(void)
+{
+	tc_config c;
+	const tc_strlist *eps = &c.compactor.ring.etcd.endpoints;
+	const tc_strlist *ifs = &c.compactor.ring.instance_interface_names;
+
+	CHECK_OK(load(&c, "compactor:\n  ring:\n    kvstore:\n      etcd:\n        endpoints: [a:1]\n"
+			  "    instance_interface_names:\n"));
+	CHECK_EQ_U64(eps->n, 1);
+	CHECK_STR(eps->items[0], "a:1");
+	CHECK_EQ_U64(ifs->n, 0); /* null is the empty list, as in Go */
+	tc_config_dispose(&c);
+	CHECK_OK(load(&c, "compactor:\n  ring:\n    instance_interface_names: []\n"));
+	CHECK_EQ_U64(ifs->n, 0);
+	tc_config_dispose(&c);
+
+	CHECK(load_fails("compactor:\n  ring:\n    instance_interface_names: eth0\n",
+			 "t.yaml:3: compactor.ring.instance_interface_names: want a sequence of "
+			 "strings, got a scalar"));
+	CHECK(load_fails("compactor:\n  ring:\n    instance_interface_names: {a: b}\n",
+			 "want a sequence of strings, got a mapping"));
+	CHECK(load_fails("compactor:\n  ring:\n    instance_interface_names:\n      - eth0\n"
+			 "      - [eth1]\n",
+			 "t.yaml:5: compactor.ring.instance_interface_names[1]: want a string, got a "
+			 "sequence"));
+	CHECK(load_fails("compactor:\n  ring:\n    instance_interface_names: [eth0, \"\"]\n",
+			 "compactor.ring.instance_interface_names[1]: list items must not be empty"));
+	CHECK(load_fails("compactor:\n  ring:\n    instance_interface_names: [eth0, ~]\n",
+			 "compactor.ring.instance_interface_names[1]: list items must not be empty"));
+	/* A scalar key given a list is still refused. */
+	CHECK(load_fails("compactor:\n  ring:\n    instance_addr: [a]\n",
+			 "compactor.ring.instance_addr: want a single value, got a sequence"));
+
+	CHECK_OK(tc_config_default(&c));
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.etcd.endpoints",
+			       "http://e0:2379, e1:2379,,e2:2379 "));
+	CHECK_EQ_U64(eps->n, 3);
+	if (eps->n == 3) {
+		CHECK_STR(eps->items[0], "http://e0:2379");
+		CHECK_STR(eps->items[1], "e1:2379");
+		CHECK_STR(eps->items[2], "e2:2379");
+	}
+	/* A flag replaces the list; it does not append. */
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.etcd.endpoints", "e9:2379"));
+	CHECK_EQ_U64(eps->n, 1);
+	CHECK_STR(eps->items[0], "e9:2379");
+	CHECK_OK(tc_config_set(&c, "compactor.ring.instance_interface_names", ""));
+	CHECK_EQ_U64(ifs->n, 0);
+	tc_config_dispose(&c);
+}
+
+/* The checks across keys that serve runs once flags are applied. */
+static void test_validate(void)
+{
+	tc_config c;
+
+	CHECK_OK(tc_config_default(&c));
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.store", "etcd"));
+	CHECK_ERR(tc_config_validate(&c), TC_EINVALID);
+	CHECK_ERRMSG("compactor.ring.kvstore.etcd.endpoints: must not be empty when "
+		     "compactor.ring.kvstore.store is etcd");
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.etcd.endpoints", "127.0.0.1:2379"));
+	CHECK_OK(tc_config_validate(&c));
+	CHECK_OK(tc_config_set(&c, "compactor.ring.heartbeat_timeout", "5s"));
+	CHECK_ERR(tc_config_validate(&c), TC_EINVALID);
+	CHECK_ERRMSG("compactor.ring.heartbeat_timeout: must be longer than "
+		     "compactor.ring.heartbeat_period");
+	CHECK_OK(tc_config_set(&c, "compactor.ring.heartbeat_timeout", "6s"));
+	CHECK_OK(tc_config_validate(&c));
+	CHECK_OK(tc_config_set(&c, "compactor.ring.instance_id", ""));
+	CHECK_ERR(tc_config_validate(&c), TC_EINVALID);
+	CHECK_ERRMSG("compactor.ring.instance_id: must not be empty");
+	CHECK_OK(tc_config_set(&c, "compactor.ring.instance_id", "c-1"));
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.etcd.tls_enabled", "true"));
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.etcd.tls_cert_path", "/c.pem"));
+	CHECK_ERR(tc_config_validate(&c), TC_EINVALID);
+	CHECK_ERRMSG("tls_cert_path and tls_key_path go together");
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.etcd.tls_key_path", "/k.pem"));
+	CHECK_OK(tc_config_validate(&c));
+	/* Without a ring none of it matters. */
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.store", ""));
+	CHECK_OK(tc_config_set(&c, "compactor.ring.kvstore.etcd.endpoints", ""));
+	CHECK_OK(tc_config_validate(&c));
 	tc_config_dispose(&c);
 }
 
@@ -410,8 +694,10 @@ static void test_unknown_keys(void)
 	CHECK(load_fails("target: compactor\n", "t.yaml:1: target: unknown key"));
 	CHECK(load_fails("compactor:\n  compaction:\n    compaction_windw: 1h\n",
 			 "t.yaml:3: compactor.compaction.compaction_windw: unknown key"));
-	CHECK(load_fails("compactor:\n  ring:\n    kvstore:\n      store: memberlist\n",
-			 "t.yaml:2: compactor.ring: unknown key (the sharding ring"));
+	CHECK(load_fails("compactor:\n  ring:\n    kvstore:\n      stor: etcd\n",
+			 "t.yaml:4: compactor.ring.kvstore.stor: unknown key"));
+	CHECK(load_fails("memberlist:\n  join_members: [a]\n",
+			 "t.yaml:1: memberlist: unknown key (the compactor ring is kept in etcd"));
 	CHECK(load_fails("storage:\n  trace:\n    gcs:\n      bucket_name: x\n",
 			 "t.yaml:3: storage.trace.gcs: unknown key"));
 	CHECK(load_fails("compactor.compaction.compaction_cycle: 5s\n",
@@ -520,6 +806,18 @@ static void test_impossible_values(void)
 			 "server.http_listen_address: must not be empty"));
 	CHECK(load_fails("overrides:\n  per_tenant_override_period: 0s\n",
 			 "t.yaml:2: overrides.per_tenant_override_period: must be greater than 0"));
+	CHECK(load_fails("compactor:\n  compaction:\n    concurrency: 0\n",
+			 "t.yaml:3: compactor.compaction.concurrency: must be greater than 0"));
+	CHECK(load_fails("compactor:\n  compaction:\n    concurrency: 65\n",
+			 "t.yaml:3: compactor.compaction.concurrency: must be at most 64"));
+	CHECK(load_fails("compactor:\n  ring:\n    heartbeat_period: 500ms\n",
+			 "t.yaml:3: compactor.ring.heartbeat_period: must be at least 1s"));
+	CHECK(load_fails("compactor:\n  ring:\n    instance_port: 70000\n",
+			 "t.yaml:3: compactor.ring.instance_port: must be at most 65535"));
+	CHECK(load_fails("compactor:\n  override_ring_key: \"\"\n",
+			 "t.yaml:2: compactor.override_ring_key: must not be empty"));
+	CHECK(load_fails("storage:\n  trace:\n    blocklist_poll_tenant_index_builders: 1001\n",
+			 "blocklist_poll_tenant_index_builders: must be at most 1000"));
 }
 
 /* Where Tempo replaces 0 by the default, so do we. */
@@ -528,9 +826,11 @@ static void test_zero_means_default(void)
 	tc_config c;
 
 	CHECK_OK(load(&c, "compactor:\n  compaction:\n    retention_concurrency: 0\n"
-			  "storage:\n  trace:\n    blocklist_poll: 0\n"));
+			  "storage:\n  trace:\n    blocklist_poll: 0\n"
+			  "    blocklist_poll_tenant_index_builders: 0\n"));
 	CHECK_EQ_U64(c.compactor.compaction.retention_concurrency, 10);
 	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 300 * NS_S);
+	CHECK_EQ_U64(c.storage.blocklist_poll_tenant_index_builders, 2);
 	tc_config_dispose(&c);
 }
 
@@ -633,4 +933,5 @@ TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_co
 	     T(test_wrong_types), T(test_durations_superset), T(test_impossible_values),
 	     T(test_zero_means_default),
 	     T(test_garbage_yaml), T(test_yaml_features), T(test_set), T(test_file_errors),
-	     T(test_secret_not_in_messages), T(test_write_roundtrip_unicode))
+	     T(test_secret_not_in_messages), T(test_write_roundtrip_unicode), T(test_ring_defaults),
+	     T(test_ring_full), T(test_ring_store_unsupported), T(test_lists), T(test_validate))
