@@ -1,6 +1,7 @@
 #include "tests/kv_suite.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -133,6 +134,7 @@ void tc_kv_suite_cas(tc_kv_suite_fx *f)
 typedef struct writer {
 	tc_kv_suite_fx *f;
 	const char *key;
+	atomic_int *go;
 	int done;
 	int conflicts;
 	int err;
@@ -146,6 +148,8 @@ static void *writer_run(void *arg)
 	tc_kv_value v = TC_KV_VALUE_INIT;
 	char next[32];
 
+	while (!atomic_load(w->go)) /* all at once, so the writers overlap */
+		sched_yield();
 	while (w->done < w->f->increments && !w->err) {
 		long n = 0;
 		int err = tc_kv_get(&v, w->f->kv, w->key);
@@ -178,18 +182,22 @@ void tc_kv_suite_cas_concurrent(tc_kv_suite_fx *f)
 	char k[TC_KV_SUITE_KEY_MAX], s[4096];
 	writer w[16];
 	pthread_t th[16];
+	atomic_int go = 0;
 	int n = f->threads < 16 ? f->threads : 16, started = 0, conflicts = 0;
 	int64_t ver = 0;
 
+	CHECK(n > 1);
 	tc_kv_suite_key(k, f, "counter");
 	memset(w, 0, sizeof(w));
 	for (int i = 0; i < n; i++) {
 		w[i].f = f;
 		w[i].key = k;
+		w[i].go = &go;
 		if (pthread_create(&th[i], NULL, writer_run, &w[i]) != 0)
 			break;
 		started++;
 	}
+	atomic_store(&go, 1);
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	CHECK(started == n);

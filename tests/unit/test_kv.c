@@ -12,7 +12,7 @@ static int fx_mem(tc_kv_suite_fx *f, const char *check)
 	memset(f, 0, sizeof(*f));
 	tc_kv_suite_prefix(f, "tc-test/", check);
 	f->threads = 8;
-	f->increments = 200;
+	f->increments = 2000;
 	return tc_kv_mem_new(&f->kv);
 }
 
