@@ -7,6 +7,10 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # these ports (the mon on PORT-690), so the two trees never share one.
 RGW_PORT      ?= 17480
 ASAN_RGW_PORT ?= 17490
+# ... and their own etcd (scripts/etcd.sh): client port, peer port +1, and
+# +2..+9 for instances tests start themselves (tests/CMakeLists.txt).
+ETCD_PORT      ?= 17380
+ASAN_ETCD_PORT ?= 17390
 CTEST_ARGS ?=
 # make run [DATA=./data] [PORT=3200]: the demo's bucket and HTTP port
 # (scripts/run-demo.sh); `rm -rf data` resets it.
@@ -18,7 +22,7 @@ BIG        ?= 0
 RUNS       ?= 3
 PERF       ?= 0
 
-.PHONY: all deps deps-s3 build build-asan run test test-plain test-asan test-tsan bench fuzz clean
+.PHONY: all deps deps-s3 deps-etcd build build-asan run test test-plain test-asan test-tsan bench fuzz clean
 
 all: build
 
@@ -29,12 +33,16 @@ deps:
 deps-s3:
 	@scripts/install-deps.sh --s3
 
+# The ring tests' etcd (etcd-server, etcdctl); only `make test` needs it.
+deps-etcd:
+	@scripts/install-deps.sh --etcd
+
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_RGW_PORT=$(RGW_PORT) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_RGW_PORT=$(RGW_PORT) -DTC_ETCD_PORT=$(ETCD_PORT) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTC_SANITIZE=ON -DTC_RGW_PORT=$(ASAN_RGW_PORT) >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTC_SANITIZE=ON -DTC_RGW_PORT=$(ASAN_RGW_PORT) -DTC_ETCD_PORT=$(ASAN_ETCD_PORT) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 run: build
@@ -42,11 +50,12 @@ run: build
 
 test: test-plain test-asan
 
-# ctest starts the RGW once per run (fixture "rgw") and stops it at the end.
-test-plain: build deps-s3
+# ctest starts the RGW and etcd once per run (fixtures "rgw", "etcd") and stops
+# them at the end.
+test-plain: build deps-s3 deps-etcd
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-test-asan: build-asan deps-s3
+test-asan: build-asan deps-s3 deps-etcd
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
@@ -61,7 +70,7 @@ bench: build
 	@BUILD=$(BUILD) SCALE=$(SCALE) BIG=$(BIG) RUNS=$(RUNS) PERF=$(PERF) bench/run.sh
 
 clean:
-	@for d in $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD); do scripts/rgw.sh stop $$d/rgw; done
+	@for d in $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD); do scripts/rgw.sh stop $$d/rgw; scripts/etcd.sh stop $$d/etcd; done
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
 
 # Fuzzing (clang + libFuzzer): builds FUZZ_BUILD with TC_FUZZ=ON, seeds

@@ -11,9 +11,15 @@
  * since creation (0 = absent), its create revision is the store-wide
  * revision at which it was created.
  *
+ * Keys are non-empty C strings of at most 1024 bytes (TC_EINVALID
+ * otherwise); values are any bytes.
+ *
  * Errors: TC_ENOTFOUND (key or lease absent), TC_ECONFLICT (a compare
  * failed), TC_ERROR with a message naming the endpoint and key (store
- * unreachable, timeout, refused).
+ * unreachable, timeout, refused). A write that fails with TC_ERROR has an
+ * unknown outcome: etcd may still apply a request it received before the
+ * caller gave up (a stopped etcd that resumes does), so re-read before
+ * concluding either way.
  */
 #ifndef TC_RING_KV_H
 #define TC_RING_KV_H
@@ -45,14 +51,19 @@ void tc_kv_value_dispose(tc_kv_value *v);
 
 /*
  * Writes value if the key's version is still `version` (0: only if absent),
- * in one transaction. TC_ECONFLICT when another writer got there first.
+ * in one transaction; the key keeps no lease. TC_ECONFLICT when another
+ * writer got there first. A retry after a lost answer that finds the key at
+ * version + 1 holding exactly value counts as this call's write.
  */
 int tc_kv_cas(tc_kv *kv, const char *key, int64_t version, const void *value, size_t len);
 
 /*
  * Creates key with value, attached to lease (0: none), only if absent.
  * *create_revision receives the revision that created it. TC_ECONFLICT
- * when the key exists.
+ * when the key exists, TC_ENOTFOUND when the lease does not. A retry after
+ * a lost answer that finds the key holding exactly value on lease counts
+ * as this call's create, so lock values should be unique per holder and
+ * attempt (an instance ID and a nonce).
  */
 int tc_kv_create(int64_t *create_revision, tc_kv *kv, const char *key, const void *value,
 		 size_t len, int64_t lease);
@@ -84,15 +95,22 @@ void tc_kv_free(tc_kv *kv);
 /* In-process store for tests; several tc_ring instances may share one. */
 int tc_kv_mem_new(tc_kv **out);
 
+/*
+ * A call tries the endpoint that answered last first, then the others in
+ * turn, retrying what another attempt may cure (no connection, a timeout,
+ * etcd unavailable) with backoff: at most max_retries + 1 attempts but at
+ * least one per endpoint, and at most one request timeout per endpoint in
+ * all, so a stopped etcd costs n_endpoints x request_timeout, never a hang.
+ */
 typedef struct tc_kv_etcd_options {
 	const char *const *endpoints;   /* "host:port" or "http(s)://host:port"; tried in turn */
 	size_t n_endpoints;
-	int64_t dial_timeout_ns;        /* connect timeout (Tempo default 10s) */
-	int64_t request_timeout_ns;     /* whole request; 0: 2 x dial_timeout */
+	int64_t dial_timeout_ns;        /* connect timeout; 0: Tempo's default, 10s */
+	int64_t request_timeout_ns;     /* one attempt, connecting included; 0: 2 x dial_timeout */
 	uint32_t max_retries;           /* per call, across endpoints (Tempo default 10) */
 	const char *username;           /* etcd auth; NULL: none */
 	const char *password;           /* never logged */
-	int tls_enabled;
+	int tls_enabled;                /* https:// for endpoints without a scheme */
 	const char *tls_cert_path;
 	const char *tls_key_path;
 	const char *tls_ca_path;

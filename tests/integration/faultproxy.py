@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""A small HTTP/1.1 proxy between the service and the S3 server that injects
-faults at random (seeded): 500 InternalError answers, connections reset
-without an answer, and answers stalled for a while. The fault rate is read
-from a control file before every request, so a test can raise it to 1.0
-(persistent faults) and lower it again.
+"""A small HTTP/1.1 proxy between the service and the S3 server (or etcd's
+JSON gateway) that injects faults at random (seeded): 500 InternalError
+answers, connections reset without an answer, and answers stalled for a
+while. The fault rate is read from a control file before every request, so
+a test can raise it to 1.0 (persistent faults) and lower it again.
 
     faultproxy.py --listen-port-file F --upstream HOST:PORT --seed N --control FILE
+                  [--faults error500,reset,stall] [--max-faults N]
+
+--faults picks the kinds injected (equal shares of the rate); besides the
+three above, "lost" forwards the request and resets the connection instead
+of returning the answer, so the client cannot know the request took effect.
+--max-faults stops injecting after N faults (default: never).
 
 Prints nothing; writes the port it listens on (127.0.0.1) to the port file.
 Stats (requests, faults per kind) are appended to FILE.stats on exit.
@@ -18,10 +24,16 @@ ap.add_argument("--upstream", required=True)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--control", required=True)
 ap.add_argument("--stall", type=float, default=1.5)
+ap.add_argument("--faults", default="error500,reset,stall")
+ap.add_argument("--max-faults", type=int, default=-1)
 args = ap.parse_args()
 rng = random.Random(args.seed)
 up_host, up_port = args.upstream.rsplit(":", 1)
-stats = {"requests": 0, "error500": 0, "reset": 0, "stall": 0}
+kinds = args.faults.split(",")
+stats = {"requests": 0, "error500": 0, "reset": 0, "stall": 0, "lost": 0}
+for k in kinds:
+    if k not in stats or k == "requests":
+        ap.error("unknown fault kind %r" % k)
 
 
 def rate():
@@ -48,13 +60,27 @@ async def read_message(reader, is_response=False, method=b""):
         while True:
             size_line = await reader.readuntil(b"\r\n")
             size = int(size_line.split(b";")[0], 16)
-            chunk = await reader.readexactly(size + 2)
-            body += size_line + chunk
+            body += size_line
             if size == 0:
+                # the trailer (etcd's gateway sends one), up to the empty line
+                while True:
+                    line = await reader.readuntil(b"\r\n")
+                    body += line
+                    if line == b"\r\n":
+                        break
                 break
+            body += await reader.readexactly(size + 2)
     elif b"content-length" in headers:
         body = await reader.readexactly(int(headers[b"content-length"]))
     return head, body
+
+
+def reset(cwriter):
+    """Closes the client's connection with a RST: no answer, no clean EOF."""
+    sock = cwriter.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    cwriter.close()
 
 
 async def handle(creader, cwriter):
@@ -67,28 +93,30 @@ async def handle(creader, cwriter):
             stats["requests"] += 1
             method = head.split(b" ", 1)[0]
             r, x = rate(), rng.random()
-            if x < r / 3:
-                stats["error500"] += 1
+            kind = None
+            injected = sum(stats[k] for k in stats if k != "requests")
+            if x < r and (args.max_faults < 0 or injected < args.max_faults):
+                kind = kinds[min(int(x / r * len(kinds)), len(kinds) - 1)]
+                stats[kind] += 1
+            if kind == "error500":
                 msg = b"<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>injected</Message></Error>"
                 cwriter.write(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/xml\r\n"
                               b"Content-Length: %d\r\n\r\n%s" % (len(msg), msg))
                 await cwriter.drain()
                 continue
-            if x < 2 * r / 3:
-                stats["reset"] += 1
-                sock = cwriter.get_extra_info("socket")
-                if sock is not None:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                cwriter.close()
+            if kind == "reset":
+                reset(cwriter)
                 return
-            if x < r:
-                stats["stall"] += 1
+            if kind == "stall":
                 await asyncio.sleep(args.stall)
             ureader, uwriter = await asyncio.open_connection(up_host, int(up_port))
             uwriter.write(head + body)
             await uwriter.drain()
             rhead, rbody = await read_message(ureader, True, method)
             uwriter.close()
+            if kind == "lost":
+                reset(cwriter)
+                return
             cwriter.write(rhead + rbody)
             await cwriter.drain()
     except (Exception, asyncio.CancelledError):
