@@ -22,7 +22,7 @@ BIG        ?= 0
 RUNS       ?= 3
 PERF       ?= 0
 
-.PHONY: all deps deps-s3 deps-etcd build build-asan run test test-plain test-asan test-tsan bench fuzz clean
+.PHONY: all deps deps-s3 deps-etcd build build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
 
 all: build
 
@@ -68,6 +68,12 @@ test-tsan: deps
 bench: build
 	@scripts/install-deps.sh --bench
 	@BUILD=$(BUILD) SCALE=$(SCALE) BIG=$(BIG) RUNS=$(RUNS) PERF=$(PERF) bench/run.sh
+
+# make bench-ring [TENANTS=24] [TRACES=1500]: drain time with 1, 2, 3 replicas on an etcd ring.
+TENANTS ?= 24
+TRACES  ?= 1500
+bench-ring: build deps-etcd
+	@BUILD=$(BUILD) TENANTS=$(TENANTS) TRACES=$(TRACES) bench/ring.sh
 
 clean:
 	@for d in $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD); do scripts/rgw.sh stop $$d/rgw; scripts/etcd.sh stop $$d/etcd; done
