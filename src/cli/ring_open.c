@@ -90,9 +90,10 @@ int tc_cli_ring_start(tc_cli_ring *r)
 
 	if (!r->ring)
 		return TC_OK;
+	/* A join that failed half way may still have been written: stop leaves then too. */
+	r->started = 1;
 	if ((err = tc_ring_start(r->ring)) < 0)
 		return err;
-	r->started = 1;
 	return TC_OK;
 }
 

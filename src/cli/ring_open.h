@@ -39,7 +39,7 @@ int tc_cli_ring_key(char key[TC_CLI_RING_KEY_MAX], const tc_config *cfg);
 int tc_cli_ring_open(tc_cli_ring *r, const tc_config *cfg, tc_metrics *metrics);
 /* Joins (tc_ring_start); the store unreachable at start is TC_ERROR. */
 int tc_cli_ring_start(tc_cli_ring *r);
-/* Leaves the ring if it was joined, and frees everything. */
+/* Leaves the ring if joining was tried (it may have been written), and frees everything. */
 void tc_cli_ring_close(tc_cli_ring *r);
 
 #endif

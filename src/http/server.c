@@ -167,6 +167,7 @@ typedef struct post_state {
 	size_t body_bytes;
 	unsigned fields; /* "forget" fields seen */
 	int too_big;     /* the body */
+	int bad_form;    /* the form parser gave up */
 	int id_too_long;
 } post_state;
 
@@ -224,6 +225,8 @@ static enum MHD_Result ring_forget(tc_http *s, struct MHD_Connection *c, post_st
 
 	if (p->too_big)
 		return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	if (p->bad_form)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST, "malformed form body");
 	if (p->fields > 0) {
 		if (p->id_too_long || p->id.len > MAX_INSTANCE_ID)
 			return reply_text(c, MHD_HTTP_BAD_REQUEST, "forget: instance ID too long");
@@ -231,8 +234,9 @@ static enum MHD_Result ring_forget(tc_http *s, struct MHD_Connection *c, post_st
 			return MHD_NO;
 		id = (const char *)p->id.ptr;
 		len = p->id.len;
-	} else if ((id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "forget"))) {
-		len = strlen(id);
+	} else if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "forget", 6, &id, &len) == MHD_YES &&
+		   id) {
+		/* With its length: a %00 in the query must not cut the ID short. */
 		if (len > MAX_INSTANCE_ID)
 			return reply_text(c, MHD_HTTP_BAD_REQUEST, "forget: instance ID too long");
 	}
@@ -274,8 +278,8 @@ static enum MHD_Result ring_post(tc_http *s, struct MHD_Connection *c, const cha
 		p->body_bytes += *upload_data_size;
 		if (p->body_bytes > MAX_POST_BYTES)
 			p->too_big = 1;
-		else if (p->pp && MHD_post_process(p->pp, upload_data, *upload_data_size) != MHD_YES)
-			p->too_big = 1;
+		else if (p->pp && !p->bad_form && MHD_post_process(p->pp, upload_data, *upload_data_size) != MHD_YES)
+			p->bad_form = 1;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}

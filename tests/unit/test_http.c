@@ -656,6 +656,20 @@ static void test_ring_forget_hostile(void)
 	POST_FORM(&r, big, 413);
 	tc_buf_dispose(&r.body);
 
+	/* Nor may the query's. */
+	{
+		char url[256];
+		snprintf(url, sizeof(url), "%s/compactor/ring?forget=a%%00b", base);
+		if (request_ex(&r, "POST", url, NULL, "", 0, NULL) != 0 || r.status != 400) {
+			tc_test_fail(__FILE__, __LINE__, "POST ?forget=a%%00b: status %ld: %s", r.status, body(&r));
+			tc_buf_dispose(&r.body);
+			stop();
+			return;
+		}
+		CHECK_S(strstr(body(&r), "NUL") != NULL);
+		tc_buf_dispose(&r.body);
+	}
+
 	/* A body that is not a form names nothing. */
 	RING_EXPECT(&r, "POST", "Content-Type: application/json", "{\"forget\":\"x\"}", 14, NULL, 400);
 	tc_buf_dispose(&r.body);
