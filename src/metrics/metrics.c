@@ -107,6 +107,11 @@ static const family_def defs[TC_M_COUNT] = {
 	[TC_M_BACKEND_RETRIES_TOTAL] = { "tracecompactor_backend_retries_total", COUNTER,
 		"Total number of backend requests retried after a transient failure.",
 		{ "operation" } },
+	/* dskit's ring metric under Tempo 1.5's namespace, and under later Tempo's */
+	[TC_M_RING_MEMBERS] = { "cortex_ring_members", GAUGE, "Number of members in the ring",
+		{ "name", "state" } },
+	[TC_M_RING_MEMBERS_TEMPO] = { "tempo_ring_members", GAUGE, "Number of members in the ring",
+		{ "name", "state" } },
 	[TC_M_BUILD_INFO] = { "tracecompactor_build_info", GAUGE,
 		"A metric with a constant '1' value labeled by version and revision from which "
 		"tracecompactor was built.", { "version", "revision" } },

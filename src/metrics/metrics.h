@@ -40,6 +40,9 @@ typedef enum tc_metric_id {
 	/* backend requests */
 	TC_M_BACKEND_REQUEST_DURATION_SECONDS, /* histogram {operation,status_code} */
 	TC_M_BACKEND_RETRIES_TOTAL,            /* counter {operation} */
+	/* compactor ring (docs/RING.md#metrics) */
+	TC_M_RING_MEMBERS,                     /* gauge {name,state}: cortex_ring_members */
+	TC_M_RING_MEMBERS_TEMPO,               /* gauge {name,state}: tempo_ring_members */
 	/* process */
 	TC_M_BUILD_INFO,                       /* gauge {version,revision} */
 	TC_M_OVERRIDES_RELOAD_ERRORS_TOTAL,    /* counter */
