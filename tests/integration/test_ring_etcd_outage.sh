@@ -6,7 +6,7 @@
 # SIGTERM. (Pauses the shared etcd: RUN_SERIAL, tests/CMakeLists.txt.)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ring_lib.sh"
-: "${TC_ETCD_DIR:?TC_ETCD_DIR not set: this test pauses the fixture's etcd}"
+: "${TC_ETCD_DIR:?TC_ETCD_DIR not set: this test pauses the etcd of the fixture}"
 
 B="$TMP/bucket"; mkdir -p "$B"
 gen() { "$TC_BIN" gen --path "$B" --tenant "$1" --flushes 2 --replicas 2 --traces "$2" --spans 5 --age "$(age "$3")" \
@@ -37,7 +37,7 @@ vdir=$(dirname "$vdir")
 had_partial=0
 [ -e "$vdir/meta.json" ] || had_partial=1
 [ "$had_partial" = 1 ] || echo "note: the killed job's output was already complete" >&2
-survivors=$(for r in 0 1 2; do [ $r != "$victim" ] && echo $r; done)
+survivors=$(for r in 0 1 2; do if [ $r != "$victim" ]; then echo $r; fi; done)
 
 # etcd pauses for 5 s while a new tenant arrives.
 "$TC_SRC/scripts/etcd.sh" pause "$TC_ETCD_DIR" >/dev/null

@@ -14,13 +14,14 @@ STORAGE="    backend: s3
     s3: {bucket: $BUCKET, endpoint: \"$TC_S3_ENDPOINT\", access_key: $S3KEY, secret_key: \"$S3SECRET\", insecure: true, forcepathstyle: true}"
 replica_config 0
 TENANTS="u0 u1 u2 u3 u4 u5"
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# One reference time for both copies, so they hold the same blocks.
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ); a30=$(age 30)
 i=0
 for t in $TENANTS; do
   i=$((i + 1))
   for dest in "--config $TMP/r0.yaml" "--path $TMP/original"; do
     "$TC_BIN" gen $dest --now "$now" --tenant $t --flushes 2 --replicas 2 --traces 60 --spans 5 \
-      --age "$(age 30)" --flush-interval 1m --seed $i >/dev/null
+      --age "$a30" --flush-interval 1m --seed $i >/dev/null
   done
 done
 ls -d "$TMP/original"/u*/*/ | xargs -n1 basename | sort > "$TMP/inputs"
