@@ -313,7 +313,14 @@ int tc_block_writer_finish(tc_meta *out, tc_block_writer *w)
 	}
 	fill_meta(&m, w);
 	tc_buf_clear(&buf);
-	if ((rc = tc_meta_write(&buf, &m, 0)) < 0 || (rc = write_key(w, "meta.json", buf.ptr, buf.len)) < 0)
+	if ((rc = tc_meta_write(&buf, &m, 0)) < 0)
+		goto cleanup;
+	if (w->opts.before_commit && (rc = w->opts.before_commit(w->opts.before_commit_ctx)) != TC_OK) {
+		if (rc > 0)
+			rc = TC_ERROR;
+		goto cleanup;
+	}
+	if ((rc = write_key(w, "meta.json", buf.ptr, buf.len)) < 0)
 		goto cleanup;
 	w->finished = 1;
 	if (out)

@@ -35,6 +35,16 @@ typedef struct tc_block_write_opts {
 	tc_time end;
 	uint64_t estimated_objects; /* sizes the bloom filter */
 	size_t flush_size_bytes;    /* 0 = 20 MiB */
+	/*
+	 * Called once everything but meta.json is stored, right before
+	 * meta.json makes the block visible; may be NULL. Anything but TC_OK
+	 * is returned by tc_block_writer_finish and leaves the block
+	 * unfinished, so freeing the writer deletes it: the last chance for a
+	 * caller whose right to publish the block may have lapsed (a
+	 * compaction job's lock) to withdraw it.
+	 */
+	int (*before_commit)(void *ctx);
+	void *before_commit_ctx;
 } tc_block_write_opts;
 
 typedef struct tc_block_writer tc_block_writer;

@@ -17,6 +17,7 @@ static const struct {
 	{ "inspect", tc_cmd_inspect, "validate one block and print a summary" },
 	{ "block", tc_cmd_block, "list a tenant's blocks, or unquarantine one" },
 	{ "query", tc_cmd_query, "find a trace by ID and print it as OTLP JSON" },
+	{ "ring", tc_cmd_ring, "print the compactor ring's members as JSON (ring dump)" },
 };
 
 static void usage(FILE *f)

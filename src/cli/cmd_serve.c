@@ -1,7 +1,9 @@
 /*
  * tracecompactor serve --config FILE (or Tempo's -config.file=FILE): the
  * long-running service. Signals are taken synchronously on this thread:
- * SIGTERM/SIGINT stop, SIGHUP reloads the overrides.
+ * SIGTERM/SIGINT stop, SIGHUP reloads the overrides. With a compactor ring
+ * the replica joins it before its first poll and leaves it after its jobs
+ * have stopped (README "Running several replicas").
  */
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "src/cli/commands.h"
 #include "src/cli/backend_open.h"
+#include "src/cli/ring_open.h"
 #include "src/compactor/service.h"
 #include "src/config/overrides.h"
 #include "src/http/server.h"
@@ -28,6 +31,7 @@ typedef struct app {
 	tc_overrides *ov;
 	tc_service *svc;
 	tc_http *http;
+	tc_cli_ring ring;
 } app;
 
 static int h_ready(void *ctx) { return tc_service_ready(((app *)ctx)->svc); }
@@ -36,6 +40,31 @@ static int h_blocklist(tc_buf *out, void *ctx, const char *tenant)
 	return tc_service_blocklist_json(out, ((app *)ctx)->svc, tenant);
 }
 static int h_config(tc_buf *out, void *ctx) { return tc_config_write_yaml(out, &((app *)ctx)->cfg, 1); }
+
+static int no_ring(void)
+{
+	tc_error_set("no compactor ring: compactor.ring.kvstore.store is not set, so this replica "
+		     "works alone and owns every job");
+	return TC_ENOTFOUND;
+}
+
+static int h_ring_status(tc_buf *out, void *ctx, int json)
+{
+	app *a = ctx;
+	return a->ring.ring ? tc_ring_status(out, a->ring.ring, json) : no_ring();
+}
+
+static int h_ring_forget(void *ctx, const char *instance_id)
+{
+	app *a = ctx;
+	int rc;
+
+	if (!a->ring.ring)
+		return no_ring();
+	if ((rc = tc_ring_forget(a->ring.ring, instance_id)) == TC_OK)
+		tc_log_info("msg=\"forgot ring member on request\" instance_id=%s", tc_log_q(instance_id));
+	return rc;
+}
 
 /* Loads the config file, then applies -key=value flags on top. */
 static int parse_args(app *a, int argc, char **argv)
@@ -103,12 +132,15 @@ static int parse_args(app *a, int argc, char **argv)
 
 /*
  * Exit status of a start that failed: 2 when the configuration is at fault
- * (the storage keys, the overrides file), 1 when the world is (port in use,
- * storage unreachable, bucket or local path missing). README "Exit codes".
+ * (the storage or ring keys, the overrides file), 1 when the world is (port
+ * in use, storage or etcd unreachable, bucket or local path missing).
+ * README "Exit codes".
  */
 static int start(app *a, int *status)
 {
-	tc_http_handlers h = { a, h_ready, h_blocklist, h_config, NULL };
+	tc_http_handlers h = { .ctx = a, .ready = h_ready, .blocklist_json = h_blocklist,
+			       .config_yaml = h_config, .ring_status = h_ring_status,
+			       .ring_forget = h_ring_forget };
 	int rc;
 
 	*status = 2;
@@ -127,8 +159,15 @@ static int start(app *a, int *status)
 		*status = 2;
 		return rc;
 	}
+	/* The ring's keys, and an address left to the interfaces, are the config's to fix. */
+	if ((rc = tc_cli_ring_open(&a->ring, &a->cfg, a->metrics)) < 0) {
+		if (rc == TC_EINVALID || rc == TC_EUNSUPPORTED || rc == TC_ENOTFOUND)
+			*status = 2;
+		return rc;
+	}
 	if ((rc = tc_service_new(&a->svc, &a->cfg, a->be, a->ov, a->metrics)) < 0)
 		return rc;
+	tc_service_set_ring(a->svc, a->ring.ring);
 	tc_metrics_set(a->metrics, TC_M_BUILD_INFO, 1, TC_VERSION, TC_REVISION);
 	h.metrics = a->metrics;
 	if ((rc = tc_http_start(&a->http, a->cfg.server.http_listen_address, (uint16_t)a->cfg.server.http_listen_port,
@@ -137,6 +176,13 @@ static int start(app *a, int *status)
 	tc_log_info("msg=\"http server listening\" address=%s port=%u",
 		    tc_log_q(a->cfg.server.http_listen_address ? a->cfg.server.http_listen_address : "0.0.0.0"),
 		    (unsigned)tc_http_port(a->http));
+	/*
+	 * Joined before the first poll, so that poll already builds only the
+	 * tenant indexes this replica owns. A store that cannot be reached
+	 * within its retries is the world's fault: exit 1.
+	 */
+	if ((rc = tc_cli_ring_start(&a->ring)) < 0)
+		return rc;
 	return tc_service_start(a->svc);
 }
 
@@ -152,8 +198,12 @@ static void reload_overrides(app *a, const char *why)
 	}
 }
 
-/* Waits for a stop signal, reloading the overrides every period and on SIGHUP. */
-static void wait_for_signals(app *a, const sigset_t *set)
+/*
+ * Waits for a stop signal, reloading the overrides every period and on
+ * SIGHUP. Returns 0 on a signal, 1 when the service gave up (it never
+ * became ACTIVE in the ring).
+ */
+static int wait_for_signals(app *a, const sigset_t *set)
 {
 	int64_t period = a->cfg.overrides.per_tenant_override_period_ns;
 	uint64_t next = tc_mono_ns() + (uint64_t)period;
@@ -163,7 +213,12 @@ static void wait_for_signals(app *a, const sigset_t *set)
 		int sig = sigtimedwait(set, NULL, &ts);
 		if (sig == SIGTERM || sig == SIGINT) {
 			tc_log_info("msg=\"shutting down\" signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			return;
+			return 0;
+		}
+		if (tc_service_failed(a->svc)) {
+			tc_log_error("msg=\"shutting down: this replica did not become ACTIVE in the ring within "
+				     "compactor.ring.wait_active_instance_timeout\" exit=1");
+			return 1;
 		}
 		if (sig == SIGHUP)
 			reload_overrides(a, "SIGHUP");
@@ -197,11 +252,23 @@ int tc_cmd_serve(int argc, char **argv)
 		tc_log_error("msg=\"startup failed\" exit=%d err=%s", status,
 			     tc_log_q(tc_error_last()));
 	} else {
-		wait_for_signals(&a, &set);
+		int failed = wait_for_signals(&a, &set);
+
 		tc_service_stop(a.svc, a.cfg.server.graceful_shutdown_timeout_ns);
-		tc_log_info("msg=\"stopped\"");
+		/* The ring page reads the ring: no request may be in flight when it goes. */
+		tc_http_stop(a.http);
+		a.http = NULL;
+		/* Only once no job runs: a job's lock hangs on our lease, which leaving revokes. */
+		tc_cli_ring_close(&a.ring);
+		if (failed) {
+			rc = TC_ERROR;
+			status = 1;
+		} else {
+			tc_log_info("msg=\"stopped\"");
+		}
 	}
 	tc_http_stop(a.http);
+	tc_cli_ring_close(&a.ring);
 	tc_service_free(a.svc);
 	tc_overrides_free(a.ov);
 	tc_backend_free(a.be);

@@ -71,9 +71,31 @@ static void log_truncated(const char *tenant, const uint8_t *id, size_t max_byte
 		    tc_log_q(tenant), hex, max_bytes, (unsigned long long)discarded);
 }
 
+/* The caller's fencing check, remembering a refusal so it is told apart from a failed write. */
+typedef struct fence {
+	const tc_compact_opts *o;
+	int refused;
+} fence;
+
+static int fence_check(void *ctx)
+{
+	fence *f = ctx;
+	int rc = f->o->confirm(f->o->confirm_ctx);
+
+	if (rc != TC_OK) {
+		f->refused = 1;
+		if (rc > 0) {
+			tc_error_set("job lock could not be confirmed");
+			rc = TC_ERROR;
+		}
+	}
+	return rc;
+}
+
 static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *const *in, size_t n,
 		     const tc_compact_opts *o)
 {
+	fence f = { o, 0 };
 	tc_block_reader **readers = calloc(n, sizeof(*readers));
 	/* Objects larger than a chunk are not held whole: the merge streams or reads them as needed. */
 	tc_block_read_opts ro = { o->chunk_size_bytes, 0,
@@ -90,6 +112,10 @@ static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *cons
 		return TC_ERROR;
 	}
 	output_params(&wo, in, n, o);
+	if (o->confirm) {
+		wo.before_commit = fence_check;
+		wo.before_commit_ctx = &f;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if ((rc = tc_block_reader_open(&readers[i], be, in[i], &ro)) < 0) {
 			res->failed_input = (int)i;
@@ -116,7 +142,8 @@ static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *cons
 		res->failed_input = tc_merge_failed_input(m);
 		goto cleanup;
 	}
-	rc = tc_block_writer_finish(&res->output, w);
+	if ((rc = tc_block_writer_finish(&res->output, w)) < 0 && f.refused)
+		res->fenced = 1;
 cleanup:
 	if (m)
 		tc_merge_stats(&res->stats, m);
@@ -156,6 +183,14 @@ int tc_compact_blocks(tc_compact_result *res, tc_backend *be, const tc_meta *con
 	 * trace of the inputs if we died in between; this order at worst
 	 * leaves duplicates, which a later cycle compacts away.
 	 */
+	if (o->confirm) {
+		fence f = { o, 0 };
+		if ((rc = fence_check(&f)) != TC_OK) {
+			res->fenced = 2;
+			res->duration_ns = tc_mono_ns() - t0;
+			return rc;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		int mrc = tc_backend_mark_compacted(be, in[i]->tenant, in[i]->block_id);
 		if (mrc < 0) {

@@ -22,6 +22,17 @@ typedef struct tc_compact_opts {
 	size_t max_bytes_per_trace; /* 0 = no limit */
 	const atomic_int *cancel;   /* non-zero: stop soon with TC_ECANCELED; may be NULL */
 	const char *output_block_id; /* NULL: a new random UUID */
+	/*
+	 * The fencing check of a job that runs under a lock
+	 * (docs/COMPACTOR.md#job-locks); may be NULL. Called right before the
+	 * output's meta.json is written and again right before the inputs are
+	 * marked compacted. Anything but TC_OK abandons the job with that code:
+	 * at the first call the partial output is deleted; at the second the
+	 * complete output stays and so do the live inputs (duplicates that a
+	 * later job compacts away, never a loss).
+	 */
+	int (*confirm)(void *ctx);
+	void *confirm_ctx;
 } tc_compact_opts;
 
 typedef struct tc_compact_result {
@@ -31,6 +42,7 @@ typedef struct tc_compact_result {
 	uint64_t bytes_in;    /* Σ input data bytes read */
 	uint64_t marked;      /* inputs marked compacted */
 	int failed_input;     /* index of an input that failed to read, or -1 */
+	int fenced;           /* confirm refused: 1 before the output existed, 2 after (output valid) */
 	uint64_t duration_ns;
 } tc_compact_result;
 

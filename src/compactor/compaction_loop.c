@@ -13,6 +13,9 @@
 #include "src/compactor/selector.h"
 #include "src/compactor/service_impl.h"
 
+/* Most jobs one cycle runs at once, whatever concurrency asks. */
+#define TC_MAX_WORKERS 65
+
 static void set_in_progress(tc_service *s, const char *id, int on)
 {
 	pthread_mutex_lock(&s->mu);
@@ -103,7 +106,61 @@ static void quarantine(tc_service *s, const tc_meta *m, int code)
 		    "reason=%s err=%s", tc_log_q(m->tenant), m->block_id, tc_error_code_name(code), tc_log_q(err));
 }
 
-static int run_job(tc_service *s, const tc_meta *const *in, size_t n)
+/*
+ * A job lock of this cycle (docs/COMPACTOR.md#job-locks). Two jobs of one
+ * selector can share a hash (a window with more blocks than one job
+ * takes); they never share an input, so while one of ours holds the hash's
+ * lock the other runs under it too instead of finding it taken. The lock
+ * goes when the last of them ends.
+ */
+typedef enum held_state { HELD_FREE, HELD_LOCKING, HELD_LOCKED, HELD_UNLOCKING } held_state;
+
+typedef struct held {
+	held_state state;
+	char hash[TC_SELECTOR_HASH_MAX];
+	tc_ring_job_lock *lock;
+	unsigned refs;
+	pthread_mutex_t *confirm_mu;
+} held;
+
+/* The fencing check of a job, on the lock it runs under. */
+static int confirm_lock(void *ctx)
+{
+	held *h = ctx;
+	int rc;
+
+	/* Jobs sharing a lock may confirm at once; one request at a time on it. */
+	pthread_mutex_lock(h->confirm_mu);
+	rc = tc_ring_lock_confirm(h->lock);
+	pthread_mutex_unlock(h->confirm_mu);
+	return rc;
+}
+
+static void count_abandoned(tc_service *s, const char *reason)
+{
+	tc_metrics_add(s->metrics, TC_M_COMPACTION_JOBS_ABANDONED_TOTAL, 1, reason, NULL);
+}
+
+/*
+ * The lock was lost, or could no longer be confirmed, while the job ran:
+ * someone else may be doing it now, so its work must not become visible.
+ * Before the output was published it was deleted; after, it stays valid
+ * beside the live inputs, and a later job compacts the duplicates away.
+ */
+static void record_fenced(tc_service *s, const tc_compact_result *r, const tc_meta *const *in, const char *hash,
+			  int rc)
+{
+	const char *reason = rc == TC_ECONFLICT ? "lock_lost" : "ring_unavailable";
+
+	count_abandoned(s, reason);
+	if (r->fenced == 2)
+		tc_store_add_live(s->store, &r->output);
+	tc_log_warn("msg=\"lost the job lock: compaction abandoned\" tenant=%s job=%s reason=%s output=%s err=%s",
+		    tc_log_q(in[0]->tenant), tc_log_q(hash), reason,
+		    r->fenced == 2 ? "kept (inputs left live)" : "removed", tc_log_q(tc_error_last()));
+}
+
+static int run_job(tc_service *s, const tc_meta *const *in, size_t n, const char *hash, held *lock)
 {
 	const tc_config *c = s->cfg;
 	tc_compact_opts o = { .block = c->storage.block,
@@ -121,9 +178,17 @@ static int run_job(tc_service *s, const tc_meta *const *in, size_t n)
 		return rc;
 	tc_uuid_format(out_id, &u);
 	o.output_block_id = out_id;
+	if (lock) {
+		o.confirm = confirm_lock;
+		o.confirm_ctx = lock;
+	}
 	set_in_progress(s, out_id, 1);
 	rc = tc_compact_blocks(&r, s->be, in, n, &o);
 	set_in_progress(s, out_id, 0);
+	if (r.fenced) {
+		record_fenced(s, &r, in, hash, rc);
+		return rc;
+	}
 	if (rc == TC_OK || r.marked > 0) {
 		record_success(s, &r, in, n);
 		return rc;
@@ -164,9 +229,14 @@ typedef struct job {
 
 typedef struct cycle {
 	tc_service *s;
-	pthread_mutex_t mu; /* guards every session, its selector included */
+	pthread_mutex_t mu; /* guards every session, its selector included, and the locks */
+	pthread_cond_t lock_changed;
+	pthread_mutex_t confirm_mu;
 	session *ses;       /* in round-robin order */
 	size_t n_ses;
+	held *locks;        /* one slot per worker */
+	size_t n_locks;
+	int ring_down;      /* the ring could not answer: no new job this cycle */
 } cycle;
 
 static int session_open(session *ses, tc_service *s, const char *tenant)
@@ -189,27 +259,66 @@ static int session_open(session *ses, tc_service *s, const char *tenant)
 	return TC_OK;
 }
 
-static void session_close(session *ses, tc_service *s)
+/*
+ * Σ inputs of the groups still selectable that this replica owns (Tempo's
+ * measureOutstandingBlocks); < 0 when the ring cannot say.
+ */
+static int64_t outstanding_owned(tc_service *s, tc_selector *sel)
 {
-	if (ses->sel)
-		tc_metrics_set(s->metrics, TC_M_COMPACTION_OUTSTANDING_BLOCKS,
-			       (double)tc_selector_outstanding(ses->sel), ses->tenant, NULL);
+	const tc_meta **g;
+	size_t n;
+	int64_t total = 0;
+	char hash[TC_SELECTOR_HASH_MAX];
+
+	if (!s->ring)
+		return (int64_t)tc_selector_outstanding(sel);
+	while (tc_selector_next(&g, &n, hash, sel) == 1) {
+		int owns = tc_ring_owns(s->ring, hash);
+		if (owns < 0)
+			return owns;
+		if (owns)
+			total += (int64_t)n;
+	}
+	return total;
+}
+
+static void session_close(session *ses, tc_service *s, int ring_down)
+{
+	int64_t n;
+
+	/* While the ring is down the gauge keeps its last value rather than a guess. */
+	if (ses->sel && !ring_down && (n = outstanding_owned(s, ses->sel)) >= 0)
+		tc_metrics_set(s->metrics, TC_M_COMPACTION_OUTSTANDING_BLOCKS, (double)n, ses->tenant, NULL);
 	tc_selector_free(ses->sel);
 	tc_blocklist_dispose(&ses->bl);
 }
 
 /*
  * The session's next group as a job; 0 (and the session done) when it has
- * none. With a ring, this is where groups this replica does not own (by
- * out->hash) are passed over, so every worker sees owned jobs only.
+ * none. With a ring, groups this replica does not own (by out->hash) are
+ * passed over here, so every worker sees owned jobs only; when the ring
+ * cannot answer, the cycle starts nothing more (the ring logs the outage).
  */
-static int pull(job *out, session *ses)
+static int pull(job *out, session *ses, cycle *c)
 {
 	const tc_meta **group;
 
-	if (tc_selector_next(&group, &out->n, out->hash, ses->sel) != 1) {
-		ses->done = 1;
-		return 0;
+	for (;;) {
+		int owns;
+
+		if (tc_selector_next(&group, &out->n, out->hash, ses->sel) != 1) {
+			ses->done = 1;
+			return 0;
+		}
+		if ((owns = tc_service_owns(c->s, out->hash)) == 1)
+			break;
+		if (owns < 0) {
+			tc_log_debug("msg=\"ring unavailable: no new compaction this cycle\" err=%s",
+				     tc_log_q(tc_error_last()));
+			c->ring_down = 1;
+			ses->done = 1;
+			return 0;
+		}
 	}
 	memcpy(out->in, group, out->n * sizeof(*group));
 	out->ses = ses;
@@ -230,11 +339,11 @@ static int next_job(job *out, cycle *c)
 
 	pthread_mutex_lock(&c->mu);
 	for (int pass = 0; pass < 2 && !got; pass++) {
-		for (size_t i = 0; i < c->n_ses && !got && !atomic_load(&c->s->stopping); i++) {
+		for (size_t i = 0; i < c->n_ses && !got && !c->ring_down && !atomic_load(&c->s->stopping); i++) {
 			session *ses = &c->ses[i];
 			if (ses->done || (pass == 0 && ses->running))
 				continue;
-			got = pull(out, ses);
+			got = pull(out, ses, c);
 		}
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -255,13 +364,120 @@ static void finish_job(cycle *c, job *j)
 	pthread_mutex_unlock(&c->mu);
 }
 
+static held *find_lock(cycle *c, const char *hash)
+{
+	for (size_t i = 0; i < c->n_locks; i++)
+		if (c->locks[i].state != HELD_FREE && strcmp(c->locks[i].hash, hash) == 0)
+			return &c->locks[i];
+	return NULL;
+}
+
+/*
+ * Takes the job's lock, or a share of it when another job of ours holds it
+ * (TC_OK and *out set). TC_ECONFLICT: another replica runs the job.
+ */
+static int acquire_lock(held **out, cycle *c, const char *hash)
+{
+	held *h;
+	tc_ring_job_lock *lk = NULL;
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&c->mu);
+	while ((h = find_lock(c, hash)) && h->state != HELD_LOCKED)
+		pthread_cond_wait(&c->lock_changed, &c->mu);
+	if (h) {
+		h->refs++;
+		pthread_mutex_unlock(&c->mu);
+		*out = h;
+		return TC_OK;
+	}
+	for (size_t i = 0; i < c->n_locks && !h; i++)
+		if (c->locks[i].state == HELD_FREE)
+			h = &c->locks[i];
+	/* One slot per worker, each worker holding at most one: never full. */
+	h->state = HELD_LOCKING;
+	snprintf(h->hash, sizeof(h->hash), "%s", hash);
+	pthread_mutex_unlock(&c->mu);
+
+	rc = tc_ring_lock(&lk, c->s->ring, hash);
+
+	pthread_mutex_lock(&c->mu);
+	if (rc == TC_OK) {
+		h->state = HELD_LOCKED;
+		h->lock = lk;
+		h->refs = 1;
+		*out = h;
+	} else {
+		h->state = HELD_FREE;
+	}
+	pthread_cond_broadcast(&c->lock_changed);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static void release_lock(cycle *c, held *h)
+{
+	tc_ring_job_lock *lk;
+
+	pthread_mutex_lock(&c->mu);
+	if (--h->refs > 0) {
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
+	/* Until the key is gone, a job of ours on this hash waits instead of finding it taken. */
+	h->state = HELD_UNLOCKING;
+	lk = h->lock;
+	h->lock = NULL;
+	pthread_mutex_unlock(&c->mu);
+	tc_ring_unlock(lk);
+	pthread_mutex_lock(&c->mu);
+	h->state = HELD_FREE;
+	pthread_cond_broadcast(&c->lock_changed);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/*
+ * With a ring, a job runs under its lock: the ring may tell two replicas
+ * that each owns it while their views differ (a join, a leave, a crash),
+ * and the lock makes sure only one of them runs it.
+ */
+static void run_locked(cycle *c, job *j)
+{
+	held *h;
+	int rc;
+
+	if (!c->s->ring) {
+		run_job(c->s, j->in, j->n, j->hash, NULL);
+		return;
+	}
+	rc = acquire_lock(&h, c, j->hash);
+	if (rc == TC_ECONFLICT) {
+		count_abandoned(c->s, "lock_held");
+		tc_log_info("msg=\"compaction job locked by another replica; skipping it\" tenant=%s job=%s",
+			    tc_log_q(j->in[0]->tenant), tc_log_q(j->hash));
+		return;
+	}
+	if (rc < 0) {
+		count_abandoned(c->s, "ring_unavailable");
+		tc_log_debug("msg=\"cannot take the job lock: no new compaction this cycle\" tenant=%s job=%s err=%s",
+			     tc_log_q(j->in[0]->tenant), tc_log_q(j->hash), tc_log_q(tc_error_last()));
+		pthread_mutex_lock(&c->mu);
+		c->ring_down = 1;
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
+	run_job(c->s, j->in, j->n, j->hash, h);
+	release_lock(c, h);
+}
+
 static void *worker(void *arg)
 {
 	cycle *c = arg;
 	job j;
 
 	while (next_job(&j, c)) {
-		run_job(c->s, j.in, j.n);
+		run_locked(c, &j);
 		finish_job(c, &j);
 	}
 	return NULL;
@@ -274,11 +490,9 @@ static void *worker(void *arg)
  */
 static void run_workers(cycle *c, uint32_t concurrency)
 {
-	pthread_t extra[64];
+	pthread_t extra[TC_MAX_WORKERS - 1];
 	size_t started = 0;
 
-	if (concurrency > sizeof(extra) / sizeof(extra[0]) + 1)
-		concurrency = sizeof(extra) / sizeof(extra[0]) + 1;
 	for (; started + 1 < concurrency; started++) {
 		if (pthread_create(&extra[started], NULL, worker, c) != 0) {
 			tc_log_warn("msg=\"could not start a compaction worker; running fewer jobs at once\" "
@@ -302,7 +516,11 @@ int tc_service_compact_once(tc_service *s)
 		goto cleanup;
 	if (concurrency < 1)
 		concurrency = 1;
-	if (!(c.ses = calloc(concurrency < tenants.n ? concurrency : tenants.n, sizeof(*c.ses)))) {
+	if (concurrency > TC_MAX_WORKERS)
+		concurrency = TC_MAX_WORKERS;
+	c.n_locks = concurrency;
+	if (!(c.ses = calloc(concurrency < tenants.n ? concurrency : tenants.n, sizeof(*c.ses))) ||
+	    !(c.locks = calloc(c.n_locks, sizeof(*c.locks)))) {
 		tc_error_set("out of memory");
 		rc = TC_ERROR;
 		goto cleanup;
@@ -321,11 +539,18 @@ int tc_service_compact_once(tc_service *s)
 			rc = orc;
 	}
 	pthread_mutex_init(&c.mu, NULL);
+	pthread_mutex_init(&c.confirm_mu, NULL);
+	pthread_cond_init(&c.lock_changed, NULL);
+	for (size_t i = 0; i < c.n_locks; i++)
+		c.locks[i].confirm_mu = &c.confirm_mu;
 	run_workers(&c, concurrency);
+	pthread_cond_destroy(&c.lock_changed);
+	pthread_mutex_destroy(&c.confirm_mu);
 	pthread_mutex_destroy(&c.mu);
 	for (size_t i = 0; i < c.n_ses; i++)
-		session_close(&c.ses[i], s);
+		session_close(&c.ses[i], s, c.ring_down);
 cleanup:
+	free(c.locks);
 	free(c.ses);
 	tc_strlist_dispose(&tenants);
 	return rc;

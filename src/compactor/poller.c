@@ -1,8 +1,9 @@
 /*
  * Blocklist poller (docs/COMPACTOR.md#blocklist-poller): lists tenants and blocks, reads their
  * metas, installs the lists in the store and writes each tenant's
- * index.json.gz for queriers. We are the only compactor, hence always the
- * tenant index builder.
+ * index.json.gz for queriers. Every replica polls everything; with a ring
+ * only a tenant's index builders write its index, and only a block's owner
+ * removes it when it is partial.
  */
 #include <stdio.h>
 #include <string.h>
@@ -58,7 +59,7 @@ static void clean_partials(tc_service *s, const char *tenant, const tc_strlist *
 	for (size_t i = 0; i < partial->n; i++) {
 		const char *b = partial->items[i];
 		int64_t newest;
-		if (tc_service_is_in_progress(s, b))
+		if (tc_service_is_in_progress(s, b) || tc_service_owns(s, b) != 1)
 			continue;
 		if (newest_mtime(&newest, s->be, tenant, b) < 0 || now_ns - newest < partial_grace_ns(s))
 			continue;
@@ -109,6 +110,28 @@ static void publish(tc_service *s, const char *tenant, const tc_blocklist *bl)
 	tc_metrics_set(s->metrics, TC_M_BACKEND_BYTES_TOTAL, bytes[1], tenant, "compacted");
 }
 
+/*
+ * Tempo's tenant index builders: a replica writes tenant T's index when it
+ * owns any of "build-tenant-index-<i>-<T>", i < blocklist_poll_tenant_index_builders,
+ * so a few replicas (not all, not one that may be gone) write each index.
+ * 1 builder, 0 not, < 0 when the ring cannot say.
+ */
+static int is_index_builder(tc_service *s, const char *tenant)
+{
+	uint32_t n = s->cfg->storage.blocklist_poll_tenant_index_builders;
+	char key[TC_TENANT_MAX + 64];
+
+	if (!s->ring)
+		return 1;
+	for (uint32_t i = 0; i < n; i++) {
+		int owns;
+		snprintf(key, sizeof(key), "build-tenant-index-%u-%s", (unsigned)i, tenant);
+		if ((owns = tc_service_owns(s, key)) != 0)
+			return owns;
+	}
+	return 0;
+}
+
 static int write_tenant_index(tc_service *s, const char *tenant, const tc_blocklist *bl)
 {
 	tc_buf gz = TC_BUF_INIT;
@@ -155,7 +178,7 @@ static int poll_tenant(tc_service *s, const char *tenant)
 {
 	tc_blocklist bl;
 	uint64_t seq = tc_store_seq(s->store);
-	int rc;
+	int rc, builder;
 
 	declare_tenant(s, tenant);
 	rc = tc_blocklist_read_tenant_n(&bl, s->be, tenant, s->cfg->storage.blocklist_poll_concurrency);
@@ -170,7 +193,11 @@ static int poll_tenant(tc_service *s, const char *tenant)
 		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, (double)bl.skipped, tenant, NULL);
 	clean_partials(s, tenant, &bl.partial);
 	tc_strlist_dispose(&bl.partial);
-	write_tenant_index(s, tenant, &bl);
+	builder = is_index_builder(s, tenant);
+	if (builder == 1)
+		write_tenant_index(s, tenant, &bl);
+	else if (builder == 0)
+		tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 0, tenant, NULL);
 	publish(s, tenant, &bl);
 	tc_log_debug("msg=\"polled tenant\" tenant=%s live=%zu compacted=%zu", tc_log_q(tenant), bl.n_live,
 		     bl.n_compacted);

@@ -1,7 +1,8 @@
 /*
  * Retention (docs/COMPACTOR.md#retention): live blocks past the tenant's retention are
  * marked compacted; compacted blocks past compacted_block_retention are
- * cleared. Tenants are processed retention_concurrency at a time.
+ * cleared. Tenants are processed retention_concurrency at a time. With a
+ * ring, a replica handles only the blocks whose ID it owns, as Tempo does.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -42,7 +43,8 @@ static void retain_tenant(tc_service *s, const char *tenant)
 		return;
 	for (size_t i = 0; i < bl.n_live && !atomic_load(&s->stopping); i++) {
 		const tc_meta *m = &bl.live[i];
-		if (retention <= 0 || ns_of(&m->end) >= now_ns - retention)
+		if (retention <= 0 || ns_of(&m->end) >= now_ns - retention ||
+		    tc_service_owns(s, m->block_id) != 1)
 			continue;
 		if (tc_backend_mark_compacted(s->be, tenant, m->block_id) < 0) {
 			tc_metrics_add(s->metrics, TC_M_RETENTION_ERRORS_TOTAL, 1, NULL, NULL);
@@ -60,7 +62,7 @@ static void retain_tenant(tc_service *s, const char *tenant)
 	}
 	for (size_t i = 0; i < bl.n_compacted && !atomic_load(&s->stopping); i++) {
 		const tc_meta *m = &bl.compacted[i];
-		if (ns_of(&m->compacted_time) >= now_ns - grace)
+		if (ns_of(&m->compacted_time) >= now_ns - grace || tc_service_owns(s, m->block_id) != 1)
 			continue;
 		if (tc_backend_clear_block(s->be, tenant, m->block_id) < 0) {
 			tc_metrics_add(s->metrics, TC_M_RETENTION_ERRORS_TOTAL, 1, NULL, NULL);

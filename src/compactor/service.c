@@ -73,11 +73,45 @@ static void *poll_loop(void *arg)
 	return NULL;
 }
 
+/*
+ * Tempo's compactor starts compacting (and retention) only once it sees
+ * itself ACTIVE in a ring that has stopped changing, so that replicas
+ * starting together do not each work from a different ring. Returns
+ * non-zero when the loop may go on.
+ */
+static int wait_for_ring(tc_service *s)
+{
+	int rc;
+
+	if (!s->ring)
+		return 1;
+	rc = tc_ring_wait_ready(s->ring, &s->stopping);
+	if (rc == TC_ECANCELED)
+		return 0;
+	if (rc < 0) {
+		tc_log_error("msg=\"compactor did not become ACTIVE in the ring; giving up\" err=%s",
+			     tc_log_q(tc_error_last()));
+		pthread_mutex_lock(&s->mu);
+		atomic_store(&s->failed, 1);
+		pthread_cond_broadcast(&s->wake);
+		pthread_mutex_unlock(&s->mu);
+		return 0;
+	}
+	pthread_mutex_lock(&s->mu);
+	atomic_store(&s->ring_ready, 1);
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+	tc_log_info("msg=\"enabling compaction\"");
+	return 1;
+}
+
 static void *compact_loop(void *arg)
 {
 	tc_service *s = arg;
-	while (!tc_service_sleep(s, s->cfg->compactor.compaction.compaction_cycle_ns))
-		tc_service_compact_once(s);
+
+	if (wait_for_ring(s))
+		while (!tc_service_sleep(s, s->cfg->compactor.compaction.compaction_cycle_ns))
+			tc_service_compact_once(s);
 	atomic_store(&s->compact_done, 1);
 	return NULL;
 }
@@ -86,8 +120,25 @@ static void *retention_loop(void *arg)
 {
 	tc_service *s = arg;
 	while (!tc_service_sleep(s, s->cfg->storage.blocklist_poll_ns))
-		tc_service_retention_once(s);
+		if (!s->ring || atomic_load(&s->ring_ready))
+			tc_service_retention_once(s);
 	return NULL;
+}
+
+void tc_service_set_ring(tc_service *s, tc_ring *ring)
+{
+	static const char *const reasons[] = { "lock_held", "lock_lost", "ring_unavailable" };
+
+	s->ring = ring;
+	if (!ring)
+		return;
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		tc_metrics_touch(s->metrics, TC_M_COMPACTION_JOBS_ABANDONED_TOTAL, reasons[i], NULL);
+}
+
+int tc_service_owns(tc_service *s, const char *key)
+{
+	return s->ring ? tc_ring_owns(s->ring, key) : 1;
 }
 
 int tc_service_start(tc_service *s)
@@ -117,10 +168,11 @@ int tc_service_start(tc_service *s)
 	if (pthread_create(&s->retention_thread, NULL, retention_loop, s) != 0)
 		goto fail;
 	s->threads_started = 3;
-	tc_log_info("msg=\"compactor started\" backend=%s compaction_cycle=%llds blocklist_poll=%llds concurrency=%u",
-		    tc_backend_name(s->be), (long long)(s->cfg->compactor.compaction.compaction_cycle_ns / 1000000000LL),
+	tc_log_info("msg=\"compactor started\" backend=%s compaction_cycle=%llds blocklist_poll=%llds concurrency=%u "
+		    "ring=%s", tc_backend_name(s->be),
+		    (long long)(s->cfg->compactor.compaction.compaction_cycle_ns / 1000000000LL),
 		    (long long)(s->cfg->storage.blocklist_poll_ns / 1000000000LL),
-		    (unsigned)s->cfg->compactor.compaction.concurrency);
+		    (unsigned)s->cfg->compactor.compaction.concurrency, s->ring ? "true" : "false");
 	return TC_OK;
 fail:
 	tc_error_set_os("starting service threads");
@@ -175,7 +227,12 @@ void tc_service_free(tc_service *s)
 
 int tc_service_ready(tc_service *s)
 {
-	return atomic_load(&s->ready);
+	return atomic_load(&s->ready) && (!s->ring || atomic_load(&s->ring_ready));
+}
+
+int tc_service_failed(tc_service *s)
+{
+	return atomic_load(&s->failed);
 }
 
 static int metas_json(tc_buf *out, const tc_meta *m, size_t n, int compacted)

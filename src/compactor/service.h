@@ -10,6 +10,7 @@
 #include "src/config/config.h"
 #include "src/config/overrides.h"
 #include "src/metrics/metrics.h"
+#include "src/ring/ring.h"
 #include "src/util/buf.h"
 
 typedef struct tc_service tc_service;
@@ -17,7 +18,20 @@ typedef struct tc_service tc_service;
 /* Borrows every argument; they must outlive the service. */
 int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_overrides *ov,
 		   tc_metrics *metrics);
-/* One synchronous poll, then the three loops start. */
+/*
+ * Before tc_service_start: the compactor ring this replica has joined
+ * (tc_ring_start done; borrowed, stopped by the caller after
+ * tc_service_stop). Without one the service owns every job, block and
+ * tenant index, as a single compactor does. With one
+ * (docs/COMPACTOR.md#sharding), compaction and retention start once
+ * tc_ring_wait_ready returns, only owned work is done, and a job runs
+ * under its lock.
+ */
+void tc_service_set_ring(tc_service *s, tc_ring *ring);
+/*
+ * One synchronous poll, then the three loops start (compaction and
+ * retention wait for the ring first, when there is one).
+ */
 int tc_service_start(tc_service *s);
 /*
  * Stops taking new work, gives a running compaction until the deadline
@@ -27,8 +41,18 @@ int tc_service_start(tc_service *s);
 void tc_service_stop(tc_service *s, int64_t timeout_ns);
 void tc_service_free(tc_service *s);
 
-/* Non-zero once the first poll has completed. */
+/*
+ * Non-zero once the first poll has completed and, with a ring, this
+ * replica is ACTIVE in a stable ring (as Tempo's /ready: a rolling restart
+ * moves on only once the replica it restarted has taken its share).
+ */
 int tc_service_ready(tc_service *s);
+/*
+ * Non-zero when the service cannot go on: the ring did not show this
+ * replica ACTIVE within wait_active_instance_timeout. The process should
+ * stop and exit 1, as Tempo's compactor fails its start.
+ */
+int tc_service_failed(tc_service *s);
 /* JSON {"tenant":..,"live":[meta..],"compacted":[meta..]}; TC_ENOTFOUND for an unknown tenant. */
 int tc_service_blocklist_json(tc_buf *out, tc_service *s, const char *tenant);
 

@@ -18,10 +18,13 @@ struct tc_service {
 	tc_overrides *ov;
 	tc_metrics *metrics;
 	tc_store *store;
+	tc_ring *ring; /* NULL: a single replica, owning everything */
 
 	atomic_int stopping; /* no new work */
 	atomic_int cancel;   /* abandon the running job */
 	atomic_int ready;
+	atomic_int ring_ready; /* tc_ring_wait_ready has returned: compaction and retention may run */
+	atomic_int failed;
 	pthread_mutex_t mu; /* guards the wake-up condition and in_progress */
 	pthread_cond_t wake;
 	tc_strlist in_progress; /* output block IDs being written right now */
@@ -35,5 +38,11 @@ struct tc_service {
 /* Sleeps up to ns or until stop; returns non-zero when stopping. */
 int tc_service_sleep(tc_service *s, int64_t ns);
 int tc_service_is_in_progress(tc_service *s, const char *block);
+/*
+ * Whether this replica owns key (a job hash, a block ID, a tenant index
+ * builder's name): 1 without a ring, else tc_ring_owns's answer (< 0 while
+ * the ring cannot be trusted: start nothing).
+ */
+int tc_service_owns(tc_service *s, const char *key);
 
 #endif

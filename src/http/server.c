@@ -16,6 +16,12 @@
 #define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define CT_JSON "application/json"
 #define CT_YAML "text/yaml"
+#define CT_HTML "text/html; charset=utf-8"
+
+#define RING_PATH "/compactor/ring"
+/* A Forget form is one short field; anything much bigger is not one. */
+#define MAX_POST_BYTES 65536
+#define MAX_INSTANCE_ID 4096
 
 /* Enough for Prometheus and a few status clients; more are refused, not queued. */
 #define MAX_CONNECTIONS 64
@@ -52,9 +58,12 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 		tc_log_debug("msg=\"http server\" detail=%s", tc_log_q(msg));
 }
 
-/* Queues body (taken from b, which is left empty) with the given status and type. */
-static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
-				 tc_buf *b)
+/*
+ * Queues body (taken from b, which is left empty) with the given status and
+ * type, and header name: value when name is set.
+ */
+static enum MHD_Result reply_buf_h(struct MHD_Connection *c, unsigned status, const char *ctype,
+				   tc_buf *b, const char *name, const char *value)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -67,14 +76,19 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, cons
 		return MHD_NO;
 	}
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-	    (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
-	     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {
+	    (name && MHD_add_response_header(r, name, value) != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
+				 tc_buf *b)
+{
+	return reply_buf_h(c, status, ctype, b, NULL, NULL);
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
@@ -117,7 +131,19 @@ static enum MHD_Result reply_result(struct MHD_Connection *c, const char *url, i
 	return reply_text(c, status, tc_error_last());
 }
 
-typedef enum route { R_NONE, R_METRICS, R_READY, R_BLOCKLIST, R_CONFIG } route;
+static enum MHD_Result reply_text_h(struct MHD_Connection *c, unsigned status, const char *text,
+				    const char *name, const char *value)
+{
+	tc_buf b = TC_BUF_INIT;
+
+	if (tc_buf_puts(&b, text) < 0 || tc_buf_putc(&b, '\n') < 0) {
+		tc_buf_dispose(&b);
+		return MHD_NO;
+	}
+	return reply_buf_h(c, status, CT_TEXT, &b, name, value);
+}
+
+typedef enum route { R_NONE, R_METRICS, R_READY, R_BLOCKLIST, R_CONFIG, R_RING } route;
 
 static route route_of(const tc_http *s, const char *url)
 {
@@ -129,7 +155,143 @@ static route route_of(const tc_http *s, const char *url)
 		return R_BLOCKLIST;
 	if (strcmp(url, "/config") == 0 && s->h.config_yaml)
 		return R_CONFIG;
+	if (strcmp(url, RING_PATH) == 0 && s->h.ring_status && s->h.ring_forget)
+		return R_RING;
 	return R_NONE;
+}
+
+/* A POST body being read: the first "forget" form field, as the form parser hands it over. */
+typedef struct post_state {
+	struct MHD_PostProcessor *pp;
+	tc_buf id;
+	size_t body_bytes;
+	unsigned fields; /* "forget" fields seen */
+	int too_big;     /* the body */
+	int bad_form;    /* the form parser gave up */
+	int id_too_long;
+} post_state;
+
+static void post_free(post_state *p)
+{
+	if (!p)
+		return;
+	if (p->pp)
+		MHD_destroy_post_processor(p->pp);
+	tc_buf_dispose(&p->id);
+	free(p);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	post_free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* Like Go's FormValue: the first field of that name counts. */
+static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *filename, const char *content_type,
+				     const char *transfer_encoding, const char *data, uint64_t off,
+				     size_t size)
+{
+	post_state *p = cls;
+
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (strcmp(key, "forget") != 0)
+		return MHD_YES;
+	if (off == 0)
+		p->fields++;
+	if (p->fields == 1 && size > 0 && tc_buf_put(&p->id, data, size) < 0)
+		p->id_too_long = 1;
+	return MHD_YES;
+}
+
+/*
+ * The instance ID a Forget form names: the body's field, else a query
+ * argument (Go's FormValue reads both). An ID is any bytes but NUL, which
+ * no ring entry can hold; 400 otherwise.
+ */
+static enum MHD_Result ring_forget(tc_http *s, struct MHD_Connection *c, post_state *p)
+{
+	const char *id = NULL;
+	size_t len = 0;
+	int r;
+
+	if (p->too_big)
+		return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	if (p->bad_form)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST, "malformed form body");
+	if (p->fields > 0) {
+		if (p->id_too_long || p->id.len > MAX_INSTANCE_ID)
+			return reply_text(c, MHD_HTTP_BAD_REQUEST, "forget: instance ID too long");
+		if (tc_buf_cstr(&p->id) < 0)
+			return MHD_NO;
+		id = (const char *)p->id.ptr;
+		len = p->id.len;
+	} else if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "forget", 6, &id, &len) == MHD_YES &&
+		   id) {
+		/* With its length: a %00 in the query must not cut the ID short. */
+		if (len > MAX_INSTANCE_ID)
+			return reply_text(c, MHD_HTTP_BAD_REQUEST, "forget: instance ID too long");
+	}
+	if (!id || len == 0)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST,
+				  "missing form field forget (the ID of the instance to remove)");
+	if (memchr(id, '\0', len) || strlen(id) != len)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST, "forget: instance ID contains a NUL byte");
+	r = s->h.ring_forget(s->h.ctx, id);
+	if (r < 0) {
+		tc_buf b = TC_BUF_INIT;
+		return reply_result(c, RING_PATH, r, CT_TEXT, &b);
+	}
+	/* Post/Redirect/Get: a reload shows the page instead of posting again. */
+	return reply_text_h(c, MHD_HTTP_SEE_OTHER, "forgotten; see " RING_PATH, MHD_HTTP_HEADER_LOCATION,
+			    RING_PATH);
+}
+
+/*
+ * POST /compactor/ring arrives in several calls: the first sets up the form
+ * parser, the middle ones feed it the body, the last answers.
+ */
+static enum MHD_Result ring_post(tc_http *s, struct MHD_Connection *c, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls)
+{
+	post_state *p = *con_cls;
+
+	if (!p) {
+		if (!(p = calloc(1, sizeof(*p))))
+			return MHD_NO;
+		/* Room for the NUL tc_buf_cstr adds. */
+		tc_buf_init(&p->id, MAX_INSTANCE_ID + 1);
+		/* NULL for bodies that are not a form: then only the query can name the instance. */
+		p->pp = MHD_create_post_processor(c, 4096, on_post_field, p);
+		*con_cls = p;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		p->body_bytes += *upload_data_size;
+		if (p->body_bytes > MAX_POST_BYTES)
+			p->too_big = 1;
+		else if (p->pp && !p->bad_form && MHD_post_process(p->pp, upload_data, *upload_data_size) != MHD_YES)
+			p->bad_form = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return ring_forget(s, c, p);
+}
+
+/* Like dskit's pages: JSON for a client that asks for it anywhere in Accept, HTML for browsers. */
+static int wants_json(struct MHD_Connection *c)
+{
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	return accept && strcasestr(accept, "application/json") != NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -143,15 +305,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	int r;
 
 	(void)version;
-	(void)upload_data;
-	(void)upload_data_size;
-	(void)con_cls;
 	if (rt == R_NONE)
 		return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found");
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	/* A message left on this worker thread by an earlier request must not leak into this one. */
 	tc_error_clear();
+	if (rt == R_RING && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		return ring_post(s, c, upload_data, upload_data_size, con_cls);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_text_h(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
+				    MHD_HTTP_HEADER_ALLOW, rt == R_RING ? "GET, HEAD, POST" : "GET, HEAD");
 	switch (rt) {
 	case R_METRICS:
 		r = tc_metrics_render(&b, s->h.metrics);
@@ -169,6 +331,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	case R_CONFIG:
 		r = s->h.config_yaml(&b, s->h.ctx);
 		return reply_result(c, url, r, CT_YAML, &b);
+	case R_RING: {
+		int json = wants_json(c);
+		r = s->h.ring_status(&b, s->h.ctx, json);
+		return reply_result(c, url, r, json ? CT_JSON : CT_HTML, &b);
+	}
 	case R_NONE:
 		break;
 	}
@@ -243,6 +410,7 @@ int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_ht
 	/* The logger goes first so MHD reports option errors through it as well. */
 	s->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, s,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,

@@ -4,6 +4,8 @@
  *   GET /ready                    200 "ready" once ready() says so, else 503
  *   GET /status/blocklist?tenant= JSON of the tenant's live and compacted blocks
  *   GET /config                   effective config as YAML, secrets redacted
+ *   GET /compactor/ring           the ring as HTML, or JSON with Accept: application/json
+ *   POST /compactor/ring          form field forget=<instance ID>: forget it, 303 back to the page
  * Content comes from callbacks so the server knows nothing of the service.
  */
 #ifndef TC_HTTP_SERVER_H
@@ -24,6 +26,14 @@ typedef struct tc_http_handlers {
 	int (*blocklist_json)(tc_buf *out, void *ctx, const char *tenant);
 	int (*config_yaml)(tc_buf *out, void *ctx);
 	tc_metrics *metrics;
+	/*
+	 * The ring page (both or neither; NULL: no route). ring_status appends
+	 * the page, JSON when json is set; ring_forget removes an instance.
+	 * TC_ENOTFOUND -> 404 (e.g. no ring configured), TC_EINVALID -> 400,
+	 * with the message from tc_error_last().
+	 */
+	int (*ring_status)(tc_buf *out, void *ctx, int json);
+	int (*ring_forget)(void *ctx, const char *instance_id);
 } tc_http_handlers;
 
 typedef struct tc_http tc_http;

@@ -63,6 +63,11 @@ static const family_def defs[TC_M_COUNT] = {
 	[TC_M_COMPACTION_BLOCKS_QUARANTINED_TOTAL] = {
 		"tempodb_compaction_blocks_quarantined_total", COUNTER,
 		"Total number of unreadable blocks excluded from compaction.", { "tenant" } },
+	[TC_M_COMPACTION_JOBS_ABANDONED_TOTAL] = { "tracecompactor_compaction_jobs_abandoned_total",
+		COUNTER, "Total number of compaction jobs this replica owned but did not run or finish "
+		"because of the ring: another replica held the job's lock (lock_held), the lock was "
+		"lost (lock_lost) or the ring's store could not be reached (ring_unavailable).",
+		{ "reason" } },
 	[TC_M_DISCARDED_SPANS_TOTAL] = { "tempo_discarded_spans_total", COUNTER,
 		"The total number of samples that were discarded.", { "reason", "tenant" } },
 	[TC_M_RETENTION_DURATION_SECONDS] = { "tempodb_retention_duration_seconds",

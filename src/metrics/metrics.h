@@ -21,6 +21,7 @@ typedef enum tc_metric_id {
 	TC_M_COMPACTION_SPANS_DISCARDED_TOTAL, /* counter {tenant} */
 	TC_M_COMPACTION_PARTIAL_BLOCKS_CLEANED_TOTAL, /* counter {tenant} */
 	TC_M_COMPACTION_BLOCKS_QUARANTINED_TOTAL,     /* counter {tenant} */
+	TC_M_COMPACTION_JOBS_ABANDONED_TOTAL,  /* counter {reason} */
 	TC_M_DISCARDED_SPANS_TOTAL,            /* counter {reason,tenant} */
 	/* retention */
 	TC_M_RETENTION_DURATION_SECONDS,       /* histogram */

@@ -366,6 +366,78 @@ static void writer_refuses_bad_input_and_cleans_up(void)
 	tc_backend_free(mem);
 }
 
+/* What the before_commit hook saw of the block, and what it answers. */
+typedef struct commit_probe {
+	tc_backend *be;
+	const char *block_id;
+	int calls;
+	int had_index, had_meta;
+	int answer;
+} commit_probe;
+
+static int probe_commit(void *ctx)
+{
+	commit_probe *p = ctx;
+	char key[TC_KEY_MAX];
+	tc_stat st;
+
+	p->calls++;
+	tc_key_block(key, sizeof(key), "t1", p->block_id, "index");
+	p->had_index = tc_backend_stat(&st, p->be, key) == TC_OK;
+	tc_key_block(key, sizeof(key), "t1", p->block_id, "meta.json");
+	p->had_meta = tc_backend_stat(&st, p->be, key) == TC_OK;
+	if (p->answer != TC_OK)
+		tc_error_set("lock lost");
+	return p->answer;
+}
+
+/*
+ * before_commit runs once, after index and bloom are stored and before
+ * meta.json; a refusal is finish's result and the whole block goes with
+ * the writer, so nothing of it stays visible or behind.
+ */
+static void writer_before_commit_can_withdraw(void)
+{
+	static const char *id_str = "0b0b0b0b-0000-4000-8000-000000000001";
+	tc_backend *mem = NULL;
+	tc_block_writer *w = NULL;
+	tc_strlist l = TC_STRLIST_INIT;
+	commit_probe p = { .block_id = id_str, .answer = TC_ECONFLICT };
+	uint8_t id[TC_ID_LEN] = { 5 };
+	tc_block_write_opts wo = { .tenant = "t1", .data_encoding = "v2", .estimated_objects = 10,
+				   .block_id = id_str, .before_commit = probe_commit, .before_commit_ctx = &p };
+	tc_meta m;
+
+	tc_block_config_default(&wo.block);
+	CHECK_OK(tc_backend_mem_new(&mem));
+	p.be = mem;
+	CHECK_OK(tc_block_writer_new(&w, mem, &wo));
+	CHECK_OK(tc_block_writer_add(w, id, TC_ID_LEN, (const uint8_t *)"0123456789abcdef", 16));
+	CHECK_ERR(tc_block_writer_finish(&m, w), TC_ECONFLICT);
+	CHECK_ERRMSG("lock lost");
+	CHECK(p.calls == 1 && p.had_index && !p.had_meta);
+	tc_block_writer_free(w);
+	CHECK_OK(tc_backend_list(&l, mem, "t1/"));
+	CHECK_EQ_U64(l.n, 0);
+
+	p.answer = TC_OK;
+	p.calls = 0;
+	CHECK_OK(tc_block_writer_new(&w, mem, &wo));
+	CHECK_OK(tc_block_writer_add(w, id, TC_ID_LEN, (const uint8_t *)"0123456789abcdef", 16));
+	CHECK_OK(tc_block_writer_finish(&m, w));
+	tc_block_writer_free(w);
+	CHECK(p.calls == 1 && p.had_index && !p.had_meta);
+	CHECK_EQ_U64(m.total_objects, 1);
+	{
+		char key[TC_KEY_MAX];
+		tc_stat st;
+		tc_key_block(key, sizeof(key), "t1", id_str, "meta.json");
+		CHECK_OK(tc_backend_stat(&st, mem, key));
+	}
+	tc_strlist_dispose(&l);
+	tc_backend_free(mem);
+}
+
 TC_TEST_MAIN(T(read_all_fixture_blocks), T(rewrite_matches_tempo_bytes), T(find_every_fixture_trace),
 	     T(roundtrip_every_encoding), T(streamed_reads_match_whole_reads), T(large_object_streams),
-	     T(writer_refuses_bad_input_and_cleans_up))
+	     T(writer_refuses_bad_input_and_cleans_up), T(writer_before_commit_can_withdraw))

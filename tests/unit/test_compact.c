@@ -241,6 +241,87 @@ static void merge_reports_truncated_traces(void)
 	CHECK_EQ_U64(n, 0);
 }
 
+/* A fencing check that answers TC_OK until its refuse_at-th call. */
+typedef struct fake_lock {
+	int calls, refuse_at;
+} fake_lock;
+
+static int fake_confirm(void *ctx)
+{
+	fake_lock *l = ctx;
+
+	if (++l->calls == l->refuse_at) {
+		tc_error_set("job lock lost");
+		return TC_ECONFLICT;
+	}
+	return TC_OK;
+}
+
+/*
+ * A job whose lock is lost is abandoned without a trace: before the output
+ * is published, the partial output goes and the inputs stay live; after,
+ * the finished output stays, and the inputs still stay live, so nothing is
+ * lost either way (docs/COMPACTOR.md#job-locks).
+ */
+static void lost_lock_abandons_job(int refuse_at)
+{
+	char dst[512];
+	tc_backend *be = NULL;
+	tc_blocklist bl, after;
+	const tc_meta *in[4];
+	tc_compact_result res;
+	tc_compact_opts co = { 0 };
+	fake_lock l = { 0, refuse_at };
+
+	snprintf(dst, sizeof(dst), "%s/fence-%d", tc_test_tmpdir(), refuse_at);
+	CHECK_OK(tc_test_copy_tree(tc_test_data("tempo-v2/zstd/blocks"), dst));
+	CHECK_OK(tc_backend_local_new(&be, dst));
+	CHECK_OK(tc_blocklist_read_tenant(&bl, be, "single-tenant"));
+	CHECK_EQ_U64(bl.n_live, 4);
+	for (size_t i = 0; i < 4; i++)
+		in[i] = &bl.live[i];
+	tc_block_config_default(&co.block);
+	co.confirm = fake_confirm;
+	co.confirm_ctx = &l;
+	CHECK_ERR(tc_compact_blocks(&res, be, in, 4, &co), TC_ECONFLICT);
+	CHECK_ERRMSG("job lock lost");
+	CHECK_EQ_U64(l.calls, refuse_at);
+	CHECK_EQ_U64(res.fenced, refuse_at);
+	CHECK_EQ_U64(res.marked, 0);
+	CHECK_OK(tc_blocklist_read_tenant(&after, be, "single-tenant"));
+	CHECK_EQ_U64(after.n_compacted, 0);
+	CHECK_EQ_U64(after.partial.n, 0);
+	if (refuse_at == 1) {
+		CHECK_EQ_U64(after.n_live, 4);
+	} else {
+		CHECK_EQ_U64(after.n_live, 5);
+		for (size_t i = 0; i < after.n_live; i++)
+			if (after.live[i].level == 1)
+				CHECK_EQ_U64(after.live[i].total_objects, res.output.total_objects);
+	}
+	tc_blocklist_dispose(&after);
+
+	/* Confirmed at both points: the job completes as without a lock. */
+	l.calls = 0;
+	l.refuse_at = 0;
+	CHECK_OK(tc_compact_blocks(&res, be, in, 4, &co));
+	CHECK_EQ_U64(l.calls, 2);
+	CHECK_EQ_U64(res.fenced, 0);
+	CHECK_EQ_U64(res.marked, 4);
+	tc_blocklist_dispose(&bl);
+	tc_backend_free(be);
+}
+
+static void lost_lock_before_output(void)
+{
+	lost_lock_abandons_job(1);
+}
+
+static void lost_lock_before_marking(void)
+{
+	lost_lock_abandons_job(2);
+}
+
 TC_TEST_MAIN(T(zstd_matches_tempo), T(snappy_matches_tempo), T(none_matches_tempo), T(gzip_matches_tempo),
 	     T(lz4_matches_tempo), T(streamed_matches_tempo), T(capped_is_subset_of_tempo),
-	     T(merge_reports_truncated_traces))
+	     T(merge_reports_truncated_traces), T(lost_lock_before_output), T(lost_lock_before_marking))

@@ -50,10 +50,54 @@ static int stub_config(tc_buf *out, void *ctx)
 	return tc_buf_puts(out, "target: compactor\nstorage:\n  trace:\n    backend: local\n");
 }
 
+/* The fake ring behind /compactor/ring. */
+static atomic_int ring_configured;
+static atomic_int status_json = -1;
+static char forgot[8192];
+static size_t forgot_len;
+static atomic_int forget_calls;
+
+static int stub_ring_status(tc_buf *out, void *ctx, int json)
+{
+	(void)ctx;
+	if (!atomic_load(&ring_configured)) {
+		tc_error_set("no compactor ring is configured");
+		return TC_ENOTFOUND;
+	}
+	atomic_store(&status_json, json);
+	return tc_buf_puts(out, json ? "{\"shards\":[]}" : "<!DOCTYPE html><html><form method=\"post\"></form></html>");
+}
+
+static int stub_ring_forget(void *ctx, const char *id)
+{
+	(void)ctx;
+	if (!atomic_load(&ring_configured)) {
+		tc_error_set("no compactor ring is configured");
+		return TC_ENOTFOUND;
+	}
+	atomic_fetch_add(&forget_calls, 1);
+	forgot_len = strlen(id);
+	snprintf(forgot, sizeof(forgot), "%s", id);
+	if (strcmp(id, "nobody") == 0) {
+		tc_error_set("instance \"nobody\" is not in the ring");
+		return TC_ENOTFOUND;
+	}
+	if (strcmp(id, "myself") == 0) {
+		tc_error_set("an instance cannot forget itself");
+		return TC_EINVALID;
+	}
+	if (strcmp(id, "boom") == 0) {
+		tc_error_set("etcd unreachable");
+		return TC_ERROR;
+	}
+	return TC_OK;
+}
+
 typedef struct resp {
 	long status;
 	char ctype[128];
 	char allow[64];
+	char location[128];
 	tc_buf body;
 } resp;
 
@@ -72,7 +116,70 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	if (len > 7 && strncasecmp(p, "Allow: ", 7) == 0)
 		snprintf(r->allow, sizeof(r->allow), "%.*s", (int)(len - 7), p + 7);
 	r->allow[strcspn(r->allow, "\r\n")] = '\0';
+	if (len > 10 && strncasecmp(p, "Location: ", 10) == 0)
+		snprintf(r->location, sizeof(r->location), "%.*s", (int)(len - 10), p + 10);
+	r->location[strcspn(r->location, "\r\n")] = '\0';
 	return len;
+}
+
+/*
+ * Sends method url with an optional header line and POST body (len bytes;
+ * a urlencoded form unless the header says otherwise, or a multipart form
+ * with one field forget=mime_value when mime_value is set).
+ */
+static int request_ex(resp *out, const char *method, const char *url, const char *header,
+		      const char *post, size_t post_len, const char *mime_value)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	curl_mime *mime = NULL;
+	const char *ct = NULL;
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	tc_buf_init(&out->body, 1 << 24);
+	if (!c)
+		return -1;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (header) {
+		hl = curl_slist_append(NULL, header);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	}
+	if (mime_value) {
+		curl_mimepart *part;
+		mime = curl_mime_init(c);
+		part = curl_mime_addpart(mime);
+		curl_mime_name(part, "forget");
+		curl_mime_data(part, mime_value, CURL_ZERO_TERMINATED);
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+	} else if (post) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)post_len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	}
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0 && !(strcmp(method, "POST") == 0 && (post || mime_value)))
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+			snprintf(out->ctype, sizeof(out->ctype), "%s", ct);
+	} else {
+		fprintf(stderr, "curl %s %s: %s\n", method, url, curl_easy_strerror(rc));
+	}
+	curl_mime_free(mime);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK || tc_buf_cstr(&out->body) < 0)
+		return -1;
+	return 0;
 }
 
 /* Sends method url; fills out (body NUL-terminated). Returns 0 on a transport success. */
@@ -125,7 +232,8 @@ static char base[64];
 static int start(void)
 {
 	static int curl_ready;
-	tc_http_handlers h = { NULL, stub_ready, stub_blocklist, stub_config, NULL };
+	tc_http_handlers h = { .ready = stub_ready, .blocklist_json = stub_blocklist, .config_yaml = stub_config,
+			       .ring_status = stub_ring_status, .ring_forget = stub_ring_forget };
 
 	if (!curl_ready) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -137,6 +245,10 @@ static int start(void)
 	h.metrics = metrics;
 	atomic_store(&ready_flag, 1);
 	atomic_store(&config_fails, 0);
+	atomic_store(&ring_configured, 1);
+	atomic_store(&status_json, -1);
+	atomic_store(&forget_calls, 0);
+	forgot[0] = '\0';
 	if (tc_http_start(&srv, "127.0.0.1", 0, &h) < 0)
 		return -1;
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", (unsigned)tc_http_port(srv));
@@ -400,6 +512,210 @@ static void test_default_address(void)
 	tc_http_stop(s);
 }
 
+/* Requests /compactor/ring with a header and body, expecting status; leaves the response in *r. */
+#define RING_EXPECT(r, method, header, post, len, mime, want)                                        \
+	do {                                                                                         \
+		char _u[256];                                                                        \
+		snprintf(_u, sizeof(_u), "%s/compactor/ring", base);                                 \
+		if (request_ex((r), (method), _u, (header), (post), (len), (mime)) != 0 ||           \
+		    (r)->status != (want)) {                                                         \
+			tc_test_fail(__FILE__, __LINE__, "%s /compactor/ring: status %ld, want %d: %s", \
+				     (method), (r)->status, (want), body(r));                        \
+			tc_buf_dispose(&(r)->body);                                                  \
+			stop();                                                                      \
+			return;                                                                      \
+		}                                                                                    \
+	} while (0)
+
+/* POSTs a urlencoded form to /compactor/ring. */
+#define POST_FORM(r, form, want) RING_EXPECT(r, "POST", NULL, form, strlen(form), NULL, want)
+
+/* The ring page: HTML for browsers, JSON for whoever asks for it in Accept (as dskit's pages). */
+static void test_ring_page(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	RING_EXPECT(&r, "GET", NULL, NULL, 0, NULL, 200);
+	CHECK_S(strcmp(r.ctype, "text/html; charset=utf-8") == 0);
+	CHECK_S(strncmp(body(&r), "<!DOCTYPE html>", 15) == 0);
+	CHECK_S(atomic_load(&status_json) == 0);
+	tc_buf_dispose(&r.body);
+
+	RING_EXPECT(&r, "GET", "Accept: application/json", NULL, 0, NULL, 200);
+	CHECK_S(strcmp(r.ctype, "application/json") == 0);
+	CHECK_S(strcmp(body(&r), "{\"shards\":[]}") == 0);
+	CHECK_S(atomic_load(&status_json) == 1);
+	tc_buf_dispose(&r.body);
+
+	RING_EXPECT(&r, "GET", "accept: text/html;q=0.9, Application/JSON", NULL, 0, NULL, 200);
+	CHECK_S(strcmp(r.ctype, "application/json") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* What a browser sends. */
+	RING_EXPECT(&r, "GET", "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+		    NULL, 0, NULL, 200);
+	CHECK_S(strcmp(r.ctype, "text/html; charset=utf-8") == 0);
+	tc_buf_dispose(&r.body);
+
+	RING_EXPECT(&r, "HEAD", NULL, NULL, 0, NULL, 200);
+	CHECK_S(r.body.len == 0);
+	tc_buf_dispose(&r.body);
+
+	RING_EXPECT(&r, "PUT", NULL, NULL, 0, NULL, 405);
+	CHECK_S(strcmp(r.allow, "GET, HEAD, POST") == 0);
+	tc_buf_dispose(&r.body);
+	RING_EXPECT(&r, "DELETE", NULL, NULL, 0, NULL, 405);
+	tc_buf_dispose(&r.body);
+	/* The other routes still take no POST. */
+	GET_EXPECT(&r, "POST", "/config", 405);
+	CHECK_S(strcmp(r.allow, "GET, HEAD") == 0);
+	tc_buf_dispose(&r.body);
+	CHECK_S(atomic_load(&forget_calls) == 0);
+	stop();
+}
+
+/* Forget: the form field reaches the callback decoded, then Post/Redirect/Get back to the page. */
+static void test_ring_forget(void)
+{
+	char url[256];
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	POST_FORM(&r, "forget=compactor-1", 303);
+	CHECK_S(strcmp(r.location, "/compactor/ring") == 0);
+	CHECK_S(strcmp(forgot, "compactor-1") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* URL-decoded, '+' is a space, the first forget field counts, other fields are ignored. */
+	POST_FORM(&r, "csrf=x&forget=a%20b%2Bc+d%C3%A9&forget=second", 303);
+	CHECK_S(strcmp(forgot, "a b+c d\xc3\xa9") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* A multipart form, as some clients send. */
+	RING_EXPECT(&r, "POST", NULL, NULL, 0, "tempo-compactor-0", 303);
+	CHECK_S(strcmp(forgot, "tempo-compactor-0") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* The query string, as Go's FormValue also reads. */
+	snprintf(url, sizeof(url), "%s/compactor/ring?forget=from-query", base);
+	if (request_ex(&r, "POST", url, NULL, "", 0, NULL) != 0 || r.status != 303) {
+		tc_test_fail(__FILE__, __LINE__, "POST ?forget=: status %ld: %s", r.status, body(&r));
+		tc_buf_dispose(&r.body);
+		stop();
+		return;
+	}
+	CHECK_S(strcmp(forgot, "from-query") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* Markup is only bytes to the server: passed on exactly, never interpreted. */
+	POST_FORM(&r, "forget=%3Cscript%3Ealert(1)%3C%2Fscript%3E%22%27", 303);
+	CHECK_S(strcmp(forgot, "<script>alert(1)</script>\"'") == 0);
+	tc_buf_dispose(&r.body);
+
+	/* The callback's codes, with its messages. */
+	POST_FORM(&r, "forget=nobody", 404);
+	CHECK_S(strcmp(body(&r), "instance \"nobody\" is not in the ring\n") == 0);
+	tc_buf_dispose(&r.body);
+	POST_FORM(&r, "forget=myself", 400);
+	CHECK_S(strstr(body(&r), "cannot forget itself") != NULL);
+	tc_buf_dispose(&r.body);
+	POST_FORM(&r, "forget=boom", 500);
+	CHECK_S(strcmp(body(&r), "etcd unreachable\n") == 0);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+/* Forms that name no usable instance are refused before the callback sees them. */
+static void test_ring_forget_hostile(void)
+{
+	static char big[80 * 1024], longid[6000];
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	POST_FORM(&r, "csrf=x", 400);
+	CHECK_S(strstr(body(&r), "forget") != NULL);
+	tc_buf_dispose(&r.body);
+	POST_FORM(&r, "forget=", 400);
+	tc_buf_dispose(&r.body);
+	POST_FORM(&r, "", 400);
+	tc_buf_dispose(&r.body);
+	/* A NUL would cut the ID short in C and name another instance. */
+	POST_FORM(&r, "forget=a%00b", 400);
+	CHECK_S(strstr(body(&r), "NUL") != NULL);
+	tc_buf_dispose(&r.body);
+
+	memcpy(longid, "forget=", 7);
+	memset(longid + 7, 'x', sizeof(longid) - 8);
+	POST_FORM(&r, longid, 400);
+	CHECK_S(strstr(body(&r), "too long") != NULL);
+	tc_buf_dispose(&r.body);
+
+	memcpy(big, "forget=a&pad=", 13);
+	memset(big + 13, 'p', sizeof(big) - 14);
+	POST_FORM(&r, big, 413);
+	tc_buf_dispose(&r.body);
+
+	/* Nor may the query's. */
+	{
+		char url[256];
+		snprintf(url, sizeof(url), "%s/compactor/ring?forget=a%%00b", base);
+		if (request_ex(&r, "POST", url, NULL, "", 0, NULL) != 0 || r.status != 400) {
+			tc_test_fail(__FILE__, __LINE__, "POST ?forget=a%%00b: status %ld: %s", r.status, body(&r));
+			tc_buf_dispose(&r.body);
+			stop();
+			return;
+		}
+		CHECK_S(strstr(body(&r), "NUL") != NULL);
+		tc_buf_dispose(&r.body);
+	}
+
+	/* A body that is not a form names nothing. */
+	RING_EXPECT(&r, "POST", "Content-Type: application/json", "{\"forget\":\"x\"}", 14, NULL, 400);
+	tc_buf_dispose(&r.body);
+	CHECK_S(atomic_load(&forget_calls) == 0);
+
+	/* The server is still fine, and a good form still works. */
+	POST_FORM(&r, "forget=ok", 303);
+	CHECK_S(strcmp(forgot, "ok") == 0);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+/* Without a ring the page says so: 404 with the callback's reason, for GET and POST alike. */
+static void test_ring_not_configured(void)
+{
+	tc_http_handlers h = { 0 };
+	tc_http *s = NULL;
+	char url[128];
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	atomic_store(&ring_configured, 0);
+	RING_EXPECT(&r, "GET", NULL, NULL, 0, NULL, 404);
+	CHECK_S(strcmp(body(&r), "no compactor ring is configured\n") == 0);
+	tc_buf_dispose(&r.body);
+	RING_EXPECT(&r, "GET", "Accept: application/json", NULL, 0, NULL, 404);
+	tc_buf_dispose(&r.body);
+	POST_FORM(&r, "forget=x", 404);
+	CHECK_S(strcmp(body(&r), "no compactor ring is configured\n") == 0);
+	tc_buf_dispose(&r.body);
+	stop();
+
+	/* A server given no ring callbacks has no such route. */
+	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/compactor/ring", (unsigned)tc_http_port(s));
+	if (request(&r, "GET", url) != 0 || r.status != 404 || strcmp(body(&r), "404 page not found\n") != 0) {
+		tc_test_fail(__FILE__, __LINE__, "/compactor/ring without callbacks: %ld %s", r.status, body(&r));
+		tc_buf_dispose(&r.body);
+		tc_http_stop(s);
+		return;
+	}
+	tc_buf_dispose(&r.body);
+	tc_http_stop(s);
+}
+
 TC_TEST_MAIN(T(test_routes_ok), T(test_ready_503), T(test_client_errors),
 	     T(test_callback_errors_500), T(test_missing_handlers), T(test_ipv6_loopback),
-	     T(test_bad_address), T(test_default_address))
+	     T(test_bad_address), T(test_default_address), T(test_ring_page), T(test_ring_forget),
+	     T(test_ring_forget_hostile), T(test_ring_not_configured))
