@@ -21,6 +21,14 @@ int tc_cli_kv_open(tc_kv **out, const tc_config *cfg)
 	o.endpoints = (const char *const *)rc->etcd.endpoints.items;
 	o.n_endpoints = rc->etcd.endpoints.n;
 	o.dial_timeout_ns = rc->etcd.dial_timeout_ns;
+	/*
+	 * A request slower than a heartbeat period is of no use to the ring and
+	 * would hold the heartbeat (and a shutdown waiting for it) for 2 x
+	 * dial_timeout against a hung etcd: bound it by the period, at least 2s.
+	 */
+	o.request_timeout_ns = rc->heartbeat_period_ns > 2000000000LL ? rc->heartbeat_period_ns : 2000000000LL;
+	if (o.request_timeout_ns > 2 * o.dial_timeout_ns)
+		o.request_timeout_ns = 2 * o.dial_timeout_ns;
 	o.max_retries = rc->etcd.max_retries;
 	o.username = rc->etcd.username;
 	o.password = rc->etcd.password;
