@@ -505,6 +505,30 @@ static void run_workers(cycle *c, uint32_t concurrency)
 		pthread_join(extra[i], NULL);
 }
 
+/*
+ * With a ring, whether this replica owns any job of tenant now. Tempo
+ * spends a whole cycle on a tenant whose jobs all belong to other replicas;
+ * passing over such tenants (their owned outstanding is 0, so the gauge
+ * says so) lets each replica's cycles go to its own work, so adding
+ * replicas shortens the time a bucket takes to drain. A ring that cannot
+ * answer counts as work, so the session sees the outage and starts nothing.
+ */
+static int owns_work(tc_service *s, const char *tenant)
+{
+	session probe;
+	int64_t owned;
+
+	if (session_open(&probe, s, tenant) < 0) {
+		session_close(&probe, s, 1);
+		return 1;
+	}
+	owned = outstanding_owned(s, probe.sel);
+	if (owned == 0)
+		tc_metrics_set(s->metrics, TC_M_COMPACTION_OUTSTANDING_BLOCKS, 0, tenant, NULL);
+	session_close(&probe, s, 1);
+	return owned != 0;
+}
+
 int tc_service_compact_once(tc_service *s)
 {
 	uint32_t concurrency = s->cfg->compactor.compaction.concurrency;
@@ -530,10 +554,12 @@ int tc_service_compact_once(tc_service *s)
 	 * 1 (Tempo's cycle). Tempo advances first, so with two or more tenants
 	 * the first cycle starts at index 1.
 	 */
-	for (size_t i = 0; i < concurrency && i < tenants.n; i++) {
+	for (size_t tried = 0; tried < tenants.n && c.n_ses < concurrency; tried++) {
 		int orc;
 
 		s->tenant_offset = (s->tenant_offset + 1) % tenants.n;
+		if (s->ring && !owns_work(s, tenants.items[s->tenant_offset]))
+			continue;
 		orc = session_open(&c.ses[c.n_ses++], s, tenants.items[s->tenant_offset]);
 		if (orc < 0 && rc == TC_OK)
 			rc = orc;
