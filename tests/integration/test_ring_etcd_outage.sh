@@ -3,7 +3,9 @@
 # arrives. The survivors take over the dead replica's share, finish its job
 # and the new tenant exactly once, remove its half-written block after
 # partial_block_grace, forget it from the ring, lose no span, and exit 0 on
-# SIGTERM. (Pauses the shared etcd: RUN_SERIAL, tests/CMakeLists.txt.)
+# SIGTERM. Then etcd restarts while one more tenant arrives: the survivors
+# stay in the ring and compact it once. (Pauses and restarts the shared
+# etcd: RUN_SERIAL, tests/CMakeLists.txt.)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ring_lib.sh"
 : "${TC_ETCD_DIR:?TC_ETCD_DIR not set: this test pauses the etcd of the fixture}"
@@ -76,8 +78,25 @@ if [ "$had_partial" = 1 ]; then
     fail "no survivor logged removing the dead replica's partial block $(basename "$vdir")"
 fi
 
+# etcd restarts (its data survives, the replicas see a short outage) while
+# another tenant arrives: the survivors stay members and compact it once.
+"$TC_SRC/scripts/etcd.sh" restart "$TC_ETCD_DIR" >/dev/null
+gen late2 60 30 8
+cp -r "$B/late2" "$TMP/original/late2"
+for _ in $(seq 240); do
+  [ "$(live "$B" late2)" -eq 1 ] && break
+  sleep 0.5
+done
+[ "$(live "$B" late2)" -eq 1 ] || { tail -20 "$TMP"/log.*; fail "late2 did not converge after the etcd restart"; }
+[ "$(ring_states)" = "$(for r in $survivors; do printf 'replica-%s=ACTIVE ' $r; done | sed 's/ $//')" ] ||
+  fail "ring after the etcd restart: $(ring_states)"
+exactly_once "$TMP"/log.*
+for r in $survivors; do
+  kill -0 "${PIDS[$r]}" 2>/dev/null || fail "replica $r died across the etcd restart"
+done
+
 # Nothing lost.
-for t in big1 big2 s1 s2 late; do
+for t in big1 big2 s1 s2 late late2; do
   case $t in big*) every=401 ;; *) every=7 ;; esac
   same_sample $t "$TMP/original" "--path $B" $every
 done
