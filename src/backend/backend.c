@@ -246,6 +246,12 @@ int tc_backend_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_tim
 	return be->ops->abort_stale_uploads(aborted, be, started_before);
 }
 
+void tc_backend_cancel(tc_backend *be)
+{
+	if (be && be->ops->cancel)
+		be->ops->cancel(be);
+}
+
 const char *tc_backend_name(const tc_backend *be)
 {
 	return be ? be->ops->name : "none";

@@ -71,6 +71,16 @@ int tc_backend_clear_block(tc_backend *be, const char *tenant, const char *block
  */
 int tc_backend_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_time *started_before);
 
+/*
+ * Makes the backend's operations in flight, and every later one, end with
+ * TC_ECANCELED as soon as they can: a listing between pages, a retry's
+ * backoff sleep, a request waiting on the network. For a shutdown that
+ * must not wait on a store that lists endlessly or does not answer; there
+ * is no undoing it. Backends whose operations are local and bounded
+ * (local, mem) ignore it. Safe to call from any thread, more than once.
+ */
+void tc_backend_cancel(tc_backend *be);
+
 const char *tc_backend_name(const tc_backend *be);
 void tc_backend_free(tc_backend *be);
 

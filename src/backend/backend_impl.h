@@ -24,6 +24,8 @@ typedef struct tc_backend_ops {
 	int (*clear_block)(tc_backend *be, const char *tenant, const char *block);
 	/* Optional (NULL: nothing to do): see tc_backend_abort_stale_uploads. */
 	int (*abort_stale_uploads)(size_t *aborted, tc_backend *be, const tc_time *started_before);
+	/* Optional (NULL: nothing to cancel): see tc_backend_cancel. */
+	void (*cancel)(tc_backend *be);
 	void (*free)(tc_backend *be);
 } tc_backend_ops;
 

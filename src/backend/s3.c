@@ -16,6 +16,7 @@
 
 #include "src/util/error.h"
 #include "src/util/ids.h"
+#include "src/util/log.h"
 
 #define DELETE_BATCH 1000
 #define SHOW_MAX (TC_KEY_MAX * 2 + 16)
@@ -124,25 +125,132 @@ static int s3_del(tc_backend *be, const char *key)
 
 /* ---- listings ---- */
 
+/* Continuation tokens one listing remembers, to catch a store that cycles (A, B, A, ...). */
+#define SEEN_TOKENS 64
+/* Bad names one listing warns about by name; more are counted in one line at the end. */
+#define WARN_NAMES 64
+/* Bytes of a token shown in a message. */
+#define TOKEN_SHOW 80
+
+/*
+ * What keeps one listing (its pages, ListObjectsV2 or ListMultipartUploads)
+ * finite: the tokens seen, the page count, and the bad names warned about.
+ */
+typedef struct list_guard {
+	const tc_s3 *s;
+	const char *request;  /* "ListObjectsV2 prefix \"t/\"", for the warnings */
+	const char *token_name; /* "NextContinuationToken" */
+	char *seen[SEEN_TOKENS][2];
+	unsigned seen_page[SEEN_TOKENS];
+	size_t nseen;         /* entries used; the oldest is replaced when full */
+	tc_strlist warned;
+	size_t unwarned;
+} list_guard;
+
+static void guard_dispose(list_guard *g)
+{
+	for (size_t i = 0; i < g->nseen && i < SEEN_TOKENS; i++) {
+		free(g->seen[i][0]);
+		free(g->seen[i][1]);
+	}
+	if (g->unwarned)
+		tc_log_warn("msg=\"skipped more listed names that cannot be keys\" request=%s count=%zu",
+			    tc_log_q(g->request), g->unwarned);
+	tc_strlist_dispose(&g->warned);
+}
+
+static int same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/*
+ * After page `page` said it is truncated and named the next token (tok,
+ * and for uploads the upload-id marker tok2): refuses an empty token, one
+ * seen before in this listing, and a page past max_list_pages.
+ */
+static int guard_next(list_guard *g, const char *where, unsigned page, const char *tok,
+		      const char *tok2)
+{
+	char show[TOKEN_SHOW * 4 + 8];
+	size_t slot;
+
+	if (!tok || !*tok) {
+		tc_error_set("%s: IsTruncated=true but %s is missing or empty: the listing "
+			     "cannot go on", where, g->token_name);
+		return TC_ECORRUPT;
+	}
+	for (size_t i = 0; i < g->nseen && i < SEEN_TOKENS; i++) {
+		if (strcmp(g->seen[i][0], tok) || !same(g->seen[i][1], tok2))
+			continue;
+		tc_s3_show(show, sizeof(show), tok, TOKEN_SHOW);
+		tc_error_set("%s: %s \"%s\" was already returned by page %u: the store's listing "
+			     "loops and would never end", where, g->token_name, show, g->seen_page[i]);
+		return TC_ECORRUPT;
+	}
+	if (page >= g->s->max_list_pages) {
+		tc_error_set("%s: still truncated after %u pages (storage.trace.s3.max_list_pages): "
+			     "refusing to list further", where, page);
+		return TC_ELIMIT;
+	}
+	slot = g->nseen < SEEN_TOKENS ? g->nseen : (g->nseen % SEEN_TOKENS);
+	if (g->nseen >= SEEN_TOKENS) {
+		free(g->seen[slot][0]);
+		free(g->seen[slot][1]);
+	}
+	g->seen[slot][0] = strdup(tok);
+	g->seen[slot][1] = tok2 ? strdup(tok2) : NULL;
+	g->seen_page[slot] = page;
+	g->nseen++;
+	if (!g->seen[slot][0] || (tok2 && !g->seen[slot][1])) {
+		tc_error_set("%s: out of memory", where);
+		return TC_ERROR;
+	}
+	return TC_OK;
+}
+
+/* Warns about the page's names that cannot be keys, once per name per listing. */
+static void guard_warn(list_guard *g, const tc_s3_list_page *p)
+{
+	for (size_t i = 0; i < p->bad.n; i++) {
+		const char *name = p->bad.items[i];
+		if (tc_strlist_contains(&g->warned, name))
+			continue;
+		if (g->warned.n >= WARN_NAMES || tc_strlist_add(&g->warned, name) < 0) {
+			g->unwarned++;
+			continue;
+		}
+		tc_log_warn("msg=\"skipping a listed name that cannot be a key\" request=%s name=%s "
+			    "reason=%s", tc_log_q(g->request), tc_log_q(name),
+			    tc_log_q(p->bad_why.items[i]));
+	}
+}
+
 /*
  * Calls ListObjectsV2 for every page under full_prefix (below the bucket)
- * and collects keys and common prefixes, still full.
+ * and collects keys and common prefixes, still full. Bounded by
+ * list_guard: at most max_list_pages pages of TC_S3_LIST_MAX_KEYS names.
  */
 static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int delimited)
 {
-	char *token = NULL;
+	char *token = NULL, request[SHOW_MAX + 64], maxkeys[16];
+	list_guard g = { .s = s, .request = request, .token_name = "NextContinuationToken" };
+	size_t plen = strlen(full_prefix);
 	int err = TC_OK, more;
 
 	memset(acc, 0, sizeof(*acc));
-	for (int page = 0;; page++) {
-		tc_sigv4_pair q[5];
+	snprintf(request, sizeof(request), "ListObjectsV2 prefix \"%s\"", full_prefix);
+	snprintf(maxkeys, sizeof(maxkeys), "%d", TC_S3_LIST_MAX_KEYS);
+	for (unsigned page = 1;; page++) {
+		tc_sigv4_pair q[6];
 		size_t nq = 0;
 		tc_s3_list_page p;
 		tc_s3_call c = { .method = "GET", .what = "ListObjectsV2", .query = q };
-		char where[SHOW_MAX + 64];
+		char where[SHOW_MAX + 96];
 
 		q[nq++] = (tc_sigv4_pair){ "list-type", "2" };
 		q[nq++] = (tc_sigv4_pair){ "encoding-type", "url" };
+		q[nq++] = (tc_sigv4_pair){ "max-keys", maxkeys };
 		if (*full_prefix)
 			q[nq++] = (tc_sigv4_pair){ "prefix", full_prefix };
 		if (delimited)
@@ -150,37 +258,36 @@ static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int
 		if (token)
 			q[nq++] = (tc_sigv4_pair){ "continuation-token", token };
 		c.nquery = nq;
-		snprintf(where, sizeof(where), "s3 ListObjectsV2 prefix \"%s\" page %d", full_prefix,
-			 page + 1);
+		snprintf(where, sizeof(where), "s3 %s page %u", request, page);
 		err = tc_s3_http_do(s, &c);
 		if (err == TC_OK)
 			err = tc_s3_xml_list(&p, &c.xml, &(tc_where){ where, TC_WHERE_NO_OFFSET });
 		tc_s3_call_dispose(&c);
 		if (err < 0)
 			break;
+		guard_warn(&g, &p);
 		/*
 		 * Names outside the prefix (a store ignoring it) are dropped here,
 		 * once: callers delete what they are given.
 		 */
 		for (size_t i = 0; i < p.keys.n && err == TC_OK; i++)
-			if (strncmp(p.keys.items[i], full_prefix, strlen(full_prefix)) == 0)
+			if (strncmp(p.keys.items[i], full_prefix, plen) == 0)
 				err = tc_strlist_add(&acc->keys, p.keys.items[i]);
 		for (size_t i = 0; i < p.prefixes.n && err == TC_OK; i++)
-			if (strncmp(p.prefixes.items[i], full_prefix, strlen(full_prefix)) == 0)
+			if (strncmp(p.prefixes.items[i], full_prefix, plen) == 0)
 				err = tc_strlist_add(&acc->prefixes, p.prefixes.items[i]);
 		free(token);
 		token = p.next_token;
 		p.next_token = NULL;
-		if (err == TC_OK && p.truncated && !token) {
-			tc_error_set("%s: truncated listing without NextContinuationToken", where);
-			err = TC_ECORRUPT;
-		}
 		more = p.truncated;
+		if (err == TC_OK && more)
+			err = guard_next(&g, where, page, token, NULL);
 		tc_s3_list_page_dispose(&p);
 		if (err < 0 || !more)
 			break;
 	}
 	free(token);
+	guard_dispose(&g);
 	if (err < 0)
 		tc_s3_list_page_dispose(acc);
 	return err;
@@ -375,6 +482,7 @@ static void s3_free(tc_backend *be)
 	if (!s)
 		return;
 	tc_s3_http_pool_free(s);
+	pthread_cond_destroy(&s->cancel_cv);
 	pthread_mutex_destroy(&s->mu);
 	if (s->secret_key)
 		OPENSSL_cleanse(s->secret_key, strlen(s->secret_key));
@@ -394,6 +502,11 @@ static void s3_free(tc_backend *be)
 
 static int s3_abort_stale_uploads(size_t *aborted, tc_backend *be, const tc_time *started_before);
 
+static void s3_cancel(tc_backend *be)
+{
+	tc_s3_http_cancel((tc_s3 *)be);
+}
+
 static const tc_backend_ops s3_ops = {
 	.name = "s3",
 	.read = s3_read,
@@ -410,6 +523,7 @@ static const tc_backend_ops s3_ops = {
 	.mark_compacted = s3_mark_compacted,
 	.clear_block = s3_clear_block,
 	.abort_stale_uploads = s3_abort_stale_uploads,
+	.cancel = s3_cancel,
 	.free = s3_free,
 };
 
@@ -538,6 +652,7 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 {
 	static const char *const methods[] = { "DELETE", "GET", "HEAD", "POST", "PUT" };
 	tc_s3 *s = NULL;
+	pthread_condattr_t ca;
 	int err, vhost;
 	size_t hlen;
 
@@ -554,12 +669,21 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 		tc_error_set("cannot create the s3 backend's mutex");
 		return TC_ERROR;
 	}
+	if (pthread_condattr_init(&ca) != 0 || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&s->cancel_cv, &ca) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		tc_error_set("cannot create the s3 backend's condition variable");
+		return TC_ERROR;
+	}
+	pthread_condattr_destroy(&ca);
 	s->base.ops = &s3_ops;
 	s->metrics = metrics;
 	s->skip_verify = o->insecure_skip_verify;
 	s->unsigned_payload = o->unsigned_payload;
 	s->part_size = o->part_size ? o->part_size : TC_S3_PART_SIZE_DEFAULT;
 	s->max_retries = o->max_retries;
+	s->max_list_pages = o->max_list_pages ? o->max_list_pages : TC_S3_MAX_LIST_PAGES_DEFAULT;
 	atomic_store(&s->rng, (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s);
 	vhost = !o->forcepathstyle && bucket_dns_ok(o->bucket) &&
 		(o->virtual_host || is_aws_endpoint(o->endpoint));
@@ -645,8 +769,8 @@ typedef int (*upload_fn)(void *ctx, const char *key, const char *upload_id, cons
 
 static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx)
 {
-	static const tc_where uploads_where = { "s3 ListMultipartUploads", TC_WHERE_NO_OFFSET };
-	char p[SHOW_MAX], *key_marker = NULL, *id_marker = NULL;
+	char p[SHOW_MAX], *key_marker = NULL, *id_marker = NULL, request[SHOW_MAX + 64], max[16];
+	list_guard g = { .s = s, .request = request, .token_name = "NextKeyMarker" };
 	size_t plen = strlen(s->prefix);
 	int err = TC_OK, more = 1;
 
@@ -654,15 +778,18 @@ static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx
 		tc_error_set("prefix too long");
 		return TC_EINVALID;
 	}
-	while (more && err == TC_OK) {
-		tc_sigv4_pair q[5];
+	snprintf(request, sizeof(request), "ListMultipartUploads prefix \"%s\"", p);
+	snprintf(max, sizeof(max), "%d", TC_S3_LIST_MAX_KEYS);
+	for (unsigned page = 1; more && err == TC_OK; page++) {
+		tc_sigv4_pair q[6];
 		size_t nq = 0;
 		tc_s3_list_page pg;
-		char *next_id = NULL;
+		char *next_id = NULL, where[SHOW_MAX + 96];
 		tc_s3_call c = { .method = "GET", .what = "ListMultipartUploads", .query = q };
 
 		q[nq++] = (tc_sigv4_pair){ "uploads", "" };
 		q[nq++] = (tc_sigv4_pair){ "encoding-type", "url" };
+		q[nq++] = (tc_sigv4_pair){ "max-uploads", max };
 		if (*p)
 			q[nq++] = (tc_sigv4_pair){ "prefix", p };
 		if (key_marker)
@@ -670,12 +797,15 @@ static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx
 		if (id_marker)
 			q[nq++] = (tc_sigv4_pair){ "upload-id-marker", id_marker };
 		c.nquery = nq;
+		snprintf(where, sizeof(where), "s3 %s page %u", request, page);
 		err = tc_s3_http_do(s, &c);
 		if (err == TC_OK)
-			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml, &uploads_where);
+			err = tc_s3_xml_uploads(&pg, &next_id, &c.xml,
+						&(tc_where){ where, TC_WHERE_NO_OFFSET });
 		tc_s3_call_dispose(&c);
 		if (err < 0)
 			break;
+		guard_warn(&g, &pg);
 		for (size_t i = 0; i < pg.keys.n && err == TC_OK; i++)
 			if (!strncmp(pg.keys.items[i], s->prefix, plen))
 				err = fn(ctx, pg.keys.items[i] + plen, pg.upload_ids.items[i], pg.initiated.items[i]);
@@ -685,14 +815,13 @@ static int for_each_upload(tc_s3 *s, const char *prefix, upload_fn fn, void *ctx
 		id_marker = next_id;
 		pg.next_token = NULL;
 		more = pg.truncated;
-		if (err == TC_OK && more && !key_marker) {
-			tc_error_set("s3 ListMultipartUploads: truncated without NextKeyMarker");
-			err = TC_ECORRUPT;
-		}
+		if (err == TC_OK && more)
+			err = guard_next(&g, where, page, key_marker, id_marker);
 		tc_s3_list_page_dispose(&pg);
 	}
 	free(key_marker);
 	free(id_marker);
+	guard_dispose(&g);
 	return err;
 }
 

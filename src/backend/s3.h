@@ -21,6 +21,16 @@
  * error code: "s3 GET t/b/meta.json: 403 SignatureDoesNotMatch: ...".
  * NoSuchKey (and a 404 HEAD) is TC_ENOTFOUND. Secrets never appear in
  * messages or logs.
+ *
+ * Listings are bounded: a page holds at most 1000 names (we ask for
+ * max-keys=1000 and refuse more), a listing at most max_list_pages pages
+ * (TC_ELIMIT), and a continuation token that is empty, repeats the
+ * previous one or one of the last 64 (a cycle) is TC_ECORRUPT naming it.
+ * A listed name that cannot be one of our keys (a bad %-escape, a NUL or
+ * other control character, invalid UTF-8) is skipped with a warning, once
+ * per name per listing. A response that declares a DOCTYPE is refused
+ * before any entity is declared ("entity declarations refused").
+ * tc_backend_cancel aborts requests in flight and backoff sleeps.
  */
 #ifndef TC_BACKEND_S3_H
 #define TC_BACKEND_S3_H
@@ -33,6 +43,13 @@
 #define TC_S3_PART_SIZE_DEFAULT ((uint64_t)16 << 20)
 #define TC_S3_PART_SIZE_MIN ((uint64_t)5 << 20)         /* S3's minimum for non-last parts */
 #define TC_S3_PART_SIZE_MAX ((uint64_t)5 << 30)         /* S3's maximum part size */
+/*
+ * Pages one listing may take before it is refused (TC_ELIMIT): a store
+ * that answers IsTruncated=true forever must not keep a poll, and its
+ * memory, growing. 100000 pages of 1000 names are 100 million names; a
+ * tenant of a million blocks takes 1000 pages.
+ */
+#define TC_S3_MAX_LIST_PAGES_DEFAULT 100000u
 
 typedef struct tc_s3_options {
 	const char *bucket;        /* required */
@@ -56,6 +73,7 @@ typedef struct tc_s3_options {
 	int unsigned_payload;
 	uint64_t part_size;        /* 0 = 16 MiB; 5 MiB .. 5 GiB */
 	uint32_t max_retries;      /* retries after the first attempt */
+	uint32_t max_list_pages;   /* 0 = TC_S3_MAX_LIST_PAGES_DEFAULT */
 } tc_s3_options;
 
 /*

@@ -6,6 +6,7 @@
 #include "src/backend/s3_impl.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <libxml/parser.h>
 #include <stdio.h>
@@ -87,11 +88,25 @@ void tc_s3_call_dispose(tc_s3_call *c)
 
 typedef struct xfer {
 	CURL *h;
+	tc_s3 *s;
 	tc_s3_call *c;
 	int sink_err;   /* TC_ELIMIT etc. from the out buffer */
 	int overflow;   /* more bytes than fit the fixed buffer */
 	int xml_full;   /* an XML/error body beyond TC_S3_XML_MAX */
 } xfer;
+
+/* curl calls this at least once a second, even while the peer says nothing. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	xfer *x = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load(&x->s->canceled) ? 1 : 0;
+}
 
 static int is_2xx(long st)
 {
@@ -317,6 +332,9 @@ static void setup(CURL *h, const tc_s3 *s, tc_s3_call *c, const char *url, struc
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 	if (s->skip_verify) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -360,11 +378,13 @@ static int retryable_status(long st, const char *code)
 	       !strcmp(code, "ThrottlingException") || !strcmp(code, "RequestTimeTooSkewed");
 }
 
-static void backoff(tc_s3 *s, unsigned attempt)
+/* Sleeps before retry attempt+1; returns non-zero, at once, when the backend is canceled. */
+static int backoff(tc_s3 *s, unsigned attempt)
 {
 	uint64_t r = atomic_fetch_add(&s->rng, 0x9e3779b97f4a7c15ULL);
 	unsigned ms = BACKOFF_BASE_MS << (attempt < 7 ? attempt : 7);
-	struct timespec ts;
+	struct timespec until;
+	int canceled;
 
 	r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
@@ -372,9 +392,27 @@ static void backoff(tc_s3 *s, unsigned attempt)
 	if (ms > BACKOFF_MAX_MS)
 		ms = BACKOFF_MAX_MS;
 	ms = ms / 2 + (unsigned)(r % (ms / 2 + 1)); /* jitter: [d/2, d] */
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->mu);
+	while (!(canceled = atomic_load(&s->canceled)))
+		if (pthread_cond_timedwait(&s->cancel_cv, &s->mu, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&s->mu);
+	return canceled;
+}
+
+void tc_s3_http_cancel(tc_s3 *s)
+{
+	pthread_mutex_lock(&s->mu);
+	atomic_store(&s->canceled, 1);
+	pthread_cond_broadcast(&s->cancel_cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void what_suffix(char *out, size_t outsz, const tc_s3_call *c)
@@ -403,6 +441,16 @@ int tc_s3_http_fail(tc_s3 *s, tc_s3_call *c, const char *code, const char *msg)
 	tc_error_set("s3 %s %s%s: %ld %s%s%s", c->method, subj, what, c->status,
 		     *code ? code : "error", *msg ? ": " : "", msg);
 	return TC_ERROR;
+}
+
+static int canceled_error(tc_s3 *s, tc_s3_call *c)
+{
+	char subj[TC_KEY_MAX * 2 + 64], what[TC_KEY_MAX + 64];
+
+	subject(subj, sizeof(subj), s, c);
+	what_suffix(what, sizeof(what), c);
+	tc_error_set("s3 %s %s%s: canceled (shutting down)", c->method, subj, what);
+	return TC_ECANCELED;
 }
 
 /* Message and code for a non-2xx response. */
@@ -444,7 +492,7 @@ static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const cha
 {
 	struct curl_slist *l = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	xfer x = { h, c, 0, 0, 0 };
+	xfer x = { h, s, c, 0, 0, 0 };
 	uint64_t t0;
 	CURLcode rc;
 	int err;
@@ -476,6 +524,8 @@ static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const cha
 			     c->method, subj, c->out->cap ? c->out->cap : TC_BUF_DEFAULT_CAP);
 		return x.sink_err;
 	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&s->canceled))
+		return canceled_error(s, c);
 	if (x.overflow) {
 		char subj[TC_KEY_MAX * 2 + 64];
 		subject(subj, sizeof(subj), s, c);
@@ -536,6 +586,10 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c)
 		goto cleanup;
 	}
 	for (unsigned n = 0;; n++) {
+		if (atomic_load(&s->canceled)) {
+			err = canceled_error(s, c);
+			break;
+		}
 		err = attempt(s, c, h, (const char *)path.ptr, (const char *)url.ptr, payload_hash,
 			      out_start, n + 1, &retry);
 		if (err == TC_OK || !retry || n >= s->max_retries)
@@ -544,7 +598,10 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c)
 			tc_metrics_add(s->metrics, TC_M_BACKEND_RETRIES_TOTAL, 1, c->method, NULL);
 		tc_log_debug("msg=\"s3 request failed, retrying\" attempt=%u err=%s", n + 1,
 			     tc_log_q(tc_error_last()));
-		backoff(s, n);
+		if (backoff(s, n)) {
+			err = canceled_error(s, c);
+			break;
+		}
 	}
 	if (err < 0 && c->out)
 		c->out->len = out_start;

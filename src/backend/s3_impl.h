@@ -22,6 +22,8 @@
 
 /* Response bodies that are not object data (XML) are cut here. */
 #define TC_S3_XML_MAX ((size_t)16 << 20)
+/* max-keys / max-uploads we send: S3's default and maximum; a page with more is refused. */
+#define TC_S3_LIST_MAX_KEYS 1000
 
 typedef struct tc_s3 {
 	tc_backend base;
@@ -38,9 +40,12 @@ typedef struct tc_s3 {
 	int unsigned_payload;
 	uint64_t part_size;
 	uint32_t max_retries;
+	uint32_t max_list_pages;
 	tc_metrics *metrics;
 	atomic_int no_multi_delete; /* the store refused DeleteObjects once */
 	atomic_uint_fast64_t rng;   /* jitter */
+	atomic_int canceled;        /* tc_backend_cancel was called */
+	pthread_cond_t cancel_cv;   /* wakes backoff sleeps at cancel (CLOCK_MONOTONIC, with mu) */
 	pthread_mutex_t mu;         /* guards the handle pool */
 	void **pool;                /* idle CURL easy handles */
 	size_t npool, cappool;
@@ -80,14 +85,17 @@ typedef struct tc_s3_call {
 /*
  * Performs the call with retries. 2xx: TC_OK (TC_ELIMIT if its XML body
  * passed TC_S3_XML_MAX). NoSuchKey, NoSuchUpload, or a 404 to a HEAD:
- * TC_ENOTFOUND. Anything else TC_ERROR (TC_ELIMIT for out's cap),
- * with the message "s3 <METHOD> <key>: <status> <Code>: <Message>".
+ * TC_ENOTFOUND. After tc_backend_cancel (before, between or during
+ * attempts): TC_ECANCELED. Anything else TC_ERROR (TC_ELIMIT for out's
+ * cap), with the message "s3 <METHOD> <key>: <status> <Code>: <Message>".
  */
 int tc_s3_http_do(tc_s3 *s, tc_s3_call *c);
 void tc_s3_call_dispose(tc_s3_call *c);
 /* Sets the message for a failed call (used when a 2xx body holds an error). */
 int tc_s3_http_fail(tc_s3 *s, tc_s3_call *c, const char *code, const char *msg);
 void tc_s3_http_global_init(void);
+/* tc_backend_cancel: sets the flag and wakes every backoff sleep. */
+void tc_s3_http_cancel(tc_s3 *s);
 void tc_s3_http_pool_free(tc_s3 *s);
 
 /* ---- streamed appends (s3_append.c) ---- */
@@ -111,14 +119,28 @@ int tc_s3_xml_error(char *code, size_t codesz, char *msg, size_t msgsz, const tc
 int tc_s3_xml_text(char *out, size_t outsz, const tc_buf *body, const char *name,
 		   const tc_where *w);
 
-/* One ListObjectsV2 page, names already URL-decoded when encoding-type=url. */
+/*
+ * s for a message: at most max bytes of it, then "..."; quotes, backslashes
+ * and bytes outside printable ASCII escaped (\", \\, \xNN), so a hostile
+ * server can neither fill a message nor send a terminal sequence through it.
+ */
+void tc_s3_show(char *out, size_t outsz, const char *s, size_t max);
+
+/*
+ * One ListObjectsV2 page, names already URL-decoded when encoding-type=url.
+ * Names that cannot be keys are not in keys/prefixes but in bad (as listed,
+ * shown with tc_s3_show) with the reason in bad_why.
+ */
 typedef struct tc_s3_list_page {
 	tc_strlist keys;     /* Contents/Key */
 	tc_strlist prefixes; /* CommonPrefixes/Prefix */
+	size_t entries;      /* Contents, CommonPrefixes (or Upload) elements, bad names included */
 	int truncated;
 	char *next_token;    /* NextContinuationToken, or NULL */
 	tc_strlist upload_ids; /* ListMultipartUploads only: UploadId, parallel to keys */
 	tc_strlist initiated;  /* ... and Initiated (RFC 3339) */
+	tc_strlist bad;
+	tc_strlist bad_why;
 } tc_s3_list_page;
 
 int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const tc_where *w);

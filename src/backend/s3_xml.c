@@ -3,10 +3,13 @@
  * ListMultipartUploads pages, DeleteObjects results, and the two request
  * bodies we send (CompleteMultipartUpload, Delete). Elements are matched by
  * local name, so the S3 namespace may or may not be declared. The parser
- * never touches the network and does not expand entities.
+ * never touches the network, and a document with a DOCTYPE is refused
+ * before its internal subset is read: S3 never sends one, and entity
+ * declarations are how a body expands to gigabytes (billion laughs).
  */
 #include "src/backend/s3_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,15 +18,36 @@
 
 #include "src/util/error.h"
 #include "src/util/ids.h"
+#include "src/util/utf8.h"
 
 #define PARSE_FLAGS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
+
+/* Marks a context whose document declared a DOCTYPE (ctxt->_private). */
+static int dtd_seen;
+
+/* SAX internalSubset: called at "<!DOCTYPE name", before any declaration in it is parsed. */
+static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *external_id,
+		       const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	ctxt->_private = &dtd_seen;
+	xmlStopParser(ctxt);
+}
+
+/* What parse_why found wrong with the body, for the caller's message. */
+#define DTD_REFUSED "entity declarations refused (the response has a <!DOCTYPE>, which S3 never sends)"
 
 /*
  * The document in b, or NULL. With bad set, a body that is not well-formed
  * XML gets libxml2's reason and the line and column it stopped at there
  * (empty for an empty body); control bytes become '?' as in text_show.
+ * *dtd (if dtd is not NULL) is set when the body was refused for its DOCTYPE.
  */
-static xmlDocPtr parse_why(const tc_buf *b, char *bad, size_t badsz)
+static xmlDocPtr parse_why(const tc_buf *b, char *bad, size_t badsz, int *dtd)
 {
 	xmlParserCtxtPtr ctxt;
 	const xmlError *e;
@@ -31,10 +55,22 @@ static xmlDocPtr parse_why(const tc_buf *b, char *bad, size_t badsz)
 
 	if (bad && badsz)
 		bad[0] = '\0';
+	if (dtd)
+		*dtd = 0;
 	if (!b->ptr || b->len == 0 || b->len > TC_S3_XML_MAX || !(ctxt = xmlNewParserCtxt()))
 		return NULL;
+	ctxt->sax->internalSubset = refuse_dtd;
+	ctxt->_private = NULL;
 	doc = xmlCtxtReadMemory(ctxt, (const char *)b->ptr, (int)b->len, "s3.xml", NULL, PARSE_FLAGS);
-	if (!doc && bad && badsz && (e = xmlCtxtGetLastError(ctxt)) && e->message) {
+	if (ctxt->_private == &dtd_seen) {
+		/* stopped at the DOCTYPE: whatever was built is not the document */
+		xmlFreeDoc(doc);
+		doc = NULL;
+		if (dtd)
+			*dtd = 1;
+		if (bad && badsz)
+			snprintf(bad, badsz, " (%s)", DTD_REFUSED);
+	} else if (!doc && bad && badsz && (e = xmlCtxtGetLastError(ctxt)) && e->message) {
 		int n = snprintf(bad, badsz, " (not well-formed XML at line %d, column %d: %s", e->line,
 				 e->int2, e->message);
 		size_t len = n < 0 ? 0 : (size_t)n < badsz ? (size_t)n : badsz - 1;
@@ -54,7 +90,20 @@ static xmlDocPtr parse_why(const tc_buf *b, char *bad, size_t badsz)
 
 static xmlDocPtr parse(const tc_buf *b)
 {
-	return parse_why(b, NULL, 0);
+	return parse_why(b, NULL, 0, NULL);
+}
+
+/*
+ * The message for a body that is not the document expected: a refused
+ * DOCTYPE says so, anything else names the document it is not.
+ */
+static int not_doc(const tc_where *w, const char *doc_name, const char *bad, int dtd)
+{
+	if (dtd)
+		tc_error_set_at(w, "%s", DTD_REFUSED);
+	else
+		tc_error_set_at(w, "response is not a %s document%s", doc_name, bad);
+	return TC_ECORRUPT;
 }
 
 static int is_elem(xmlNodePtr n, const char *name)
@@ -101,46 +150,118 @@ static void text_show(char *out, size_t outsz, xmlNodePtr n)
 	xmlFree(t);
 }
 
-/*
- * Adds n's text to l, URL-decoded when url is set (S3 form-encodes: '+' is a
- * space). A decoded NUL or a bad escape is corrupt.
- */
-static int add_text(tc_strlist *l, xmlNodePtr n, int url, const tc_where *w)
+void tc_s3_show(char *out, size_t outsz, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0;
+
+	if (outsz == 0)
+		return;
+	for (; s[i] && i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (o + 5 >= outsz)
+			break;
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	if (s[i] && o + 4 <= outsz) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+/* Adds n's text to l as it is (upload IDs, times). */
+static int add_text(tc_strlist *l, xmlNodePtr n, const tc_where *w)
 {
 	xmlChar *t = xmlNodeGetContent(n);
-	size_t len, o = 0;
-	char *d;
 	int err;
 
 	if (!t) {
 		tc_error_set_at(w, "out of memory reading XML");
 		return TC_ERROR;
 	}
-	len = strlen((const char *)t);
-	if (!url) {
-		err = tc_strlist_addn(l, (const char *)t, len);
-		xmlFree(t);
-		return err;
-	}
-	d = (char *)t; /* decoding only shrinks: in place */
-	for (size_t i = 0; i < len; i++) {
-		int c = d[i];
-		if (c == '+') {
+	err = tc_strlist_add(l, (const char *)t);
+	xmlFree(t);
+	return err;
+}
+
+/*
+ * Decodes the listed name d[0..*len) in place when url is set (S3
+ * form-encodes: '+' is a space) and says why the result cannot be one of
+ * our keys, or NULL. Such names are skipped, not fatal: one stray object
+ * must not hide every other name of the listing.
+ */
+static const char *decode_name(char *d, size_t *len, int url)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < *len; i++) {
+		int c = (unsigned char)d[i];
+		if (url && c == '+') {
 			c = ' ';
-		} else if (c == '%') {
-			int hi = i + 2 < len ? tc_hex_digit(d[i + 1]) : -1;
-			int lo = i + 2 < len ? tc_hex_digit(d[i + 2]) : -1;
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-				tc_error_set_at(w, "bad URL encoding in listed name");
-				xmlFree(t);
-				return TC_ECORRUPT;
-			}
+		} else if (url && c == '%') {
+			int hi = i + 2 < *len ? tc_hex_digit(d[i + 1]) : -1;
+			int lo = i + 2 < *len ? tc_hex_digit(d[i + 2]) : -1;
+			if (hi < 0 || lo < 0)
+				return "bad URL encoding";
 			c = hi * 16 + lo;
 			i += 2;
 		}
+		if (c == 0)
+			return "NUL byte";
+		if (c < 0x20 || c == 0x7f)
+			return "control character";
 		d[o++] = (char)c;
 	}
-	err = tc_strlist_addn(l, d, o);
+	*len = o;
+	for (size_t i = 0; i < o;) {
+		uint32_t cp;
+		size_t n = tc_utf8_seq((const uint8_t *)d + i, o - i, &cp);
+		if (n == 0)
+			return "invalid UTF-8";
+		i += n;
+	}
+	return NULL;
+}
+
+/*
+ * Adds n's text, decoded, to l; a name that cannot be a key goes to
+ * out->bad instead (shown as listed) and *skipped is set.
+ */
+static int add_name(tc_strlist *l, tc_s3_list_page *out, xmlNodePtr n, int url, int *skipped,
+		    const tc_where *w)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	char show[256];
+	const char *why;
+	size_t len;
+	int err;
+
+	*skipped = 0;
+	if (!t) {
+		tc_error_set_at(w, "out of memory reading XML");
+		return TC_ERROR;
+	}
+	tc_s3_show(show, sizeof(show), (const char *)t, 160);
+	len = strlen((const char *)t);
+	if ((why = decode_name((char *)t, &len, url))) {
+		*skipped = 1;
+		err = tc_strlist_add(&out->bad, show);
+		if (err == TC_OK)
+			err = tc_strlist_add(&out->bad_why, why);
+	} else {
+		err = tc_strlist_addn(l, (const char *)t, len);
+	}
 	xmlFree(t);
 	return err;
 }
@@ -164,7 +285,7 @@ int tc_s3_xml_text(char *out, size_t outsz, const tc_buf *body, const char *name
 		   const tc_where *w)
 {
 	char bad[256];
-	xmlDocPtr doc = parse_why(body, bad, sizeof(bad));
+	xmlDocPtr doc = parse_why(body, bad, sizeof(bad), NULL);
 	xmlNodePtr n = doc ? find(xmlDocGetRootElement(doc), name) : NULL;
 	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
 	int err = TC_OK;
@@ -222,26 +343,37 @@ static int url_encoded(xmlNodePtr root)
 	return r;
 }
 
+/* A page with more entries than we asked for is not S3's answer to our request. */
+static int too_many(const tc_where *w, size_t n)
+{
+	tc_error_set_at(w, "more than %d entries in one page (%zu; max-keys is %d)",
+			TC_S3_LIST_MAX_KEYS, n, TC_S3_LIST_MAX_KEYS);
+	return TC_ECORRUPT;
+}
+
 int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const tc_where *w)
 {
 	char bad[256];
-	xmlDocPtr doc = parse_why(body, bad, sizeof(bad));
+	int dtd, err = TC_OK, url, skipped;
+	xmlDocPtr doc = parse_why(body, bad, sizeof(bad), &dtd);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-	int err = TC_OK, url;
 
 	memset(out, 0, sizeof(*out));
 	if (!is_elem(root, "ListBucketResult")) {
-		tc_error_set_at(w, "response is not a ListBucketResult document%s", bad);
-		err = TC_ECORRUPT;
+		err = not_doc(w, "ListBucketResult", bad, dtd);
 		goto cleanup;
 	}
 	url = url_encoded(root);
 	for (xmlNodePtr n = root->children; n && err == TC_OK; n = n->next) {
 		xmlNodePtr v;
 		if (is_elem(n, "Contents") && (v = child(n, "Key")))
-			err = add_text(&out->keys, v, url, w);
+			err = add_name(&out->keys, out, v, url, &skipped, w);
 		else if (is_elem(n, "CommonPrefixes") && (v = child(n, "Prefix")))
-			err = add_text(&out->prefixes, v, url, w);
+			err = add_name(&out->prefixes, out, v, url, &skipped, w);
+		else
+			continue;
+		if (err == TC_OK && ++out->entries > TC_S3_LIST_MAX_KEYS)
+			err = too_many(w, out->entries);
 	}
 	out->truncated = truthy(child(root, "IsTruncated"));
 	if (err == TC_OK)
@@ -257,30 +389,35 @@ int tc_s3_xml_uploads(tc_s3_list_page *out, char **next_upload_id, const tc_buf 
 		      const tc_where *w)
 {
 	char bad[256];
-	xmlDocPtr doc = parse_why(body, bad, sizeof(bad));
+	int dtd, err = TC_OK, url, skipped;
+	xmlDocPtr doc = parse_why(body, bad, sizeof(bad), &dtd);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-	int err = TC_OK, url;
 
 	memset(out, 0, sizeof(*out));
 	*next_upload_id = NULL;
 	if (!is_elem(root, "ListMultipartUploadsResult")) {
-		tc_error_set_at(w, "response is not a ListMultipartUploadsResult document%s", bad);
-		err = TC_ECORRUPT;
+		err = not_doc(w, "ListMultipartUploadsResult", bad, dtd);
 		goto cleanup;
 	}
 	url = url_encoded(root);
 	for (xmlNodePtr n = root->children; n && err == TC_OK; n = n->next) {
-		xmlNodePtr v;
-		xmlNodePtr id, when;
-		/* An upload without an ID or a start time cannot be aborted or aged: left alone. */
-		if (is_elem(n, "Upload") && (v = child(n, "Key")) && (id = child(n, "UploadId")) &&
-		    (when = child(n, "Initiated"))) {
-			err = add_text(&out->keys, v, url, w);
-			if (err == TC_OK)
-				err = add_text(&out->upload_ids, id, 0, w);
-			if (err == TC_OK)
-				err = add_text(&out->initiated, when, 0, w);
+		xmlNodePtr v, id, when;
+		if (!is_elem(n, "Upload"))
+			continue;
+		if (++out->entries > TC_S3_LIST_MAX_KEYS) {
+			err = too_many(w, out->entries);
+			break;
 		}
+		/* An upload without an ID or a start time cannot be aborted or aged: left alone. */
+		if (!(v = child(n, "Key")) || !(id = child(n, "UploadId")) ||
+		    !(when = child(n, "Initiated")))
+			continue;
+		/* keys, upload_ids and initiated stay parallel: a skipped key skips its upload */
+		err = add_name(&out->keys, out, v, url, &skipped, w);
+		if (err == TC_OK && !skipped)
+			err = add_text(&out->upload_ids, id, w);
+		if (err == TC_OK && !skipped)
+			err = add_text(&out->initiated, when, w);
 	}
 	out->truncated = truthy(child(root, "IsTruncated"));
 	if (err == TC_OK)
@@ -305,6 +442,8 @@ void tc_s3_list_page_dispose(tc_s3_list_page *p)
 	tc_strlist_dispose(&p->prefixes);
 	tc_strlist_dispose(&p->upload_ids);
 	tc_strlist_dispose(&p->initiated);
+	tc_strlist_dispose(&p->bad);
+	tc_strlist_dispose(&p->bad_why);
 	free(p->next_token);
 	p->next_token = NULL;
 }

@@ -54,6 +54,7 @@ static int open_s3(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
 	o.forcepathstyle = c->forcepathstyle;
 	o.part_size = c->part_size;
 	o.max_retries = c->max_retries;
+	o.max_list_pages = c->max_list_pages;
 	return tc_backend_s3_new(out, &o, metrics);
 }
 

@@ -246,6 +246,10 @@ static const cfg_row rows[] = {
 	  .min = (uint64_t)5 << 20, .max = (uint64_t)5 << 30, .flags = CF_ZERO_OK),
 	ROW("storage.trace.s3.max_retries", CT_U32, "5", F(storage.s3.max_retries),
 	  "Retries of a failed request."),
+	ROW("storage.trace.s3.max_list_pages", CT_U32, "100000", F(storage.s3.max_list_pages),
+	  "Most pages (of up to 1000 names) one listing may take; a store still answering "
+	  "IsTruncated=true after that many is refused (a tenant of a million blocks takes "
+	  "1000). A repeated or empty continuation token is refused at once.", .min = 1),
 
 	ROW("overrides.block_retention", CT_DURATION, "0", F(overrides.block_retention_ns),
 	  "Default per-tenant block retention; 0 uses compactor.compaction.block_retention."),

@@ -74,6 +74,7 @@ typedef struct tc_s3_config {
 	int forcepathstyle;
 	uint64_t part_size;   /* 0 = 16 MiB */
 	uint32_t max_retries; /* 5 */
+	uint32_t max_list_pages; /* 100000 */
 } tc_s3_config;
 
 typedef struct tc_config {

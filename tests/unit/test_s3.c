@@ -14,8 +14,12 @@
  */
 #include "tests/test.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -31,6 +35,7 @@
 #include "src/backend/s3.h"
 #include "src/metrics/metrics.h"
 #include "src/util/ids.h"
+#include "src/util/log.h"
 
 typedef struct fx {
 	tc_backend *be;
@@ -654,7 +659,9 @@ static void connection_refused(void)
 /* ---- a fake S3 for what a healthy RGW never does ---- */
 
 enum fake_mode { F_SLOWDOWN, F_429, F_500, F_403, F_COPY_ERR, F_NO_MULTIDEL, F_RANGE_IGNORED,
-		 F_TRUNCATED, F_IGNORES_PREFIX, F_UPLOADS_GONE, F_HUGE_LISTING, F_BAD_XML };
+		 F_TRUNCATED, F_IGNORES_PREFIX, F_UPLOADS_GONE, F_HUGE_LISTING, F_BAD_XML,
+		 F_SAME_TOKEN, F_EMPTY_TOKEN, F_CYCLE, F_ENDLESS, F_BAD_KEYS, F_ENTITIES, F_DOCTYPE,
+		 F_TOO_MANY, F_UPLOADS_LOOP };
 
 typedef struct fake {
 	struct MHD_Daemon *d;
@@ -677,6 +684,10 @@ static enum MHD_Result fake_reply(struct MHD_Connection *c, unsigned status, con
 	return ret;
 }
 
+/* 200 bytes, so a token or name is longer than any message shows */
+#define FAKE_LONG "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 #define S3_ERR(code, msg) "<?xml version=\"1.0\"?><Error><Code>" code "</Code><Message>" msg \
 			  "</Message></Error>"
 
@@ -763,6 +774,102 @@ static enum MHD_Result fake_handler(void *cls, struct MHD_Connection *c, const c
 					  "<Contents><Key>t/b/data</Key></Contents>\n"
 					  "<Contents><Key>t/b/index</Key></Contents\n"
 					  "</ListBucketResult>");
+	case F_SAME_TOKEN: /* truncated forever, always naming the same (hostile-looking) token */
+		return fake_reply(c, 200, "<ListBucketResult><IsTruncated>true</IsTruncated>"
+					  "<CommonPrefixes><Prefix>t/</Prefix></CommonPrefixes>"
+					  "<NextContinuationToken>loop&#9;tok&#10;\x7f" FAKE_LONG
+					  "</NextContinuationToken></ListBucketResult>");
+	case F_EMPTY_TOKEN:
+		return fake_reply(c, 200, "<ListBucketResult><IsTruncated>true</IsTruncated>"
+					  "<CommonPrefixes><Prefix>t/</Prefix></CommonPrefixes>"
+					  "<NextContinuationToken></NextContinuationToken>"
+					  "</ListBucketResult>");
+	case F_CYCLE: { /* A, B, A, B, ...: no two tokens in a row are equal */
+		const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+							      "continuation-token");
+		return fake_reply(c, 200, tok && !strcmp(tok, "A")
+					  ? "<ListBucketResult><IsTruncated>true</IsTruncated>"
+					    "<NextContinuationToken>B</NextContinuationToken></ListBucketResult>"
+					  : "<ListBucketResult><IsTruncated>true</IsTruncated>"
+					    "<NextContinuationToken>A</NextContinuationToken></ListBucketResult>");
+	}
+	case F_ENDLESS: { /* a new token and a new name on every page, forever */
+		const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+							      "continuation-token");
+		long n = tok ? strtol(tok + 1, NULL, 10) : 0;
+		char body[256];
+		snprintf(body, sizeof(body), "<ListBucketResult><IsTruncated>true</IsTruncated>"
+					     "<CommonPrefixes><Prefix>t%ld/</Prefix></CommonPrefixes>"
+					     "<NextContinuationToken>p%ld</NextContinuationToken>"
+					     "</ListBucketResult>", n, n + 1);
+		return fake_reply(c, 200, body);
+	}
+	case F_BAD_KEYS: /* two pages of names, some of which cannot be keys; then uploads */
+		if (!MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "list-type"))
+			return fake_reply(c, 200,
+					  "<ListMultipartUploadsResult><EncodingType>url</EncodingType>"
+					  "<IsTruncated>false</IsTruncated>"
+					  "<Upload><Key>t/a%00b/data</Key><UploadId>u1</UploadId>"
+					  "<Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload>"
+					  "<Upload><Key>t/b/data</Key><UploadId>u2</UploadId>"
+					  "<Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload>"
+					  "</ListMultipartUploadsResult>");
+		if (!MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "continuation-token"))
+			return fake_reply(c, 200,
+					  "<ListBucketResult><EncodingType>url</EncodingType>"
+					  "<IsTruncated>true</IsTruncated>"
+					  "<CommonPrefixes><Prefix>a%00b/</Prefix></CommonPrefixes>"
+					  "<CommonPrefixes><Prefix>good/</Prefix></CommonPrefixes>"
+					  "<CommonPrefixes><Prefix>bad%zz/</Prefix></CommonPrefixes>"
+					  "<CommonPrefixes><Prefix>%FF%FE/</Prefix></CommonPrefixes>"
+					  "<CommonPrefixes><Prefix>a%00b/</Prefix></CommonPrefixes>"
+					  "<CommonPrefixes><Prefix>ok%2D2/</Prefix></CommonPrefixes>"
+					  "<CommonPrefixes><Prefix>ctl%1B[31m/</Prefix></CommonPrefixes>"
+					  "<CommonPrefixes><Prefix>sp+ace/</Prefix></CommonPrefixes>"
+					  "<NextContinuationToken>p2</NextContinuationToken>"
+					  "</ListBucketResult>");
+		return fake_reply(c, 200, "<ListBucketResult><EncodingType>url</EncodingType>"
+					  "<IsTruncated>false</IsTruncated>"
+					  "<CommonPrefixes><Prefix>a%00b/</Prefix></CommonPrefixes>"
+					  "<CommonPrefixes><Prefix>more/</Prefix></CommonPrefixes>"
+					  "</ListBucketResult>");
+	case F_ENTITIES: /* billion laughs */
+		return fake_reply(c, 200,
+				  "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
+				  " <!ENTITY lol \"lol\">\n"
+				  " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+				  " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+				  " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+				  " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+				  " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+				  " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+				  " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+				  " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+				  " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+				  "]>\n<ListBucketResult><IsTruncated>false</IsTruncated>"
+				  "<CommonPrefixes><Prefix>&lol9;/</Prefix></CommonPrefixes>"
+				  "</ListBucketResult>");
+	case F_DOCTYPE: /* a DOCTYPE without any declaration: refused all the same */
+		return fake_reply(c, 200, "<!DOCTYPE ListBucketResult><ListBucketResult>"
+					  "<IsTruncated>false</IsTruncated>"
+					  "<CommonPrefixes><Prefix>t/</Prefix></CommonPrefixes>"
+					  "</ListBucketResult>");
+	case F_TOO_MANY: { /* one name more than the max-keys we ask for */
+		static char *many;
+		if (!many && (many = malloc(1002 * 64 + 128))) {
+			size_t o = (size_t)sprintf(many, "<ListBucketResult><IsTruncated>false</IsTruncated>");
+			for (int i = 0; i < 1001; i++)
+				o += (size_t)sprintf(many + o, "<CommonPrefixes><Prefix>t%d/</Prefix>"
+							       "</CommonPrefixes>", i);
+			sprintf(many + o, "</ListBucketResult>");
+		}
+		return fake_reply(c, 200, many ? many : "");
+	}
+	case F_UPLOADS_LOOP: /* uploads listed truncated forever, always from the same markers */
+		return fake_reply(c, 200, "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+					  "<NextKeyMarker>t/b/data</NextKeyMarker>"
+					  "<NextUploadIdMarker>u1</NextUploadIdMarker>"
+					  "</ListMultipartUploadsResult>");
 	case F_HUGE_LISTING: { /* a 200 whose document does not fit TC_S3_XML_MAX */
 		static char *big;
 		size_t n = ((size_t)17 << 20);
@@ -791,19 +898,26 @@ static int fake_start(fake *f, int mode)
 	return 0;
 }
 
-/* A backend on the fake server, 2 retries. */
-static int fake_backend(tc_backend **be, tc_metrics **m, fake *f)
+static tc_s3_options fake_opts(const char *endpoint_)
 {
 	tc_s3_options o;
 
 	memset(&o, 0, sizeof(o));
 	o.bucket = "bucket";
-	o.endpoint = f->endpoint;
+	o.endpoint = endpoint_;
 	o.access_key = "AK";
 	o.secret_key = "SK";
 	o.insecure = 1;
 	o.forcepathstyle = 1;
 	o.max_retries = 2;
+	return o;
+}
+
+/* A backend on the fake server, 2 retries. */
+static int fake_backend(tc_backend **be, tc_metrics **m, fake *f)
+{
+	tc_s3_options o = fake_opts(f->endpoint);
+
 	if (tc_metrics_new(m) < 0)
 		return -1;
 	return tc_backend_s3_new(be, &o, *m);
@@ -1122,9 +1236,283 @@ static void bad_xml_listing(fake *f, tc_backend *be, tc_metrics *m)
 	CHECK(l.n == 0);
 }
 
+/* ---- listings that would never end, names that cannot be keys, entity bombs ---- */
+
+/* The same token forever: refused on the second page, the token named, escaped and cut. */
+WITH_FAKE(same_token, F_SAME_TOKEN)
+static void same_token(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)m;
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ECORRUPT);
+	CHECK_ERRMSG("s3 ListObjectsV2 prefix \"\" page 2: NextContinuationToken \"loop\\x09tok\\x0a\\x7fxxx");
+	CHECK_ERRMSG("xxx...\" was already returned by page 1");
+	CHECK(strpbrk(tc_error_last(), "\t\n\x7f") == NULL);
+	CHECK(strlen(tc_error_last()) < 400);
+	CHECK(atomic_load(&f->n_get) == 2);
+	CHECK(l.n == 0);
+}
+
+WITH_FAKE(empty_token, F_EMPTY_TOKEN)
+static void empty_token(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)m;
+	CHECK_ERR(tc_backend_list(&l, be, "t"), TC_ECORRUPT);
+	CHECK_ERRMSG("s3 ListObjectsV2 prefix \"t/\" page 1: IsTruncated=true but "
+		     "NextContinuationToken is missing or empty");
+	CHECK(atomic_load(&f->n_get) == 1);
+}
+
+/* A, B, A: a cycle is caught, not only a repeat of the previous token. */
+WITH_FAKE(token_cycle, F_CYCLE)
+static void token_cycle(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)m;
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ECORRUPT);
+	CHECK_ERRMSG("page 3: NextContinuationToken \"A\" was already returned by page 1");
+	CHECK(atomic_load(&f->n_get) == 3);
+}
+
+/* A new token every page: max_list_pages pages, then TC_ELIMIT; memory stays what they held. */
+static void page_cap(void)
+{
+	fake f;
+	tc_backend *be = NULL;
+	tc_strlist l = TC_STRLIST_INIT;
+	tc_s3_options o;
+
+	CHECK(fake_start(&f, F_ENDLESS) == 0);
+	o = fake_opts(f.endpoint);
+	o.max_list_pages = 5;
+	CHECK_OK(tc_backend_s3_new(&be, &o, NULL));
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ELIMIT);
+	CHECK_ERRMSG("page 5: still truncated after 5 pages (storage.trace.s3.max_list_pages)");
+	CHECK(atomic_load(&f.n_get) == 5);
+	CHECK(l.n == 0);
+	tc_backend_free(be);
+	MHD_stop_daemon(f.d);
+}
+
+WITH_FAKE(uploads_loop, F_UPLOADS_LOOP)
+static void uploads_loop(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)m;
+	CHECK_ERR(tc_backend_s3_pending_uploads(&l, be, ""), TC_ECORRUPT);
+	CHECK_ERRMSG("s3 ListMultipartUploads prefix \"\" page 2: NextKeyMarker \"t/b/data\" was "
+		     "already returned by page 1");
+	CHECK(atomic_load(&f->n_get) == 2);
+	tc_strlist_dispose(&l);
+}
+
+WITH_FAKE(too_many_names, F_TOO_MANY)
+static void too_many_names(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)f;
+	(void)m;
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ECORRUPT);
+	CHECK_ERRMSG("page 1: more than 1000 entries in one page");
+	CHECK(l.n == 0);
+}
+
+static int count_in(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/*
+ * Names that cannot be keys are skipped with one warning each (per
+ * listing, however often listed), naming them as listed; the rest of the
+ * listing, on both pages, is there.
+ */
+WITH_FAKE(bad_keys_skipped, F_BAD_KEYS)
+static void bad_keys_skipped(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+	tc_buf log = TC_BUF_INIT;
+	char logf[4200];
+	const char *txt;
+	int fd;
+
+	(void)f;
+	(void)m;
+	snprintf(logf, sizeof(logf), "%s/s3-bad-keys.log", tc_test_tmpdir());
+	CHECK((fd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	tc_log_set_fd(fd);
+	CHECK_OK(tc_backend_list(&l, be, ""));
+	CHECK_OK(tc_backend_s3_pending_uploads(&l, be, ""));
+	tc_log_set_fd(2);
+	close(fd);
+	CHECK_EQ_U64(l.n, 5);
+	if (l.n == 5) {
+		CHECK_STR(l.items[0], "good");
+		CHECK_STR(l.items[1], "more");
+		CHECK_STR(l.items[2], "ok-2");
+		CHECK_STR(l.items[3], "sp ace");
+		CHECK_STR(l.items[4], "t/b/data"); /* the upload of t/a%00b/ is skipped, t/b's kept */
+	}
+	CHECK_OK(tc_test_read_file(&log, logf));
+	CHECK_OK(tc_buf_cstr(&log));
+	txt = (const char *)log.ptr;
+	CHECK_MSG(count_in(txt, "name=a%00b/ reason=\"NUL byte\"") == 1, "log: %s", txt);
+	CHECK(count_in(txt, "name=bad%zz/ reason=\"bad URL encoding\"") == 1);
+	CHECK(count_in(txt, "name=%FF%FE/ reason=\"invalid UTF-8\"") == 1);
+	CHECK(count_in(txt, "name=ctl%1B[31m/ reason=\"control character\"") == 1);
+	CHECK(count_in(txt, "request=\"ListObjectsV2 prefix \\\"\\\"\"") == 4);
+	CHECK(count_in(txt, "name=t/a%00b/data reason=\"NUL byte\"") == 1);
+	CHECK(count_in(txt, "request=\"ListMultipartUploads prefix \\\"\\\"\"") == 1);
+	CHECK(strchr(txt, 0x1b) == NULL);
+	tc_buf_dispose(&log);
+	tc_strlist_dispose(&l);
+}
+
+/* A billion-laughs body is refused before any entity is declared, and says so. */
+WITH_FAKE(entities_refused, F_ENTITIES)
+static void entities_refused(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)f;
+	(void)m;
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ECORRUPT);
+	CHECK_ERRMSG("s3 ListObjectsV2 prefix \"\" page 1: entity declarations refused");
+	CHECK(strstr(tc_error_last(), "not a ListBucketResult") == NULL);
+	CHECK(l.n == 0);
+	CHECK_ERR(tc_backend_s3_pending_uploads(&l, be, ""), TC_ECORRUPT);
+	CHECK_ERRMSG("entity declarations refused");
+	tc_strlist_dispose(&l);
+}
+
+WITH_FAKE(doctype_refused, F_DOCTYPE)
+static void doctype_refused(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+
+	(void)f;
+	(void)m;
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ECORRUPT);
+	CHECK_ERRMSG("entity declarations refused");
+	CHECK(l.n == 0);
+}
+
+typedef struct canceler {
+	tc_backend *be;
+	unsigned ms;
+} canceler;
+
+static void *cancel_after(void *arg)
+{
+	canceler *c = arg;
+
+	usleep(c->ms * 1000u);
+	tc_backend_cancel(c->be);
+	return NULL;
+}
+
+/* A listing that would go on for 100000 pages ends, TC_ECANCELED, soon after tc_backend_cancel. */
+WITH_FAKE(cancel_listing, F_ENDLESS)
+static void cancel_listing(fake *f, tc_backend *be, tc_metrics *m)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+	canceler cc = { be, 300 };
+	pthread_t th;
+	uint64_t t0 = tc_mono_ns();
+	int n;
+
+	(void)m;
+	CHECK(pthread_create(&th, NULL, cancel_after, &cc) == 0);
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ECANCELED);
+	CHECK_ERRMSG("canceled");
+	CHECK_MSG(tc_mono_ns() - t0 < 2000000000ULL, "took %llu ms",
+		  (unsigned long long)((tc_mono_ns() - t0) / 1000000));
+	pthread_join(th, NULL);
+	CHECK(atomic_load(&f->n_get) > 1);
+	CHECK(l.n == 0);
+	/* from now on, nothing is sent */
+	n = atomic_load(&f->n_total);
+	CHECK_ERR(tc_backend_list(&l, be, ""), TC_ECANCELED);
+	CHECK(atomic_load(&f->n_total) == n);
+}
+
+/* A retry's backoff sleep ends at the cancel, not seconds later. */
+static void cancel_backoff(void)
+{
+	fake f;
+	tc_backend *be = NULL;
+	tc_s3_options o;
+	canceler cc;
+	pthread_t th;
+	char s[64];
+	uint64_t t0;
+
+	CHECK(fake_start(&f, F_500) == 0);
+	o = fake_opts(f.endpoint);
+	o.max_retries = 30; /* backoffs of up to 10 s each */
+	CHECK_OK(tc_backend_s3_new(&be, &o, NULL));
+	cc = (canceler){ be, 1500 }; /* past the first backoffs: 0.1 + 0.2 + 0.4 + 0.8 s at most */
+	t0 = tc_mono_ns();
+	CHECK(pthread_create(&th, NULL, cancel_after, &cc) == 0);
+	CHECK_ERR(tc_suite_get(s, be, "t/b/meta.json"), TC_ECANCELED);
+	CHECK_ERRMSG("s3 GET t/b/meta.json: canceled");
+	CHECK_MSG(tc_mono_ns() - t0 < 2500000000ULL, "took %llu ms",
+		  (unsigned long long)((tc_mono_ns() - t0) / 1000000));
+	pthread_join(th, NULL);
+	CHECK(atomic_load(&f.n_get) >= 3);
+	tc_backend_free(be);
+	MHD_stop_daemon(f.d);
+}
+
+/* A request the server never answers is aborted at the cancel, not after curl's 30 s. */
+static void cancel_in_flight(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	char ep[64], s[64];
+	tc_backend *be = NULL;
+	tc_s3_options o;
+	canceler cc;
+	pthread_t th;
+	uint64_t t0;
+
+	CHECK(lfd >= 0);
+	CHECK(bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(listen(lfd, 8) == 0); /* connections complete in the backlog; nothing answers */
+	CHECK(getsockname(lfd, (struct sockaddr *)&a, &alen) == 0);
+	snprintf(ep, sizeof(ep), "127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+	o = fake_opts(ep);
+	o.max_retries = 0;
+	CHECK_OK(tc_backend_s3_new(&be, &o, NULL));
+	cc = (canceler){ be, 300 };
+	t0 = tc_mono_ns();
+	CHECK(pthread_create(&th, NULL, cancel_after, &cc) == 0);
+	CHECK_ERR(tc_suite_get(s, be, "t/b/meta.json"), TC_ECANCELED);
+	CHECK_ERRMSG("canceled");
+	CHECK_MSG(tc_mono_ns() - t0 < 2500000000ULL, "took %llu ms",
+		  (unsigned long long)((tc_mono_ns() - t0) / 1000000));
+	pthread_join(th, NULL);
+	tc_backend_free(be);
+	close(lfd);
+}
+
 TC_TEST_MAIN(T(bad_options), T(retries_exported_at_zero), T(connection_refused), T(fake_retries_slowdown), T(fake_retries_429),
 	     T(fake_ignores_prefix), T(fake_uploads_gone), T(fake_huge_listing),
-	     T(fake_bad_xml_listing),
+	     T(fake_bad_xml_listing), T(fake_same_token), T(fake_empty_token), T(fake_token_cycle),
+	     T(page_cap), T(fake_uploads_loop), T(fake_too_many_names), T(fake_bad_keys_skipped),
+	     T(fake_entities_refused), T(fake_doctype_refused), T(fake_cancel_listing),
+	     T(cancel_backoff), T(cancel_in_flight),
 	     T(fake_retries_exhausted), T(fake_no_retry_403), T(fake_copy_error_in_200),
 	     T(fake_no_multi_delete), T(fake_range_ignored), T(fake_truncated_listing), T(s3_write_read), T(s3_not_found),
 	     T(s3_read_range), T(s3_stat_object), T(s3_list), T(s3_delete_object),
