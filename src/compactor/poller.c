@@ -182,6 +182,11 @@ static int poll_tenant(tc_service *s, const char *tenant)
 
 	declare_tenant(s, tenant);
 	rc = tc_blocklist_read_tenant_n(&bl, s->be, tenant, s->cfg->storage.blocklist_poll_concurrency);
+	if (rc == TC_ECANCELED) {
+		/* a shutdown, not a fault of the tenant's: the last good blocklist stays */
+		tc_log_info("msg=\"tenant poll canceled\" tenant=%s", tc_log_q(tenant));
+		return rc;
+	}
 	if (rc < 0) {
 		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, 1, tenant, NULL);
 		tc_log_error("msg=\"failed to poll tenant\" tenant=%s err=%s", tc_log_q(tenant),
@@ -211,14 +216,24 @@ int tc_service_poll_once(tc_service *s)
 	int rc = tc_blocklist_tenants(&tenants, s->be);
 
 	if (rc < 0) {
-		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, 1, "", NULL);
-		tc_log_error("msg=\"failed to list tenants\" err=%s", tc_log_q(tc_error_last()));
+		if (rc == TC_ECANCELED) {
+			tc_log_info("msg=\"blocklist poll canceled\"");
+		} else {
+			tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, 1, "", NULL);
+			tc_log_error("msg=\"failed to list tenants\" err=%s", tc_log_q(tc_error_last()));
+		}
 		tc_strlist_dispose(&tenants);
 		return rc;
 	}
-	for (size_t i = 0; i < tenants.n && !atomic_load(&s->stopping); i++)
-		if (poll_tenant(s, tenants.items[i]) < 0)
+	for (size_t i = 0; i < tenants.n && !atomic_load(&s->stopping); i++) {
+		int trc = poll_tenant(s, tenants.items[i]);
+		if (trc == TC_ECANCELED) {
+			tc_strlist_dispose(&tenants);
+			return trc;
+		}
+		if (trc < 0)
 			rc = TC_ERROR;
+	}
 	abort_stale_uploads(s);
 	tc_store_retain_tenants(s->store, &tenants);
 	tc_metrics_observe(s->metrics, TC_M_POLL_DURATION_SECONDS, (double)(tc_mono_ns() - t0) / 1e9, NULL, NULL);

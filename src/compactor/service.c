@@ -156,6 +156,9 @@ int tc_service_start(tc_service *s)
 	if (rc < 0)
 		return rc;
 	rc = tc_service_poll_once(s);
+	/* the backend was canceled (a stop while starting): nothing to start */
+	if (rc == TC_ECANCELED)
+		return rc;
 	if (rc < 0)
 		tc_log_warn("msg=\"first blocklist poll had errors; continuing\" err=%s", tc_log_q(tc_error_last()));
 	atomic_store(&s->ready, 1);
@@ -180,35 +183,60 @@ fail:
 	return TC_ERROR;
 }
 
+static struct timespec deadline_in(int64_t ns)
+{
+	struct timespec d;
+
+	clock_gettime(CLOCK_REALTIME, &d);
+	d.tv_sec += ns / 1000000000LL;
+	d.tv_nsec += ns % 1000000000LL;
+	if (d.tv_nsec >= 1000000000L) {
+		d.tv_sec++;
+		d.tv_nsec -= 1000000000L;
+	}
+	return d;
+}
+
+/*
+ * Joins th by the deadline, or else cancels the backend's long operations
+ * (a listing that does not end, a request the store does not answer) and
+ * joins it then: past the shutdown timeout nothing a loop does is worth
+ * waiting for.
+ */
+static void join_by(tc_service *s, pthread_t th, const struct timespec *deadline, const char *what)
+{
+	if (pthread_timedjoin_np(th, NULL, deadline) == 0)
+		return;
+	if (!atomic_exchange(&s->backend_canceled, 1)) {
+		tc_log_warn("msg=\"shutdown timeout: canceling the storage operations in flight\" "
+			    "waiting_for=%s", what);
+		tc_backend_cancel(s->be);
+	}
+	pthread_join(th, NULL);
+}
+
 void tc_service_stop(tc_service *s, int64_t timeout_ns)
 {
-	struct timespec deadline;
 	/* Keep a second for unwinding a canceled job within the shutdown timeout. */
 	int64_t grace = timeout_ns > 2000000000LL ? timeout_ns - 1000000000LL : timeout_ns / 2;
+	struct timespec soft = deadline_in(grace), hard = deadline_in(timeout_ns);
 
 	pthread_mutex_lock(&s->mu);
 	atomic_store(&s->stopping, 1);
 	pthread_cond_broadcast(&s->wake);
 	pthread_mutex_unlock(&s->mu);
 	if (s->threads_started >= 2) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += grace / 1000000000LL;
-		deadline.tv_nsec += grace % 1000000000LL;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
 		/* The compaction thread returns once every job of its cycle has ended. */
-		if (pthread_timedjoin_np(s->compact_thread, NULL, &deadline) != 0) {
+		if (pthread_timedjoin_np(s->compact_thread, NULL, &soft) != 0) {
 			tc_log_warn("msg=\"shutdown timeout: abandoning the running compaction\"");
 			atomic_store(&s->cancel, 1);
-			pthread_join(s->compact_thread, NULL);
+			join_by(s, s->compact_thread, &hard, "compaction");
 		}
 	}
 	if (s->threads_started >= 1)
-		pthread_join(s->poll_thread, NULL);
+		join_by(s, s->poll_thread, &hard, "poll");
 	if (s->threads_started >= 3)
-		pthread_join(s->retention_thread, NULL);
+		join_by(s, s->retention_thread, &hard, "retention");
 	s->threads_started = 0;
 }
 

@@ -30,13 +30,20 @@ int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_ov
 void tc_service_set_ring(tc_service *s, tc_ring *ring);
 /*
  * One synchronous poll, then the three loops start (compaction and
- * retention wait for the ring first, when there is one).
+ * retention wait for the ring first, when there is one). A root listing
+ * that fails (the backend's listings are bounded: an endless one fails
+ * too) fails the start; TC_ECANCELED when the backend was canceled
+ * meanwhile (a stop signal while starting).
  */
 int tc_service_start(tc_service *s);
 /*
  * Stops taking new work, gives a running compaction until the deadline
  * (timeout_ns from now, less a margin) to finish, then cancels it (its
- * partial output is removed) and joins every thread.
+ * partial output is removed) and joins every thread. A thread still busy
+ * at timeout_ns (a listing that does not end, a store that does not
+ * answer) has its backend operations canceled (tc_backend_cancel on the
+ * borrowed backend, which is then good for nothing but freeing), so the
+ * stop returns soon after timeout_ns whatever the store does.
  */
 void tc_service_stop(tc_service *s, int64_t timeout_ns);
 void tc_service_free(tc_service *s);

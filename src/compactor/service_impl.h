@@ -22,6 +22,7 @@ struct tc_service {
 
 	atomic_int stopping; /* no new work */
 	atomic_int cancel;   /* abandon the running job */
+	atomic_int backend_canceled; /* tc_backend_cancel called at the shutdown timeout */
 	atomic_int ready;
 	atomic_int ring_ready; /* tc_ring_wait_ready has returned: compaction and retention may run */
 	atomic_int failed;

@@ -5,12 +5,15 @@
  * under ThreadSanitizer, label tsan).
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "encoding/block_reader.h"
 #include "encoding/tenant_index.h"
+#include "src/backend/backend_impl.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/service.h"
 #include "src/gen/synth.h"
@@ -148,6 +151,178 @@ static void stop_cancels_promptly(void)
 	uint64_t t0 = tc_mono_ns();
 	tc_service_stop(e.svc, 2 * SEC);
 	CHECK((tc_mono_ns() - t0) < 3ULL * SEC);
+	teardown(&e);
+}
+
+/* ---- a store whose listings hang until the backend is canceled ---- */
+
+typedef struct hang_backend {
+	tc_backend base;
+	tc_backend *inner;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int hang;     /* listings block from now on */
+	int canceled; /* tc_backend_cancel was called */
+	int blocked;  /* listings blocked right now */
+} hang_backend;
+
+static hang_backend *hb_of(tc_backend *be)
+{
+	return (hang_backend *)be;
+}
+
+/* Blocks while hanging, until canceled (or 20 s, so a broken stop fails instead of hanging). */
+static int hb_wait(hang_backend *hb)
+{
+	struct timespec until;
+	int rc = TC_OK;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;
+	pthread_mutex_lock(&hb->mu);
+	if (hb->hang) {
+		hb->blocked++;
+		while (!hb->canceled && pthread_cond_timedwait(&hb->cv, &hb->mu, &until) == 0)
+			;
+		hb->blocked--;
+	}
+	if (hb->canceled) {
+		tc_error_set("hung listing: canceled");
+		rc = TC_ECANCELED;
+	}
+	pthread_mutex_unlock(&hb->mu);
+	return rc;
+}
+
+static int hb_read(tc_buf *out, tc_backend *be, const char *key)
+{
+	return tc_backend_read(out, hb_of(be)->inner, key);
+}
+
+static int hb_read_range(uint8_t *out, tc_backend *be, const char *key, uint64_t off, size_t len)
+{
+	return tc_backend_read_range(out, hb_of(be)->inner, key, off, len);
+}
+
+static int hb_write(tc_backend *be, const char *key, const void *data, size_t len)
+{
+	return tc_backend_write(hb_of(be)->inner, key, data, len);
+}
+
+/* The handle is the inner backend's: appends, commits and aborts go straight to it. */
+static int hb_append_open(tc_append **out, tc_backend *be, const char *key)
+{
+	return tc_backend_append_open(out, hb_of(be)->inner, key);
+}
+
+static int hb_list(tc_strlist *out, tc_backend *be, const char *prefix)
+{
+	int rc = hb_wait(hb_of(be));
+	return rc < 0 ? rc : tc_backend_list(out, hb_of(be)->inner, prefix);
+}
+
+static int hb_list_objects(tc_strlist *out, tc_backend *be, const char *prefix)
+{
+	int rc = hb_wait(hb_of(be));
+	return rc < 0 ? rc : tc_backend_list_objects(out, hb_of(be)->inner, prefix);
+}
+
+static int hb_stat(tc_stat *out, tc_backend *be, const char *key)
+{
+	return tc_backend_stat(out, hb_of(be)->inner, key);
+}
+
+static int hb_del(tc_backend *be, const char *key)
+{
+	return tc_backend_delete(hb_of(be)->inner, key);
+}
+
+static int hb_mark_compacted(tc_backend *be, const char *tenant, const char *block)
+{
+	return tc_backend_mark_compacted(hb_of(be)->inner, tenant, block);
+}
+
+static int hb_clear_block(tc_backend *be, const char *tenant, const char *block)
+{
+	return tc_backend_clear_block(hb_of(be)->inner, tenant, block);
+}
+
+static void hb_cancel(tc_backend *be)
+{
+	hang_backend *hb = hb_of(be);
+
+	pthread_mutex_lock(&hb->mu);
+	hb->canceled = 1;
+	pthread_cond_broadcast(&hb->cv);
+	pthread_mutex_unlock(&hb->mu);
+}
+
+static void hb_free(tc_backend *be)
+{
+	hang_backend *hb = hb_of(be);
+
+	tc_backend_free(hb->inner);
+	pthread_cond_destroy(&hb->cv);
+	pthread_mutex_destroy(&hb->mu);
+	free(hb);
+}
+
+static const tc_backend_ops hb_ops = {
+	.name = "hang",
+	.read = hb_read,
+	.read_range = hb_read_range,
+	.write = hb_write,
+	.append_open = hb_append_open,
+	.list = hb_list,
+	.list_objects = hb_list_objects,
+	.stat = hb_stat,
+	.del = hb_del,
+	.mark_compacted = hb_mark_compacted,
+	.clear_block = hb_clear_block,
+	.cancel = hb_cancel,
+	.free = hb_free,
+};
+
+/*
+ * A poll stuck in a listing that never ends (an S3 endpoint answering
+ * IsTruncated=true forever, or not at all) does not hold the stop past
+ * the shutdown timeout: the backend is canceled then and the poll thread
+ * joined.
+ */
+static void stop_cancels_hung_listing(void)
+{
+	env e;
+	hang_backend *hb;
+	uint64_t t0, took;
+	int blocked = 0;
+
+	CHECK_OK(setup(&e));
+	CHECK((hb = calloc(1, sizeof(*hb))) != NULL);
+	hb->base.ops = &hb_ops;
+	hb->inner = e.be;
+	pthread_mutex_init(&hb->mu, NULL);
+	pthread_cond_init(&hb->cv, NULL);
+	e.be = &hb->base;
+	tc_service_free(e.svc);
+	CHECK_OK(tc_service_new(&e.svc, &e.cfg, e.be, e.ov, e.metrics));
+	CHECK_OK(tc_service_start(e.svc));
+	pthread_mutex_lock(&hb->mu);
+	hb->hang = 1;
+	pthread_mutex_unlock(&hb->mu);
+	/* the next poll (every 0.1 s) blocks in its first listing */
+	for (int i = 0; i < 100 && !blocked; i++) {
+		usleep(50000);
+		pthread_mutex_lock(&hb->mu);
+		blocked = hb->blocked;
+		pthread_mutex_unlock(&hb->mu);
+	}
+	CHECK(blocked > 0);
+	t0 = tc_mono_ns();
+	tc_service_stop(e.svc, SEC);
+	took = tc_mono_ns() - t0;
+	CHECK_MSG(took < 1800000000ULL, "stop took %llu ms", (unsigned long long)(took / 1000000));
+	CHECK(took >= 900000000ULL); /* the poll had until the timeout */
+	CHECK(hb->canceled == 1);
 	teardown(&e);
 }
 
@@ -486,5 +661,5 @@ static void logs_parse(void)
 	tc_buf_dispose(&log);
 }
 
-TC_TEST_MAIN(T(quarantine_marker_is_json), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(corrupt_block_is_quarantined),
+TC_TEST_MAIN(T(quarantine_marker_is_json), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(stop_cancels_hung_listing), T(corrupt_block_is_quarantined),
 	     T(metrics_from_first_poll), T(logs_parse))
