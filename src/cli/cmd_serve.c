@@ -5,7 +5,9 @@
  * the replica joins it before its first poll and leaves it after its jobs
  * have stopped (README "Running several replicas").
  */
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,22 @@ static const char USAGE[] =
 	"usage: tracecompactor serve -config.file=FILE [-log.level=LEVEL] [-<config.key>=VALUE ...]\n"
 	"       (also: --config FILE; any config key can be set as a flag, e.g. -storage.trace.local.path=/data)\n";
 
+/*
+ * SIGTERM/SIGINT while starting. The first poll runs on the main thread
+ * before it waits for signals; a store that lists endlessly or does not
+ * answer would hold it, and the signal, for as long as it likes. This
+ * thread takes the signal meanwhile and cancels the backend, so the start
+ * ends at once (TC_ECANCELED) and the process stops as after any signal.
+ */
+typedef struct start_watch {
+	pthread_t th;
+	int running;
+	tc_backend *be;
+	sigset_t set;   /* SIGTERM and SIGINT only: a SIGHUP stays pending for later */
+	atomic_int done;
+	atomic_int sig; /* the signal taken, or 0 */
+} start_watch;
+
 typedef struct app {
 	tc_config cfg;
 	tc_metrics *metrics;
@@ -32,7 +50,49 @@ typedef struct app {
 	tc_service *svc;
 	tc_http *http;
 	tc_cli_ring ring;
+	start_watch watch;
 } app;
+
+static void *watch_run(void *arg)
+{
+	start_watch *w = arg;
+
+	while (!atomic_load(&w->done)) {
+		struct timespec ts = { 0, 100000000L };
+		int sig = sigtimedwait(&w->set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT) {
+			atomic_store(&w->sig, sig);
+			tc_log_info("msg=\"shutting down while starting\" signal=%s",
+				    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			tc_backend_cancel(w->be);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void watch_start(start_watch *w, tc_backend *be)
+{
+	w->be = be;
+	sigemptyset(&w->set);
+	sigaddset(&w->set, SIGTERM);
+	sigaddset(&w->set, SIGINT);
+	atomic_store(&w->done, 0);
+	atomic_store(&w->sig, 0);
+	/* Without the watcher a start is only uninterruptible, as before: not fatal. */
+	w->running = pthread_create(&w->th, NULL, watch_run, w) == 0;
+}
+
+/* Ends the watch; returns the signal it took while starting, or 0. */
+static int watch_stop(start_watch *w)
+{
+	if (!w->running)
+		return 0;
+	atomic_store(&w->done, 1);
+	pthread_join(w->th, NULL);
+	w->running = 0;
+	return atomic_load(&w->sig);
+}
 
 static int h_ready(void *ctx) { return tc_service_ready(((app *)ctx)->svc); }
 static int h_blocklist(tc_buf *out, void *ctx, const char *tenant)
@@ -154,6 +214,7 @@ static int start(app *a, int *status)
 			*status = 2;
 		return rc;
 	}
+	watch_start(&a->watch, a->be);
 	/* A file the config names, read and checked once here: its faults are the config's. */
 	if ((rc = tc_overrides_new(&a->ov, &a->cfg)) < 0) {
 		*status = 2;
@@ -233,7 +294,7 @@ int tc_cmd_serve(int argc, char **argv)
 {
 	app a;
 	sigset_t set;
-	int rc, status = 0;
+	int rc, sig, status = 0;
 
 	memset(&a, 0, sizeof(a));
 	rc = parse_args(&a, argc, argv);
@@ -248,11 +309,17 @@ int tc_cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = start(&a, &status)) < 0) {
+	rc = start(&a, &status);
+	sig = watch_stop(&a.watch);
+	if (rc < 0 && !(sig && rc == TC_ECANCELED)) {
 		tc_log_error("msg=\"startup failed\" exit=%d err=%s", status,
 			     tc_log_q(tc_error_last()));
+	} else if (sig && rc < 0) {
+		/* the signal canceled the start: a stop like any other (exit 0) */
+		rc = TC_OK;
+		tc_log_info("msg=\"stopped\"");
 	} else {
-		int failed = wait_for_signals(&a, &set);
+		int failed = sig ? 0 : wait_for_signals(&a, &set);
 
 		tc_service_stop(a.svc, a.cfg.server.graceful_shutdown_timeout_ns);
 		/* The ring page reads the ring: no request may be in flight when it goes. */
