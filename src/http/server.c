@@ -11,6 +11,7 @@
 
 #include "src/util/error.h"
 #include "src/util/log.h"
+#include "src/util/utf8.h"
 
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
@@ -58,6 +59,53 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 		tc_log_debug("msg=\"http server\" detail=%s", tc_log_q(msg));
 }
 
+static int is_hidden_format(uint32_t cp)
+{
+	/* Marks that reorder or hide the text around them (bidi overrides, zero widths, BOM). */
+	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff;
+}
+
+/*
+ * Appends s with every control character escaped (\n, \t, \r, \xNN for
+ * other C0 bytes, DEL and bytes that are not UTF-8, \uNNNN for C1 and the
+ * marks above): error messages quote request data, and a client's
+ * terminal or browser must not act on it.
+ */
+static int put_escaped(tc_buf *b, const char *s)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		uint32_t cp = 0;
+		size_t k = tc_utf8_seq(p, n, &cp);
+		int r;
+
+		if (k == 0) {
+			k = 1;
+			r = tc_buf_printf(b, "\\x%02x", p[0]);
+		} else if (cp == '\n') {
+			r = tc_buf_puts(b, "\\n");
+		} else if (cp == '\r') {
+			r = tc_buf_puts(b, "\\r");
+		} else if (cp == '\t') {
+			r = tc_buf_puts(b, "\\t");
+		} else if (cp < 0x20 || cp == 0x7f) {
+			r = tc_buf_printf(b, "\\x%02x", (unsigned)cp);
+		} else if ((cp >= 0x80 && cp <= 0x9f) || is_hidden_format(cp)) {
+			r = tc_buf_printf(b, "\\u%04x", (unsigned)cp);
+		} else {
+			r = tc_buf_put(b, p, k);
+		}
+		if (r < 0)
+			return r;
+		p += k;
+		n -= k;
+	}
+	return TC_OK;
+}
+
 /*
  * Queues body (taken from b, which is left empty) with the given status and
  * type, and header name: value when name is set.
@@ -91,11 +139,12 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, cons
 	return reply_buf_h(c, status, ctype, b, NULL, NULL);
 }
 
+/* text may quote the request (a tenant, an instance ID): it goes out escaped. */
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
 	tc_buf b = TC_BUF_INIT;
 
-	if (tc_buf_puts(&b, text) < 0 || tc_buf_putc(&b, '\n') < 0) {
+	if (put_escaped(&b, text) < 0 || tc_buf_putc(&b, '\n') < 0) {
 		tc_buf_dispose(&b);
 		return MHD_NO;
 	}
@@ -300,7 +349,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	tc_http *s = cls;
 	tc_buf b = TC_BUF_INIT;
-	const char *tenant;
+	const char *tenant = NULL;
+	size_t tenant_len = 0;
 	route rt = route_of(s, url);
 	int r;
 
@@ -323,9 +373,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready");
 		return reply_text(c, MHD_HTTP_OK, "ready");
 	case R_BLOCKLIST:
-		tenant = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant");
-		if (!tenant || !*tenant)
+		/* With its length: a %00 would otherwise cut the name short and name another tenant. */
+		if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "tenant", 6, &tenant, &tenant_len) !=
+			    MHD_YES ||
+		    !tenant || tenant_len == 0)
 			return reply_text(c, MHD_HTTP_BAD_REQUEST, "missing tenant parameter");
+		if (strlen(tenant) != tenant_len)
+			return reply_text(c, MHD_HTTP_BAD_REQUEST, "tenant parameter contains a NUL byte");
 		r = s->h.blocklist_json(&b, s->h.ctx, tenant);
 		return reply_result(c, url, r, CT_JSON, &b);
 	case R_CONFIG:

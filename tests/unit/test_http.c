@@ -15,6 +15,7 @@
 /* Stub service behind the handlers. */
 static atomic_int ready_flag;
 static atomic_int config_fails;
+static atomic_int blocklist_calls;
 
 static int stub_ready(void *ctx)
 {
@@ -25,6 +26,14 @@ static int stub_ready(void *ctx)
 static int stub_blocklist(tc_buf *out, void *ctx, const char *tenant)
 {
 	(void)ctx;
+	atomic_fetch_add(&blocklist_calls, 1);
+	/* Like the service, quotes the name it refuses, raw: escaping is the server's job. */
+	for (const char *p = tenant; *p; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			tc_error_set("invalid tenant name \"%s\"", tenant);
+			return TC_EINVALID;
+		}
+	}
 	if (strcmp(tenant, "missing") == 0) {
 		tc_error_set("tenant %s has no blocks", tenant);
 		return TC_ENOTFOUND;
@@ -78,8 +87,8 @@ static int stub_ring_forget(void *ctx, const char *id)
 	atomic_fetch_add(&forget_calls, 1);
 	forgot_len = strlen(id);
 	snprintf(forgot, sizeof(forgot), "%s", id);
-	if (strcmp(id, "nobody") == 0) {
-		tc_error_set("instance \"nobody\" is not in the ring");
+	if (strcmp(id, "nobody") == 0 || strncmp(id, "ghost", 5) == 0) {
+		tc_error_set("instance \"%s\" is not in the ring", id);
 		return TC_ENOTFOUND;
 	}
 	if (strcmp(id, "myself") == 0) {
@@ -248,6 +257,7 @@ static int start(void)
 	atomic_store(&ring_configured, 1);
 	atomic_store(&status_json, -1);
 	atomic_store(&forget_calls, 0);
+	atomic_store(&blocklist_calls, 0);
 	forgot[0] = '\0';
 	if (tc_http_start(&srv, "127.0.0.1", 0, &h) < 0)
 		return -1;
@@ -715,7 +725,54 @@ static void test_ring_not_configured(void)
 	tc_http_stop(s);
 }
 
+/* Error bodies quote what the request sent, but never a raw control character. */
+static void test_error_bodies_escaped(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	/* ESC sequences, CR LF, BEL, DEL, TAB: as \xNN, \r, \n, \t. */
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=a%1b%5b31mred%0d%0aX-Injected:%09y%07%7f", 400);
+	CHECK_S(strcmp(body(&r), "invalid tenant name \"a\\x1b[31mred\\r\\nX-Injected:\\ty\\x07\\x7f\"\n") == 0);
+	tc_buf_dispose(&r.body);
+	/* C1 controls (CSI), bidi overrides and zero widths as \uNNNN, bytes that are not UTF-8 as \xNN; é stays. */
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=%C2%9B2J%E2%80%AEtxt%E2%80%8B%FF%C3%A9", 400);
+	CHECK_S(strcmp(body(&r), "invalid tenant name \"\\u009b2J\\u202etxt\\u200b\\xff\xc3\xa9\"\n") == 0);
+	tc_buf_dispose(&r.body);
+	/* The ring's messages quote the instance ID the same way. */
+	POST_FORM(&r, "forget=ghost%1b%5d0%3btitle%07", 404);
+	CHECK_S(strcmp(body(&r), "instance \"ghost\\x1b]0;title\\x07\" is not in the ring\n") == 0);
+	tc_buf_dispose(&r.body);
+	/* Only the final newline is a control byte. */
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=%01%02%03%04%05%06%08%0b%0c%0e%1f", 400);
+	for (size_t i = 0; i + 1 < r.body.len; i++)
+		CHECK_S(r.body.ptr[i] >= 0x20 && r.body.ptr[i] != 0x7f);
+	CHECK_S(strstr(body(&r), "\\x01\\x02\\x03\\x04\\x05\\x06\\x08\\x0b\\x0c\\x0e\\x1f") != NULL);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+/* A %00 in the tenant would cut the name short in C and name another tenant: 400, callback not called. */
+static void test_tenant_nul(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=a%00b", 400);
+	CHECK_S(strcmp(body(&r), "tenant parameter contains a NUL byte\n") == 0);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=%00", 400);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=t1%00", 400);
+	tc_buf_dispose(&r.body);
+	CHECK_S(atomic_load(&blocklist_calls) == 0);
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=t1", 200);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
 TC_TEST_MAIN(T(test_routes_ok), T(test_ready_503), T(test_client_errors),
 	     T(test_callback_errors_500), T(test_missing_handlers), T(test_ipv6_loopback),
 	     T(test_bad_address), T(test_default_address), T(test_ring_page), T(test_ring_forget),
-	     T(test_ring_forget_hostile), T(test_ring_not_configured))
+	     T(test_ring_forget_hostile), T(test_ring_not_configured), T(test_error_bodies_escaped),
+	     T(test_tenant_nul))
