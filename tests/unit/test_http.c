@@ -932,6 +932,35 @@ static void test_read_deadline_silent(void)
 }
 
 /*
+ * The idle timeout (libmicrohttpd's own, whole seconds) closes a silent
+ * connection, but a trickle resets it: why the read deadline exists.
+ */
+static void test_idle_timeout(void)
+{
+	const tc_http_options o = { .idle_timeout_ns = 1000000000 };
+	uint64_t t0;
+	size_t got;
+	long at;
+	int fd;
+
+	CHECK_MSG(start_with(&o) == 0, "start: %s", tc_error_last());
+	fd = raw_connect("127.0.0.1", 0);
+	t0 = tc_mono_ns();
+	CHECK_FD(fd >= 0, fd, "connect");
+	at = until_closed(fd, t0, 5000, NULL, 0, &got);
+	close(fd);
+	CHECK_FD(at >= 900 && at <= 3000, -1, "silent connection closed after %ld ms, want ~1000", at);
+
+	fd = raw_connect("127.0.0.1", 0);
+	t0 = tc_mono_ns();
+	CHECK_FD(fd >= 0 && send_str(fd, "GET /ready HTTP/1.1\r\n") == 0, fd, "connect");
+	at = until_closed(fd, t0, 3000, "X-Slow: 1\r\n", 300, &got);
+	close(fd);
+	CHECK_FD(at < 0, -1, "trickling connection closed after %ld ms without a read timeout", at);
+	stop();
+}
+
+/*
  * The write timeout: a client that asks for a 16 MiB /config and reads
  * nothing is cut 1 s after its request, and gets less than the whole body.
  */
@@ -1050,4 +1079,5 @@ TC_TEST_MAIN(T(test_routes_ok), T(test_ready_503), T(test_client_errors),
 	     T(test_bad_address), T(test_default_address), T(test_ring_page), T(test_ring_forget),
 	     T(test_ring_forget_hostile), T(test_ring_not_configured), T(test_error_bodies_escaped),
 	     T(test_tenant_nul), T(test_read_deadline), T(test_read_deadline_silent),
-	     T(test_write_deadline), T(test_conn_limit_per_ip), T(test_conn_limit_evicts_oldest_idle))
+	     T(test_idle_timeout), T(test_write_deadline), T(test_conn_limit_per_ip),
+	     T(test_conn_limit_evicts_oldest_idle))
