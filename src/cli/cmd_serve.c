@@ -201,6 +201,11 @@ static int start(app *a, int *status)
 	tc_http_handlers h = { .ctx = a, .ready = h_ready, .blocklist_json = h_blocklist,
 			       .config_yaml = h_config, .ring_status = h_ring_status,
 			       .ring_forget = h_ring_forget };
+	tc_http_options hopt = { .read_timeout_ns = a->cfg.server.http_server_read_timeout_ns,
+				 .write_timeout_ns = a->cfg.server.http_server_write_timeout_ns,
+				 .idle_timeout_ns = a->cfg.server.http_server_idle_timeout_ns,
+				 .conn_limit = a->cfg.server.http_listen_conn_limit,
+				 .conn_limit_per_ip = a->cfg.server.http_listen_conn_limit_per_ip };
 	int rc;
 
 	*status = 2;
@@ -232,7 +237,7 @@ static int start(app *a, int *status)
 	tc_metrics_set(a->metrics, TC_M_BUILD_INFO, 1, TC_VERSION, TC_REVISION);
 	h.metrics = a->metrics;
 	if ((rc = tc_http_start(&a->http, a->cfg.server.http_listen_address, (uint16_t)a->cfg.server.http_listen_port,
-				&h)) < 0)
+				&h, &hopt)) < 0)
 		return rc;
 	tc_log_info("msg=\"http server listening\" address=%s port=%u",
 		    tc_log_q(a->cfg.server.http_listen_address ? a->cfg.server.http_listen_address : "0.0.0.0"),

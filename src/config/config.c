@@ -50,9 +50,29 @@ static const cfg_row rows[] = {
 	  "Address the HTTP server (metrics, /config, /ready) listens on.", .flags = CF_NONEMPTY),
 	ROW("server.http_listen_port", CT_U32, "3200", F(server.http_listen_port),
 	  "HTTP port; 0 picks a free one.", .max = 65535),
+	ROW("server.http_listen_conn_limit", CT_U32, "512", F(server.http_listen_conn_limit),
+	  "Most HTTP connections at once; a new one beyond it closes the one that has waited "
+	  "longest for its request. 0 means 512 (Tempo: no limit; here each connection is a thread).",
+	  .max = 65535, .flags = CF_ZERO_IS_DEFAULT),
+	ROW("server.http_listen_conn_limit_per_ip", CT_U32, "32",
+	  F(server.http_listen_conn_limit_per_ip),
+	  "Most HTTP connections from one client address; more are closed at once. 0: no limit "
+	  "(not a Tempo key)."),
 	ROW("server.graceful_shutdown_timeout", CT_DURATION, "30s",
 	  F(server.graceful_shutdown_timeout_ns),
 	  "How long a shutdown waits for the running compaction job."),
+	ROW("server.http_server_read_timeout", CT_DURATION, "30s",
+	  F(server.http_server_read_timeout_ns),
+	  "An HTTP request, header and body, must arrive within this long of the connection's "
+	  "accept, however slowly it trickles in; else the connection is closed. 0: no limit."),
+	ROW("server.http_server_write_timeout", CT_DURATION, "30s",
+	  F(server.http_server_write_timeout_ns),
+	  "An HTTP request must be answered (handled and its response sent) within this long of "
+	  "its arrival; else the connection is closed. 0: no limit."),
+	ROW("server.http_server_idle_timeout", CT_DURATION, "2m",
+	  F(server.http_server_idle_timeout_ns),
+	  "An HTTP connection with no traffic either way for this long is closed (whole seconds, "
+	  "rounded up). 0: no limit."),
 	ROW("server.log_level", CT_STRING, "info", F(server.log_level),
 	  "debug, info, warn or error.", .choices = "debug|info|warn|warning|error"),
 

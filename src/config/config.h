@@ -81,7 +81,12 @@ typedef struct tc_config {
 	struct {
 		char *http_listen_address;          /* "0.0.0.0" */
 		uint32_t http_listen_port;          /* 3200 */
+		uint32_t http_listen_conn_limit;    /* 512 */
+		uint32_t http_listen_conn_limit_per_ip; /* 32; 0 = none */
 		int64_t graceful_shutdown_timeout_ns; /* 30s */
+		int64_t http_server_read_timeout_ns;  /* 30s; 0 = none */
+		int64_t http_server_write_timeout_ns; /* 30s; 0 = none */
+		int64_t http_server_idle_timeout_ns;  /* 2m; 0 = none */
 		char *log_level;                    /* "info" */
 	} server;
 	struct {

@@ -1,6 +1,7 @@
 #include "src/http/server.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -8,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "src/util/error.h"
 #include "src/util/log.h"
+#include "src/util/timeutil.h"
+#include "src/util/utf8.h"
 
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
@@ -23,9 +28,47 @@
 #define MAX_POST_BYTES 65536
 #define MAX_INSTANCE_ID 4096
 
-/* Enough for Prometheus and a few status clients; more are refused, not queued. */
-#define MAX_CONNECTIONS 64
-#define CONNECTION_TIMEOUT_S 30
+#define NS_PER_S 1000000000ull
+/*
+ * MHD's connection limit is ours plus this: over ours, make_room closes
+ * one connection, and MHD must still accept the newcomer meanwhile.
+ */
+#define ROOM_TO_EVICT 8u
+
+/* The config's defaults, for callers that pass no options. */
+static const tc_http_options default_options = {
+	.read_timeout_ns = 30 * (int64_t)NS_PER_S,
+	.write_timeout_ns = 30 * (int64_t)NS_PER_S,
+	.idle_timeout_ns = 120 * (int64_t)NS_PER_S,
+	.conn_limit = TC_HTTP_CONN_LIMIT,
+	.conn_limit_per_ip = 32,
+};
+
+/*
+ * What a connection waits for: its request (since the accept, or on a
+ * kept-alive connection the end of the previous response), or its answer
+ * (since the request was complete: the handler's work and sending the
+ * response, like Go's WriteTimeout). libmicrohttpd 0.9.75 closes every
+ * connection after its response, since we answer in the first call, so
+ * today each connection carries one request.
+ */
+typedef enum conn_phase { PH_READ, PH_ANSWER } conn_phase;
+
+/*
+ * One connection, from MHD's STARTED notification to its CLOSED one, which
+ * MHD sends before it closes the socket: while the record is listed under
+ * mu, fd is this connection's and shutting it down is safe from any thread
+ * (MHD stops its own connection threads the same way).
+ */
+typedef struct conn {
+	struct conn *prev, *next;
+	tc_http *srv;
+	int fd;
+	conn_phase phase;
+	uint64_t since_ns;
+	int cut; /* shut down by us; MHD sees the end of the stream and closes it */
+	char peer[INET6_ADDRSTRLEN + 8];
+} conn;
 
 struct tc_http {
 	struct MHD_Daemon *d;
@@ -35,6 +78,21 @@ struct tc_http {
 	pthread_mutex_t err_mu;
 	int starting;
 	char start_err[256];
+	/*
+	 * The connections, and the watchdog thread that cuts each one whose
+	 * phase outlasts its limit: MHD's own timeout is an idle timeout, which
+	 * a client sending a byte now and then resets forever.
+	 */
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* on CLOCK_MONOTONIC: a new deadline, or stop */
+	conn *conns;
+	unsigned live; /* listed and not cut */
+	uint64_t read_ns, write_ns;
+	unsigned conn_limit;
+	int stopping;
+	int sync_ready; /* mu and cv initialised */
+	int watchdog_started;
+	pthread_t watchdog;
 };
 
 /* MHD reports through a printf-style logger; keep the start-up reason, log the rest at debug. */
@@ -56,6 +114,198 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 	pthread_mutex_unlock(&s->err_mu);
 	if (!starting)
 		tc_log_debug("msg=\"http server\" detail=%s", tc_log_q(msg));
+}
+
+/* Caller holds mu. MHD's connection thread reads the end of the stream and closes the connection. */
+static void cut_conn(tc_http *s, conn *k, const char *why)
+{
+	shutdown(k->fd, SHUT_RDWR);
+	k->cut = 1;
+	s->live--;
+	tc_log_debug("msg=\"http connection closed\" client=%s reason=%s", tc_log_q(k->peer), tc_log_q(why));
+}
+
+static void *watchdog_main(void *arg)
+{
+	tc_http *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		uint64_t now = tc_mono_ns(), next = 0;
+
+		for (conn *k = s->conns; k; k = k->next) {
+			uint64_t limit = k->phase == PH_READ ? s->read_ns : s->write_ns, due;
+
+			if (k->cut || limit == 0)
+				continue;
+			due = k->since_ns + limit;
+			if (due <= now)
+				cut_conn(s, k, k->phase == PH_READ ? "request not received within http_server_read_timeout"
+								   : "request not answered within http_server_write_timeout");
+			else if (!next || due < next)
+				next = due;
+		}
+		if (!next) {
+			pthread_cond_wait(&s->cv, &s->mu);
+		} else {
+			struct timespec ts = { .tv_sec = (time_t)(next / NS_PER_S),
+					       .tv_nsec = (long)(next % NS_PER_S) };
+			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/*
+ * Over the limit, the connection that has waited longest for its request
+ * goes: a real client sends its request within milliseconds of
+ * connecting, so that is a slow or idle one, and this way a full server
+ * still answers a new client at once instead of after a read timeout.
+ * Caller holds mu.
+ */
+static void make_room(tc_http *s, conn *fresh)
+{
+	conn *oldest = NULL;
+
+	for (conn *k = s->conns; k; k = k->next)
+		if (k != fresh && !k->cut && k->phase == PH_READ &&
+		    (!oldest || k->since_ns < oldest->since_ns))
+			oldest = k;
+	/* Every other one is busy answering: refuse the newcomer. */
+	cut_conn(s, oldest ? oldest : fresh, "http_listen_conn_limit reached");
+}
+
+static void conn_started(tc_http *s, struct MHD_Connection *c, void **socket_context)
+{
+	const union MHD_ConnectionInfo *fdi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ai = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	conn *k;
+
+	if (!fdi)
+		return;
+	/* A connection nobody watches could be held open forever: refuse it. */
+	if (!(k = calloc(1, sizeof(*k)))) {
+		shutdown(fdi->connect_fd, SHUT_RDWR);
+		return;
+	}
+	k->srv = s;
+	k->fd = fdi->connect_fd;
+	k->phase = PH_READ;
+	k->since_ns = tc_mono_ns();
+	if (ai && ai->client_addr) {
+		const struct sockaddr *sa = ai->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, k->peer,
+				  sizeof(k->peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, k->peer,
+				  sizeof(k->peer));
+	}
+	pthread_mutex_lock(&s->mu);
+	k->next = s->conns;
+	if (s->conns)
+		s->conns->prev = k;
+	s->conns = k;
+	s->live++;
+	if (s->live > s->conn_limit)
+		make_room(s, k);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	*socket_context = k;
+}
+
+static void conn_closed(tc_http *s, void **socket_context)
+{
+	conn *k = *socket_context;
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		s->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	if (!k->cut)
+		s->live--;
+	pthread_mutex_unlock(&s->mu);
+	free(k);
+	*socket_context = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		conn_started(cls, c, socket_context);
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		conn_closed(cls, socket_context);
+}
+
+/* Called on the connection's own thread, so its socket context is stable. */
+static void set_phase(struct MHD_Connection *c, conn_phase phase)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	conn *k = i ? i->socket_context : NULL;
+	tc_http *s;
+
+	if (!k)
+		return;
+	s = k->srv;
+	pthread_mutex_lock(&s->mu);
+	k->phase = phase;
+	k->since_ns = tc_mono_ns();
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int is_hidden_format(uint32_t cp)
+{
+	/* Marks that reorder or hide the text around them (bidi overrides, zero widths, BOM). */
+	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff;
+}
+
+/*
+ * Appends s with every control character escaped (\n, \t, \r, \xNN for
+ * other C0 bytes, DEL and bytes that are not UTF-8, \uNNNN for C1 and the
+ * marks above): error messages quote request data, and a client's
+ * terminal or browser must not act on it.
+ */
+static int put_escaped(tc_buf *b, const char *s)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		uint32_t cp = 0;
+		size_t k = tc_utf8_seq(p, n, &cp);
+		int r;
+
+		if (k == 0) {
+			k = 1;
+			r = tc_buf_printf(b, "\\x%02x", p[0]);
+		} else if (cp == '\n') {
+			r = tc_buf_puts(b, "\\n");
+		} else if (cp == '\r') {
+			r = tc_buf_puts(b, "\\r");
+		} else if (cp == '\t') {
+			r = tc_buf_puts(b, "\\t");
+		} else if (cp < 0x20 || cp == 0x7f) {
+			r = tc_buf_printf(b, "\\x%02x", (unsigned)cp);
+		} else if ((cp >= 0x80 && cp <= 0x9f) || is_hidden_format(cp)) {
+			r = tc_buf_printf(b, "\\u%04x", (unsigned)cp);
+		} else {
+			r = tc_buf_put(b, p, k);
+		}
+		if (r < 0)
+			return r;
+		p += k;
+		n -= k;
+	}
+	return TC_OK;
 }
 
 /*
@@ -91,11 +341,12 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, cons
 	return reply_buf_h(c, status, ctype, b, NULL, NULL);
 }
 
+/* text may quote the request (a tenant, an instance ID): it goes out escaped. */
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
 	tc_buf b = TC_BUF_INIT;
 
-	if (tc_buf_puts(&b, text) < 0 || tc_buf_putc(&b, '\n') < 0) {
+	if (put_escaped(&b, text) < 0 || tc_buf_putc(&b, '\n') < 0) {
 		tc_buf_dispose(&b);
 		return MHD_NO;
 	}
@@ -185,10 +436,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)c;
 	(void)toe;
 	post_free(*con_cls);
 	*con_cls = NULL;
+	/* A kept-alive connection waits for its next request: the read timeout applies again. */
+	set_phase(c, PH_READ);
 }
 
 /* Like Go's FormValue: the first field of that name counts. */
@@ -283,6 +535,7 @@ static enum MHD_Result ring_post(tc_http *s, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	set_phase(c, PH_ANSWER);
 	return ring_forget(s, c, p);
 }
 
@@ -300,11 +553,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	tc_http *s = cls;
 	tc_buf b = TC_BUF_INIT;
-	const char *tenant;
+	const char *tenant = NULL;
+	size_t tenant_len = 0;
 	route rt = route_of(s, url);
 	int r;
 
 	(void)version;
+	/* Every request but the ring's POST is complete at the first call; that one ends in ring_post. */
+	if (!(rt == R_RING && strcmp(method, MHD_HTTP_METHOD_POST) == 0))
+		set_phase(c, PH_ANSWER);
 	if (rt == R_NONE)
 		return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found");
 	/* A message left on this worker thread by an earlier request must not leak into this one. */
@@ -323,9 +580,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready");
 		return reply_text(c, MHD_HTTP_OK, "ready");
 	case R_BLOCKLIST:
-		tenant = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant");
-		if (!tenant || !*tenant)
+		/* With its length: a %00 would otherwise cut the name short and name another tenant. */
+		if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "tenant", 6, &tenant, &tenant_len) !=
+			    MHD_YES ||
+		    !tenant || tenant_len == 0)
 			return reply_text(c, MHD_HTTP_BAD_REQUEST, "missing tenant parameter");
+		if (strlen(tenant) != tenant_len)
+			return reply_text(c, MHD_HTTP_BAD_REQUEST, "tenant parameter contains a NUL byte");
 		r = s->h.blocklist_json(&b, s->h.ctx, tenant);
 		return reply_result(c, url, r, CT_JSON, &b);
 	case R_CONFIG:
@@ -384,16 +645,58 @@ bad:
 	return TC_EINVALID;
 }
 
-int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_http_handlers *h)
+/* MHD counts in whole seconds, 0 for none; a fraction rounds up so a timeout never ends early. */
+static unsigned idle_seconds(int64_t ns)
+{
+	uint64_t sec;
+
+	if (ns <= 0)
+		return 0;
+	sec = ((uint64_t)ns + NS_PER_S - 1) / NS_PER_S;
+	return sec > UINT_MAX ? UINT_MAX : (unsigned)sec;
+}
+
+static int start_watchdog(tc_http *s)
+{
+	pthread_condattr_t ca;
+	int e;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	e = pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (e != 0) {
+		tc_error_set("http: cannot create a condition variable: %s", strerror(e));
+		return TC_ERROR;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	s->sync_ready = 1;
+	if ((e = pthread_create(&s->watchdog, NULL, watchdog_main, s)) != 0) {
+		tc_error_set("http: cannot start the connection watchdog: %s", strerror(e));
+		return TC_ERROR;
+	}
+	s->watchdog_started = 1;
+	return TC_OK;
+}
+
+int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_http_handlers *h,
+		  const tc_http_options *opt)
 {
 	struct sockaddr_storage sa;
 	const union MHD_DaemonInfo *info;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	/*
+	 * A thread per connection: a slow handler (the ring page asks etcd)
+	 * holds up its own client only. poll, not select, so descriptors past
+	 * FD_SETSIZE work.
+	 */
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
 			     MHD_USE_ERROR_LOG;
 	tc_http *s;
 	int v6, r;
 
 	*out = NULL;
+	if (!opt)
+		opt = &default_options;
 	if ((r = parse_address(&sa, &v6, address, port)) < 0)
 		return r;
 	/* Like Go's listener on "[::]": IPv6 wildcards take IPv4 connections too. */
@@ -405,15 +708,29 @@ int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_ht
 	}
 	if (h)
 		s->h = *h;
+	s->read_ns = opt->read_timeout_ns > 0 ? (uint64_t)opt->read_timeout_ns : 0;
+	s->write_ns = opt->write_timeout_ns > 0 ? (uint64_t)opt->write_timeout_ns : 0;
+	s->conn_limit = opt->conn_limit ? opt->conn_limit : TC_HTTP_CONN_LIMIT;
+	if (s->conn_limit > UINT_MAX - ROOM_TO_EVICT)
+		s->conn_limit = UINT_MAX - ROOM_TO_EVICT;
 	pthread_mutex_init(&s->err_mu, NULL);
+	if ((r = start_watchdog(s)) < 0) {
+		tc_http_stop(s);
+		return r;
+	}
 	s->starting = 1;
-	/* The logger goes first so MHD reports option errors through it as well. */
+	/*
+	 * The logger goes first so MHD reports option errors through it as
+	 * well. MHD's own limit leaves room for the newcomers make_room admits.
+	 */
 	s->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, s,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_LIMIT, s->conn_limit + ROOM_TO_EVICT,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt->conn_limit_per_ip,
+				MHD_OPTION_CONNECTION_TIMEOUT, idle_seconds(opt->idle_timeout_ns),
 				MHD_OPTION_END);
 	pthread_mutex_lock(&s->err_mu);
 	s->starting = 0;
@@ -440,8 +757,20 @@ void tc_http_stop(tc_http *s)
 {
 	if (!s)
 		return;
+	/* First: MHD closes every connection, and its CLOSED notifications empty the list. */
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	if (s->watchdog_started) {
+		pthread_mutex_lock(&s->mu);
+		s->stopping = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->watchdog, NULL);
+	}
+	if (s->sync_ready) {
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+	}
 	pthread_mutex_destroy(&s->err_mu);
 	free(s);
 }

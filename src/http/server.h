@@ -7,6 +7,9 @@
  *   GET /compactor/ring           the ring as HTML, or JSON with Accept: application/json
  *   POST /compactor/ring          form field forget=<instance ID>: forget it, 303 back to the page
  * Content comes from callbacks so the server knows nothing of the service.
+ * A thread per connection, so a slow request never delays another; the
+ * limits below keep slow or idle clients from taking every thread
+ * (README "Security and robustness").
  */
 #ifndef TC_HTTP_SERVER_H
 #define TC_HTTP_SERVER_H
@@ -36,10 +39,36 @@ typedef struct tc_http_handlers {
 	int (*ring_forget)(void *ctx, const char *instance_id);
 } tc_http_handlers;
 
+/* The server section's limits (config keys server.*); 0 turns a timeout off. */
+typedef struct tc_http_options {
+	/*
+	 * The whole request, header and body, must arrive within this long of
+	 * the connection being ready for it: its accept, or on a kept-alive
+	 * connection the end of the previous response.
+	 */
+	int64_t read_timeout_ns;
+	/* The handler's work and the response must be done within this long of the complete request. */
+	int64_t write_timeout_ns;
+	/* A connection with no traffic either way for this long is closed (whole seconds). */
+	int64_t idle_timeout_ns;
+	/*
+	 * Connections at once; a new one beyond it closes the one that has
+	 * waited longest for its request (0: TC_HTTP_CONN_LIMIT).
+	 */
+	unsigned conn_limit;
+	unsigned conn_limit_per_ip; /* connections from one address; 0: no limit */
+} tc_http_options;
+
+#define TC_HTTP_CONN_LIMIT 512
+
 typedef struct tc_http tc_http;
 
-/* Binds and starts serving; port 0 picks a free port (see tc_http_port). */
-int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_http_handlers *h);
+/*
+ * Binds and starts serving; port 0 picks a free port (see tc_http_port).
+ * opt NULL: the config's defaults (30s, 30s, 2m, 512, 32).
+ */
+int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_http_handlers *h,
+		  const tc_http_options *opt);
 uint16_t tc_http_port(const tc_http *s);
 void tc_http_stop(tc_http *s);
 

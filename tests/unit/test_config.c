@@ -61,6 +61,12 @@ static void test_defaults(void)
 	CHECK_STR(c.server.http_listen_address, "0.0.0.0");
 	CHECK_EQ_U64(c.server.http_listen_port, 3200);
 	CHECK_EQ_U64(c.server.graceful_shutdown_timeout_ns, 30 * NS_S);
+	/* Tempo's server timeouts; the connection limits are ours. */
+	CHECK_EQ_U64(c.server.http_server_read_timeout_ns, 30 * NS_S);
+	CHECK_EQ_U64(c.server.http_server_write_timeout_ns, 30 * NS_S);
+	CHECK_EQ_U64(c.server.http_server_idle_timeout_ns, 120 * NS_S);
+	CHECK_EQ_U64(c.server.http_listen_conn_limit, 512);
+	CHECK_EQ_U64(c.server.http_listen_conn_limit_per_ip, 32);
 	CHECK_STR(c.server.log_level, "info");
 	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 30 * NS_S);
 	CHECK_EQ_U64(c.compactor.compaction.compaction_window_ns, 3600 * NS_S);
@@ -455,7 +461,12 @@ static const char full_yaml[] =
 	"server:\n"
 	"  http_listen_address: 127.0.0.1\n"
 	"  http_listen_port: 3201\n"
+	"  http_listen_conn_limit: 100\n"
+	"  http_listen_conn_limit_per_ip: 0\n"
 	"  graceful_shutdown_timeout: 1m\n"
+	"  http_server_read_timeout: 10s\n"
+	"  http_server_write_timeout: 1m\n"
+	"  http_server_idle_timeout: 0s\n"
 	"  log_level: debug\n"
 	"compactor:\n"
 	"  compaction:\n"
@@ -525,6 +536,11 @@ static void test_full_file(void)
 	CHECK_STR(c.server.http_listen_address, "127.0.0.1");
 	CHECK_EQ_U64(c.server.http_listen_port, 3201);
 	CHECK_EQ_U64(c.server.graceful_shutdown_timeout_ns, 60 * NS_S);
+	CHECK_EQ_U64(c.server.http_listen_conn_limit, 100);
+	CHECK_EQ_U64(c.server.http_listen_conn_limit_per_ip, 0);
+	CHECK_EQ_U64(c.server.http_server_read_timeout_ns, 10 * NS_S);
+	CHECK_EQ_U64(c.server.http_server_write_timeout_ns, 60 * NS_S);
+	CHECK_EQ_U64(c.server.http_server_idle_timeout_ns, 0);
 	CHECK_STR(c.server.log_level, "debug");
 	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 5 * NS_S);
 	CHECK_EQ_U64(c.compactor.compaction.compaction_window_ns, 1800 * NS_S);
@@ -743,7 +759,7 @@ static void test_durations_superset(void)
 			  "    compaction_window: 1d12h\n"
 			  "    max_time_per_tenant: 1.5h\n"
 			  "    compaction_cycle: 300ms\n"
-			  "server:\n  graceful_shutdown_timeout: 0s\n"
+			  "server:\n  graceful_shutdown_timeout: 0s\n  http_listen_conn_limit: 0\n"
 			  "overrides:\n  block_retention: 1y\n  per_tenant_override_period: 90s\n"));
 	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 14 * 24 * 3600 * NS_S);
 	CHECK_EQ_U64(c.compactor.compaction.compacted_block_retention_ns, 90 * 60 * NS_S);
@@ -751,6 +767,8 @@ static void test_durations_superset(void)
 	CHECK_EQ_U64(c.compactor.compaction.max_time_per_tenant_ns, 90 * 60 * NS_S);
 	CHECK_EQ_U64(c.compactor.compaction.compaction_cycle_ns, 300000000);
 	CHECK_EQ_U64(c.server.graceful_shutdown_timeout_ns, 0);
+	/* A Tempo config's 0 (no limit there) loads, and means the default here. */
+	CHECK_EQ_U64(c.server.http_listen_conn_limit, 512);
 	CHECK_EQ_U64(c.overrides.block_retention_ns, 365 * 24 * 3600 * NS_S);
 	tc_config_dispose(&c);
 	/* The same on the command line. */
@@ -780,6 +798,8 @@ static void test_impossible_values(void)
 			 "max_compaction_objects: must not be negative"));
 	CHECK(load_fails("server:\n  http_listen_port: 65536\n",
 			 "t.yaml:2: server.http_listen_port: must be at most 65535"));
+	CHECK(load_fails("server:\n  http_listen_conn_limit: 65536\n",
+			 "t.yaml:2: server.http_listen_conn_limit: must be at most 65535"));
 	CHECK(load_fails("server:\n  log_level: loud\n",
 			 "t.yaml:2: server.log_level: want one of debug|info|warn|warning|error"));
 	CHECK(load_fails("storage:\n  trace:\n    backend: gcs\n",

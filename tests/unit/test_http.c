@@ -1,20 +1,29 @@
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/test.h"
 
 #include "src/http/server.h"
 #include "src/util/log.h"
+#include "src/util/timeutil.h"
 
 /* Stub service behind the handlers. */
 static atomic_int ready_flag;
 static atomic_int config_fails;
+static atomic_int config_big; /* /config answers BIG_CONFIG bytes */
+static atomic_int blocklist_calls;
+
+#define BIG_CONFIG (16u << 20)
 
 static int stub_ready(void *ctx)
 {
@@ -25,6 +34,14 @@ static int stub_ready(void *ctx)
 static int stub_blocklist(tc_buf *out, void *ctx, const char *tenant)
 {
 	(void)ctx;
+	atomic_fetch_add(&blocklist_calls, 1);
+	/* Like the service, quotes the name it refuses, raw: escaping is the server's job. */
+	for (const char *p = tenant; *p; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			tc_error_set("invalid tenant name \"%s\"", tenant);
+			return TC_EINVALID;
+		}
+	}
 	if (strcmp(tenant, "missing") == 0) {
 		tc_error_set("tenant %s has no blocks", tenant);
 		return TC_ENOTFOUND;
@@ -46,6 +63,12 @@ static int stub_config(tc_buf *out, void *ctx)
 	if (atomic_load(&config_fails)) {
 		tc_error_set("config render failed");
 		return TC_ERROR;
+	}
+	if (atomic_load(&config_big)) {
+		for (size_t i = 0; i < BIG_CONFIG / 16; i++)
+			if (tc_buf_puts(out, "# padding line.\n") < 0)
+				return TC_ERROR;
+		return TC_OK;
 	}
 	return tc_buf_puts(out, "target: compactor\nstorage:\n  trace:\n    backend: local\n");
 }
@@ -78,8 +101,8 @@ static int stub_ring_forget(void *ctx, const char *id)
 	atomic_fetch_add(&forget_calls, 1);
 	forgot_len = strlen(id);
 	snprintf(forgot, sizeof(forgot), "%s", id);
-	if (strcmp(id, "nobody") == 0) {
-		tc_error_set("instance \"nobody\" is not in the ring");
+	if (strcmp(id, "nobody") == 0 || strncmp(id, "ghost", 5) == 0) {
+		tc_error_set("instance \"%s\" is not in the ring", id);
 		return TC_ENOTFOUND;
 	}
 	if (strcmp(id, "myself") == 0) {
@@ -229,7 +252,7 @@ static tc_http *srv;
 static tc_metrics *metrics;
 static char base[64];
 
-static int start(void)
+static int start_with(const tc_http_options *opt)
 {
 	static int curl_ready;
 	tc_http_handlers h = { .ready = stub_ready, .blocklist_json = stub_blocklist, .config_yaml = stub_config,
@@ -248,11 +271,18 @@ static int start(void)
 	atomic_store(&ring_configured, 1);
 	atomic_store(&status_json, -1);
 	atomic_store(&forget_calls, 0);
+	atomic_store(&config_big, 0);
+	atomic_store(&blocklist_calls, 0);
 	forgot[0] = '\0';
-	if (tc_http_start(&srv, "127.0.0.1", 0, &h) < 0)
+	if (tc_http_start(&srv, "127.0.0.1", 0, &h, opt) < 0)
 		return -1;
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", (unsigned)tc_http_port(srv));
 	return 0;
+}
+
+static int start(void)
+{
+	return start_with(NULL);
 }
 
 static void stop(void)
@@ -411,7 +441,7 @@ static void test_missing_handlers(void)
 	char url[128];
 	resp r;
 
-	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h));
+	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h, NULL));
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", (unsigned)tc_http_port(s));
 	if (request(&r, "GET", url) != 0 || r.status != 404) {
 		tc_test_fail(__FILE__, __LINE__, "/metrics status %ld", r.status);
@@ -448,7 +478,7 @@ static void test_ipv6_loopback(void)
 		printf("  skipped: no IPv6 loopback here\n");
 		return;
 	}
-	CHECK_OK(tc_http_start(&s, "::1", 0, &h));
+	CHECK_OK(tc_http_start(&s, "::1", 0, &h, NULL));
 	CHECK(tc_http_port(s) != 0);
 	snprintf(url, sizeof(url), "http://[::1]:%u/ready", (unsigned)tc_http_port(s));
 	if (request(&r, "GET", url) != 0 || r.status != 200) {
@@ -460,7 +490,7 @@ static void test_ipv6_loopback(void)
 	tc_buf_dispose(&r.body);
 	tc_http_stop(s);
 	/* Brackets are accepted too. */
-	CHECK_OK(tc_http_start(&s, "[::1]", 0, &h));
+	CHECK_OK(tc_http_start(&s, "[::1]", 0, &h, NULL));
 	tc_http_stop(s);
 }
 
@@ -469,18 +499,18 @@ static void test_bad_address(void)
 	tc_http_handlers h = { 0 };
 	tc_http *s = (tc_http *)&h, *s2 = NULL;
 
-	CHECK_ERR(tc_http_start(&s, "localhost", 0, &h), TC_EINVALID);
+	CHECK_ERR(tc_http_start(&s, "localhost", 0, &h, NULL), TC_EINVALID);
 	CHECK(s == NULL);
 	CHECK_ERRMSG("localhost");
-	CHECK_ERR(tc_http_start(&s, "1.2.3.4.5", 0, &h), TC_EINVALID);
-	CHECK_ERR(tc_http_start(&s, "[::1", 0, &h), TC_EINVALID);
+	CHECK_ERR(tc_http_start(&s, "1.2.3.4.5", 0, &h, NULL), TC_EINVALID);
+	CHECK_ERR(tc_http_start(&s, "[::1", 0, &h, NULL), TC_EINVALID);
 
 	/* A port already taken fails with a message naming it. */
-	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h));
+	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h, NULL));
 	{
 		uint16_t port = tc_http_port(s);
 		char want[32];
-		int r = tc_http_start(&s2, "127.0.0.1", port, &h);
+		int r = tc_http_start(&s2, "127.0.0.1", port, &h, NULL);
 
 		snprintf(want, sizeof(want), "port %u", (unsigned)port);
 		tc_http_stop(s);
@@ -500,7 +530,7 @@ static void test_default_address(void)
 	char url[128];
 	resp r;
 
-	CHECK_OK(tc_http_start(&s, NULL, 0, &h));
+	CHECK_OK(tc_http_start(&s, NULL, 0, &h, NULL));
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/ready", (unsigned)tc_http_port(s));
 	if (request(&r, "GET", url) != 0 || r.status != 200) {
 		tc_test_fail(__FILE__, __LINE__, "/ready status %ld", r.status);
@@ -703,7 +733,7 @@ static void test_ring_not_configured(void)
 	stop();
 
 	/* A server given no ring callbacks has no such route. */
-	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h));
+	CHECK_OK(tc_http_start(&s, "127.0.0.1", 0, &h, NULL));
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/compactor/ring", (unsigned)tc_http_port(s));
 	if (request(&r, "GET", url) != 0 || r.status != 404 || strcmp(body(&r), "404 page not found\n") != 0) {
 		tc_test_fail(__FILE__, __LINE__, "/compactor/ring without callbacks: %ld %s", r.status, body(&r));
@@ -715,7 +745,339 @@ static void test_ring_not_configured(void)
 	tc_http_stop(s);
 }
 
+/* Error bodies quote what the request sent, but never a raw control character. */
+static void test_error_bodies_escaped(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	/* ESC sequences, CR LF, BEL, DEL, TAB: as \xNN, \r, \n, \t. */
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=a%1b%5b31mred%0d%0aX-Injected:%09y%07%7f", 400);
+	CHECK_S(strcmp(body(&r), "invalid tenant name \"a\\x1b[31mred\\r\\nX-Injected:\\ty\\x07\\x7f\"\n") == 0);
+	tc_buf_dispose(&r.body);
+	/* C1 controls (CSI), bidi overrides and zero widths as \uNNNN, bytes that are not UTF-8 as \xNN; é stays. */
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=%C2%9B2J%E2%80%AEtxt%E2%80%8B%FF%C3%A9", 400);
+	CHECK_S(strcmp(body(&r), "invalid tenant name \"\\u009b2J\\u202etxt\\u200b\\xff\xc3\xa9\"\n") == 0);
+	tc_buf_dispose(&r.body);
+	/* The ring's messages quote the instance ID the same way. */
+	POST_FORM(&r, "forget=ghost%1b%5d0%3btitle%07", 404);
+	CHECK_S(strcmp(body(&r), "instance \"ghost\\x1b]0;title\\x07\" is not in the ring\n") == 0);
+	tc_buf_dispose(&r.body);
+	/* Only the final newline is a control byte. */
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=%01%02%03%04%05%06%08%0b%0c%0e%1f", 400);
+	for (size_t i = 0; i + 1 < r.body.len; i++)
+		CHECK_S(r.body.ptr[i] >= 0x20 && r.body.ptr[i] != 0x7f);
+	CHECK_S(strstr(body(&r), "\\x01\\x02\\x03\\x04\\x05\\x06\\x08\\x0b\\x0c\\x0e\\x1f") != NULL);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+/* A %00 in the tenant would cut the name short in C and name another tenant: 400, callback not called. */
+static void test_tenant_nul(void)
+{
+	resp r;
+
+	CHECK_MSG(start() == 0, "start: %s", tc_error_last());
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=a%00b", 400);
+	CHECK_S(strcmp(body(&r), "tenant parameter contains a NUL byte\n") == 0);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=%00", 400);
+	tc_buf_dispose(&r.body);
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=t1%00", 400);
+	tc_buf_dispose(&r.body);
+	CHECK_S(atomic_load(&blocklist_calls) == 0);
+	GET_EXPECT(&r, "GET", "/status/blocklist?tenant=t1", 200);
+	tc_buf_dispose(&r.body);
+	stop();
+}
+
+/* A TCP connection to the test server from src (all of 127/8 is loopback), with rcvbuf if non-zero. */
+static int raw_connect(const char *src, int rcvbuf)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, src, &from.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons(tc_http_port(srv));
+	if ((rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0) ||
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0 ||
+	    connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_str(int fd, const char *str)
+{
+	size_t n = strlen(str);
+
+	return send(fd, str, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
+}
+
+static long ms_since(uint64_t t0)
+{
+	return (long)((tc_mono_ns() - t0) / 1000000);
+}
+
+/*
+ * Reads what the server sends on fd, sending line every every_ms (NULL:
+ * nothing), until it closes the connection or within_ms pass since t0.
+ * Returns the ms since t0 at which it closed, -1 if it is still open;
+ * *got counts the bytes received.
+ */
+static long until_closed(int fd, uint64_t t0, long within_ms, const char *line, long every_ms, size_t *got)
+{
+	long next = every_ms;
+	char buf[65536];
+
+	*got = 0;
+	for (;;) {
+		long now = ms_since(t0), wait = within_ms - now;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (wait <= 0)
+			return -1;
+		if (line && next - now < wait)
+			wait = next - now > 0 ? next - now : 0;
+		if (poll(&p, 1, (int)wait) > 0) {
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+			if (n <= 0)
+				return ms_since(t0);
+			*got += (size_t)n;
+		}
+		if (line && ms_since(t0) >= next) {
+			/* Writing to a connection the server has shut down may fail; the read says so. */
+			(void)send_str(fd, line);
+			next += every_ms;
+		}
+	}
+}
+
+static int ready_from(const char *src);
+
+static const tc_http_options quick = { .read_timeout_ns = 1000000000, .write_timeout_ns = 30000000000,
+				       .idle_timeout_ns = 60000000000 };
+
+/* Stops the server and closes fd when c fails. */
+#define CHECK_FD(c, fd, ...)                                                               \
+	do {                                                                               \
+		if (!(c)) {                                                                \
+			tc_test_fail(__FILE__, __LINE__, __VA_ARGS__);                     \
+			close(fd);                                                         \
+			stop();                                                            \
+			return;                                                            \
+		}                                                                          \
+	} while (0)
+
+/*
+ * The read timeout is a deadline for the whole request, not an idle
+ * timeout: a header trickled in every 200 ms (far below the 60 s idle
+ * timeout) is cut 1 s after the accept, and so is a body; silently, as Go does.
+ */
+static void test_read_deadline(void)
+{
+	uint64_t t0;
+	size_t got;
+	long at;
+	int fd;
+
+	CHECK_MSG(start_with(&quick) == 0, "start: %s", tc_error_last());
+	fd = raw_connect("127.0.0.1", 0);
+	t0 = tc_mono_ns();
+	CHECK_FD(fd >= 0 && send_str(fd, "GET /ready HTTP/1.1\r\nHost: x\r\n") == 0, fd, "connect");
+	at = until_closed(fd, t0, 5000, "X-Slow: 1\r\n", 200, &got);
+	close(fd);
+	CHECK_FD(at >= 900 && at <= 3000, -1, "trickled header: closed after %ld ms, want ~1000", at);
+	CHECK_FD(got == 0, -1, "trickled header: %zu bytes of answer", got);
+
+	/* A body counts too: the header arrives at once, the body a byte at a time. */
+	fd = raw_connect("127.0.0.1", 0);
+	t0 = tc_mono_ns();
+	CHECK_FD(fd >= 0 && send_str(fd, "POST /compactor/ring HTTP/1.1\r\nHost: x\r\n"
+					 "Content-Type: application/x-www-form-urlencoded\r\n"
+					 "Content-Length: 100\r\n\r\nforget=") == 0,
+		 fd, "connect");
+	at = until_closed(fd, t0, 5000, "x", 200, &got);
+	close(fd);
+	CHECK_FD(at >= 900 && at <= 3000, -1, "trickled body: closed after %ld ms, want ~1000", at);
+	CHECK_FD(atomic_load(&forget_calls) == 0, -1, "a cut-off form reached the callback");
+	stop();
+}
+
+/*
+ * A connection that sends nothing is closed at the read timeout too (the
+ * 60 s idle timeout would keep it far longer), while one that sends its
+ * request in time is answered.
+ */
+static void test_read_deadline_silent(void)
+{
+	uint64_t t0;
+	size_t got;
+	long at;
+	int fd;
+
+	CHECK_MSG(start_with(&quick) == 0, "start: %s", tc_error_last());
+	fd = raw_connect("127.0.0.1", 0);
+	t0 = tc_mono_ns();
+	CHECK_FD(fd >= 0, fd, "connect");
+	CHECK_FD(ready_from("127.0.0.1"), fd, "a prompt request was not answered");
+	at = until_closed(fd, t0, 5000, NULL, 0, &got);
+	close(fd);
+	CHECK_FD(at >= 900 && at <= 3000, -1, "silent connection closed after %ld ms, want ~1000", at);
+	stop();
+}
+
+/*
+ * The idle timeout (libmicrohttpd's own, whole seconds) closes a silent
+ * connection, but a trickle resets it: why the read deadline exists.
+ */
+static void test_idle_timeout(void)
+{
+	const tc_http_options o = { .idle_timeout_ns = 1000000000 };
+	uint64_t t0;
+	size_t got;
+	long at;
+	int fd;
+
+	CHECK_MSG(start_with(&o) == 0, "start: %s", tc_error_last());
+	fd = raw_connect("127.0.0.1", 0);
+	t0 = tc_mono_ns();
+	CHECK_FD(fd >= 0, fd, "connect");
+	at = until_closed(fd, t0, 5000, NULL, 0, &got);
+	close(fd);
+	CHECK_FD(at >= 900 && at <= 3000, -1, "silent connection closed after %ld ms, want ~1000", at);
+
+	fd = raw_connect("127.0.0.1", 0);
+	t0 = tc_mono_ns();
+	CHECK_FD(fd >= 0 && send_str(fd, "GET /ready HTTP/1.1\r\n") == 0, fd, "connect");
+	at = until_closed(fd, t0, 3000, "X-Slow: 1\r\n", 300, &got);
+	close(fd);
+	CHECK_FD(at < 0, -1, "trickling connection closed after %ld ms without a read timeout", at);
+	stop();
+}
+
+/*
+ * The write timeout: a client that asks for a 16 MiB /config and reads
+ * nothing is cut 1 s after its request, and gets less than the whole body.
+ */
+static void test_write_deadline(void)
+{
+	tc_http_options o = quick;
+	struct timespec ts = { 2, 500000000 };
+	uint64_t t0;
+	size_t got;
+	long at;
+	int fd;
+
+	o.read_timeout_ns = 30000000000;
+	o.write_timeout_ns = 1000000000;
+	CHECK_MSG(start_with(&o) == 0, "start: %s", tc_error_last());
+	atomic_store(&config_big, 1);
+	fd = raw_connect("127.0.0.1", 4096);
+	CHECK_FD(fd >= 0 && send_str(fd, "GET /config HTTP/1.1\r\nHost: x\r\n\r\n") == 0, fd, "connect");
+	/* Not reading: the server's send buffer fills and its write stalls. */
+	nanosleep(&ts, NULL);
+	t0 = tc_mono_ns();
+	at = until_closed(fd, t0, 10000, NULL, 0, &got);
+	close(fd);
+	CHECK_FD(at >= 0, -1, "stalled response not cut");
+	CHECK_FD(got < BIG_CONFIG, -1, "stalled response: got all %zu bytes", got);
+	stop();
+}
+
+/* Whether the server closes fd within ms (reading and dropping what it sends). */
+static int closed_within(int fd, long ms)
+{
+	size_t got;
+
+	return until_closed(fd, tc_mono_ns(), ms, NULL, 0, &got) >= 0;
+}
+
+/* GET /ready over a raw connection from src; 1 when it answers 200 within 1 s. */
+static int ready_from(const char *src)
+{
+	char buf[4096];
+	struct pollfd p;
+	ssize_t n;
+	int fd = raw_connect(src, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ok = send_str(fd, "GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 0 &&
+	     poll(&p, 1, 1000) == 1 && (n = recv(fd, buf, sizeof(buf) - 1, 0)) > 12 &&
+	     strncmp(buf, "HTTP/1.1 200", 12) == 0;
+	close(fd);
+	return ok;
+}
+
+/* One address gets conn_limit_per_ip connections; the next is closed at once, others still get in. */
+static void test_conn_limit_per_ip(void)
+{
+	tc_http_options o = quick;
+	int fds[4], n = 0;
+
+	o.read_timeout_ns = 30000000000;
+	o.conn_limit_per_ip = 3;
+	CHECK_MSG(start_with(&o) == 0, "start: %s", tc_error_last());
+	for (n = 0; n < 4; n++) {
+		if ((fds[n] = raw_connect("127.0.0.1", 0)) < 0)
+			break;
+	}
+	if (n == 4 && !closed_within(fds[3], 1000))
+		tc_test_fail(__FILE__, __LINE__, "a 4th connection from 127.0.0.1 was kept");
+	else if (n == 4 && (closed_within(fds[0], 200) || closed_within(fds[1], 10) || closed_within(fds[2], 10)))
+		tc_test_fail(__FILE__, __LINE__, "one of the first 3 connections was closed");
+	else if (n == 4 && !ready_from("127.0.0.2"))
+		tc_test_fail(__FILE__, __LINE__, "127.0.0.2 was refused");
+	else if (n < 4)
+		tc_test_fail(__FILE__, __LINE__, "connect %d: %s", n, strerror(errno));
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	stop();
+}
+
+/*
+ * At the connection limit a new client is still served at once: the
+ * connection that has waited longest for its request makes room. Without
+ * that, it would wait in the listen queue until a read timeout (30 s).
+ */
+static void test_conn_limit_evicts_oldest_idle(void)
+{
+	tc_http_options o = quick;
+	struct timespec ts = { 0, 50000000 };
+	int fds[4], n;
+
+	o.read_timeout_ns = 30000000000;
+	o.conn_limit = 4;
+	CHECK_MSG(start_with(&o) == 0, "start: %s", tc_error_last());
+	for (n = 0; n < 4; n++) {
+		if ((fds[n] = raw_connect("127.0.0.1", 0)) < 0)
+			break;
+		/* Distinct accept times, so the first is the oldest. */
+		nanosleep(&ts, NULL);
+	}
+	if (n < 4)
+		tc_test_fail(__FILE__, __LINE__, "connect %d: %s", n, strerror(errno));
+	else if (!ready_from("127.0.0.1"))
+		tc_test_fail(__FILE__, __LINE__, "/ready not answered within 1 s at the connection limit");
+	else if (!closed_within(fds[0], 1000))
+		tc_test_fail(__FILE__, __LINE__, "the oldest idle connection was not closed");
+	else if (closed_within(fds[1], 200) || closed_within(fds[2], 10) || closed_within(fds[3], 10))
+		tc_test_fail(__FILE__, __LINE__, "a newer idle connection was closed");
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	stop();
+}
+
 TC_TEST_MAIN(T(test_routes_ok), T(test_ready_503), T(test_client_errors),
 	     T(test_callback_errors_500), T(test_missing_handlers), T(test_ipv6_loopback),
 	     T(test_bad_address), T(test_default_address), T(test_ring_page), T(test_ring_forget),
-	     T(test_ring_forget_hostile), T(test_ring_not_configured))
+	     T(test_ring_forget_hostile), T(test_ring_not_configured), T(test_error_bodies_escaped),
+	     T(test_tenant_nul), T(test_read_deadline), T(test_read_deadline_silent),
+	     T(test_idle_timeout), T(test_write_deadline), T(test_conn_limit_per_ip),
+	     T(test_conn_limit_evicts_oldest_idle))
