@@ -141,52 +141,106 @@ static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant,
 	return TC_OK;
 }
 
-static int parse_tenants(ov_table *t, const parse_ctx *pc, yaml_node_t *map)
-{
-	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+typedef struct ov_key {
+	const char *name;
+	size_t idx;
+} ov_key;
 
-	if (n && !(t->v = calloc(n, sizeof(*t->v)))) {
+static int key_cmp(const void *a, const void *b)
+{
+	const ov_key *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * For each pair of the tenant map, the index of the first earlier pair with
+ * the same tenant name, or SIZE_MAX. Sorted, not pair by pair: a file of
+ * 100,000 tenants would cost billions of comparisons (minutes) the naive way,
+ * every reload period.
+ */
+static int find_repeats(size_t *first, const parse_ctx *pc, yaml_node_t *map, size_t n)
+{
+	ov_key *keys = n ? calloc(n, sizeof(*keys)) : NULL;
+	size_t m = 0;
+
+	if (n && !keys) {
 		tc_error_set("%s: out of memory", pc->name);
 		return TC_ERROR;
 	}
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
+	for (size_t i = 0; i < n; i++) {
+		const char *name = tc_cfgyaml_scalar(
+			yaml_document_get_node(pc->doc, map->data.mapping.pairs.start[i].key));
+
+		first[i] = SIZE_MAX;
+		if (name)
+			keys[m++] = (ov_key){ name, i };
+	}
+	if (m)
+		qsort(keys, m, sizeof(*keys), key_cmp);
+	for (size_t i = 1; i < m; i++) {
+		size_t g = i - 1;
+
+		while (i < m && !strcmp(keys[i].name, keys[g].name))
+			first[keys[i++].idx] = keys[g].idx;
+	}
+	free(keys);
+	return TC_OK;
+}
+
+static int parse_tenants(ov_table *t, const parse_ctx *pc, yaml_node_t *map)
+{
+	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+	size_t *first = NULL;
+	int error = TC_OK;
+
+	if (n && (!(t->v = calloc(n, sizeof(*t->v))) || !(first = calloc(n, sizeof(*first))))) {
+		tc_error_set("%s: out of memory", pc->name);
+		return TC_ERROR;
+	}
+	if ((error = find_repeats(first, pc, map, n)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_pair_t *p = &map->data.mapping.pairs.start[i];
 		yaml_node_t *k = yaml_document_get_node(pc->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(pc->doc, p->value);
 		const char *tenant = tc_cfgyaml_scalar(k);
 		ov_entry *e;
-		int error;
 
 		if (!tenant || !*tenant) {
 			tc_error_set("%s:%lu: overrides: tenant names must be non-empty strings",
 				     pc->name, tc_cfgyaml_line(k));
-			return TC_EINVALID;
+			error = TC_EINVALID;
+			goto cleanup;
 		}
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *qk = yaml_document_get_node(pc->doc, q->key);
-			const char *qs = tc_cfgyaml_scalar(qk);
-			if (qs && !strcmp(qs, tenant)) {
-				tc_error_set("%s:%lu: overrides.%s: tenant already listed at line %lu",
-					     pc->name, tc_cfgyaml_line(k), tenant,
-					     tc_cfgyaml_line(qk));
-				return TC_EINVALID;
-			}
+		if (first[i] != SIZE_MAX) {
+			yaml_node_t *qk = yaml_document_get_node(
+				pc->doc, map->data.mapping.pairs.start[first[i]].key);
+			tc_error_set("%s:%lu: overrides.%s: tenant already listed at line %lu",
+				     pc->name, tc_cfgyaml_line(k), tenant,
+				     tc_cfgyaml_line(qk));
+			error = TC_EINVALID;
+			goto cleanup;
 		}
 		/* Tempo treats a tenant with no limits (null) as not listed. */
 		if (tc_cfgyaml_is_null(v))
 			continue;
 		e = &t->v[t->n];
 		if ((error = parse_limits(&e->l, pc, tenant, v)) < 0)
-			return error;
+			goto cleanup;
 		if (!(e->tenant = strdup(tenant))) {
 			tc_error_set("%s: out of memory", pc->name);
-			return TC_ERROR;
+			error = TC_ERROR;
+			goto cleanup;
 		}
 		t->n++;
 	}
 	if (t->n)
 		qsort(t->v, t->n, sizeof(*t->v), entry_cmp);
-	return TC_OK;
+cleanup:
+	free(first);
+	return error;
 }
 
 /* Parses a whole overrides file into a new table. */

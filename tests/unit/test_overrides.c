@@ -493,6 +493,20 @@ static void test_hostile_files(void)
 }
 
 
+/* Tenants are checked for repeats sorted, not pair by pair: the lines named stay right. */
+static void test_many_tenants(void)
+{
+	tc_buf b = TC_BUF_INIT;
+	int r = tc_buf_puts(&b, "overrides:\n  '*': &l {block_retention: 1h}\n");
+
+	for (int i = 0; i < 100000 && r >= 0; i++)
+		r = tc_buf_printf(&b, "  t%d: %s\n", i, i % 2 ? "*l" : "~");
+	/* Line 3 is t0, so tN is on line N + 3. */
+	CHECK(r >= 0 && tc_buf_puts(&b, "  t77777: {}\n  t5: {}\n") >= 0 && tc_buf_cstr(&b) >= 0);
+	CHECK(check_refused((char *)tc_buf_detach(&b, NULL), TC_EINVALID,
+			    "ov.yaml:100003: overrides.t77777: tenant already listed at line 77780"));
+}
+
 /* A reload that hits a limit keeps the last good table, like any other failed reload. */
 static void test_reload_bomb_keeps_table(void)
 {
@@ -561,5 +575,5 @@ TC_TEST_MAIN(T(test_no_file_uses_config), T(test_lookup_order),
 	     T(test_without_wildcard_uses_defaults), T(test_wildcard_only), T(test_reload),
 	     T(test_new_fails_on_bad_file), T(test_check_errors), T(test_check_accepts_tempo_files),
 	     T(test_shipped_example), T(test_durations_superset), T(test_concurrent_readers),
-	     T(test_hostile_files), T(test_reload_bomb_keeps_table),
+	     T(test_hostile_files), T(test_many_tenants), T(test_reload_bomb_keeps_table),
 	     T(test_fifo_refused))
