@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "src/util/error.h"
+#include "src/util/utf8.h"
 #include "src/config/yamlnode.h"
 
 /*
@@ -76,11 +77,14 @@ typedef struct parse_ctx {
 	const char *name;
 } parse_ctx;
 
-static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant, yaml_node_t *map)
+static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant_raw,
+			yaml_node_t *map)
 {
+	char tenant[4 * 128 + 1]; /* as messages show it */
 	const char *why;
 
 	memset(out, 0, sizeof(*out));
+	tc_utf8_escape(tenant, sizeof(tenant), tenant_raw, 128);
 	if (map->type != YAML_MAPPING_NODE) {
 		tc_error_set("%s:%lu: overrides.%s: want a mapping, got %s", pc->name,
 			     tc_cfgyaml_line(map), tenant, tc_cfgyaml_kind(map));
@@ -103,7 +107,8 @@ static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant,
 			const char *qs = tc_cfgyaml_scalar(qk);
 			if (qs && !strcmp(qs, ks)) {
 				tc_error_set("%s:%lu: overrides.%s.%s: already set at line %lu",
-					     pc->name, tc_cfgyaml_line(k), tenant, ks,
+					     pc->name, tc_cfgyaml_line(k), tenant,
+					     tc_utf8_printable(ks, 128),
 					     tc_cfgyaml_line(qk));
 				return TC_EINVALID;
 			}
@@ -124,8 +129,9 @@ static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant,
 			else
 				error = tc_cfgyaml_parse_uint(&out->max_bytes_per_trace, vs, &why);
 			if (error < 0) {
-				tc_error_set("%s:%lu: overrides.%s.%s: %s, got \"%.64s\"", pc->name,
-					     tc_cfgyaml_line(v), tenant, ks, why, vs);
+				tc_error_set("%s:%lu: overrides.%s.%s: %s, got \"%s\"", pc->name,
+					     tc_cfgyaml_line(v), tenant, ks, why,
+					     tc_utf8_printable(vs, 64));
 				return TC_EINVALID;
 			}
 			continue;
@@ -134,7 +140,7 @@ static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant,
 			known |= !strcmp(ks, tempo_limits[i]);
 		if (!known) {
 			tc_error_set("%s:%lu: overrides.%s.%s: unknown key", pc->name,
-				     tc_cfgyaml_line(k), tenant, ks);
+				     tc_cfgyaml_line(k), tenant, tc_utf8_printable(ks, 128));
 			return TC_EINVALID;
 		}
 	}
@@ -218,7 +224,7 @@ static int parse_tenants(ov_table *t, const parse_ctx *pc, yaml_node_t *map)
 			yaml_node_t *qk = yaml_document_get_node(
 				pc->doc, map->data.mapping.pairs.start[first[i]].key);
 			tc_error_set("%s:%lu: overrides.%s: tenant already listed at line %lu",
-				     pc->name, tc_cfgyaml_line(k), tenant,
+				     pc->name, tc_cfgyaml_line(k), tc_utf8_printable(tenant, 128),
 				     tc_cfgyaml_line(qk));
 			error = TC_EINVALID;
 			goto cleanup;
@@ -244,8 +250,9 @@ cleanup:
 }
 
 /* Parses a whole overrides file into a new table. */
-static int table_parse(ov_table **out, const char *yaml, size_t len, const char *name)
+static int table_parse(ov_table **out, const char *yaml, size_t len, const char *path)
 {
+	char name[TC_CFGYAML_NAME_SIZE];
 	yaml_document_t doc;
 	parse_ctx pc = { &doc, name };
 	ov_table *t;
@@ -253,6 +260,7 @@ static int table_parse(ov_table **out, const char *yaml, size_t len, const char 
 	int has_root, error = TC_OK;
 
 	*out = NULL;
+	tc_cfgyaml_shown_name(name, path);
 	if ((error = tc_cfgyaml_load(&doc, &has_root, yaml, len, name)) < 0)
 		return error;
 	if (!(t = calloc(1, sizeof(*t)))) {
@@ -284,7 +292,8 @@ static int table_parse(ov_table **out, const char *yaml, size_t len, const char 
 
 		if (!ks || strcmp(ks, "overrides") != 0) {
 			tc_error_set("%s:%lu: %s: unknown key (the tenants go under \"overrides:\")",
-				     name, tc_cfgyaml_line(k), ks ? ks : "(non-string key)");
+				     name, tc_cfgyaml_line(k),
+				     ks ? tc_utf8_printable(ks, 128) : "(non-string key)");
 			error = TC_EINVALID;
 			goto cleanup;
 		}

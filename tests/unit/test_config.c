@@ -1108,6 +1108,34 @@ static void test_special_files(void)
 	tc_config_dispose(&c);
 }
 
+/* Keys and values from the file are echoed escaped: they cannot act on a terminal. */
+static void test_messages_escape_controls(void)
+{
+	tc_config c;
+
+	CHECK(load_fails("server:\n  \"evil\\e[31mkey\": 1\n",
+			 "t.yaml:2: server.evil\\x1b[31mkey: unknown key"));
+	CHECK(strchr(tc_error_last(), '\x1b') == NULL);
+	CHECK(load_fails("server:\n  log_level: \"info\\r\\e[2K\"\n",
+			 "got \"info\\r\\x1b[2K\""));
+	CHECK(strpbrk(tc_error_last(), "\r\x1b") == NULL);
+	CHECK(load_fails("storage:\n  trace:\n    backend: \"s3\\u009b\"\n", "got \"s3\\u009b\""));
+	CHECK(load_fails("compactor:\n  ring:\n    kvstore:\n      store: \"x\\ny\"\n",
+			 "\"x\\ny\" is not supported"));
+	CHECK(load_fails("\"a\\tb\": 1\n", "t.yaml:1: a\\tb: unknown key"));
+	CHECK(load_fails("server: {log_level: info}\n\"se\\arver\": {}\n", "se\\x07rver"));
+	/* The file name too (it may come from a config value). */
+	CHECK_ERR(tc_config_load_string(&c, "x: 1\n", 5, "a\x1b]0;b.yaml"), TC_EINVALID);
+	CHECK_ERRMSG("a\\x1b]0;b.yaml:1: x: unknown key");
+	tc_config_dispose(&c);
+	/* Flags: tc_config_set. */
+	CHECK_OK(tc_config_default(&c));
+	CHECK_ERR(tc_config_set(&c, "server.\x1b[31m", "1"), TC_EINVALID);
+	CHECK_ERRMSG("unknown config key \"server.\\x1b[31m\"");
+	CHECK_ERR(tc_config_set(&c, "server.http_listen_port", "1\r2"), TC_EINVALID);
+	CHECK_ERRMSG("got \"1\\r2\"");
+	tc_config_dispose(&c);
+}
 
 TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_config_is_defaults),
 	     T(test_shipped_config_lists_every_key), T(test_full_file), T(test_write_roundtrip),
@@ -1117,4 +1145,5 @@ TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_co
 	     T(test_garbage_yaml), T(test_yaml_features), T(test_set), T(test_file_errors),
 	     T(test_secret_not_in_messages), T(test_write_roundtrip_unicode), T(test_ring_defaults),
 	     T(test_ring_full), T(test_ring_store_unsupported), T(test_lists), T(test_validate),
-	     T(test_nesting_limit), T(test_node_limit), T(test_alias_bomb), T(test_special_files))
+	     T(test_nesting_limit), T(test_node_limit), T(test_alias_bomb), T(test_special_files),
+	     T(test_messages_escape_controls))

@@ -492,7 +492,6 @@ static void test_hostile_files(void)
 			    "ov.yaml:2: invalid YAML: alias *o inside the collection it names"));
 }
 
-
 /* Tenants are checked for repeats sorted, not pair by pair: the lines named stay right. */
 static void test_many_tenants(void)
 {
@@ -570,10 +569,24 @@ static void test_fifo_refused(void)
 	tc_overrides_free(o);
 }
 
+static void test_messages_escape_controls(void)
+{
+	CHECK(check_fails("overrides:\n  \"t\\e[31m\": {nope: 1}\n",
+			  "ov.yaml:2: overrides.t\\x1b[31m.nope: unknown key"));
+	CHECK(check_fails("overrides:\n  t: {\"no\\rpe\": 1}\n", "overrides.t.no\\rpe: unknown key"));
+	CHECK(check_fails("overrides:\n  t: {max_bytes_per_trace: \"1\\r\\e[2K\"}\n",
+			  "got \"1\\r\\x1b[2K\""));
+	CHECK(check_fails("overrides:\n  \"a\\nb\": {}\n  \"a\\nb\": {}\n",
+			  "overrides.a\\nb: tenant already listed at line 2"));
+	CHECK(check_fails("\"\\u202eoverrides\": {}\n", "ov.yaml:1: \\u202eoverrides: unknown key"));
+	CHECK(strpbrk(tc_error_last(), "\r\n\x1b") == NULL);
+	CHECK(tc_overrides_check("x: 1\n", 5, "o\x1b[1m.yaml") == TC_EINVALID);
+	CHECK_ERRMSG("o\\x1b[1m.yaml:1: x: unknown key");
+}
 
 TC_TEST_MAIN(T(test_no_file_uses_config), T(test_lookup_order),
 	     T(test_without_wildcard_uses_defaults), T(test_wildcard_only), T(test_reload),
 	     T(test_new_fails_on_bad_file), T(test_check_errors), T(test_check_accepts_tempo_files),
 	     T(test_shipped_example), T(test_durations_superset), T(test_concurrent_readers),
 	     T(test_hostile_files), T(test_many_tenants), T(test_reload_bomb_keeps_table),
-	     T(test_fifo_refused))
+	     T(test_fifo_refused), T(test_messages_escape_controls))
