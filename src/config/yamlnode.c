@@ -21,7 +21,7 @@ void tc_cfgyaml_shown_name(char out[TC_CFGYAML_NAME_SIZE], const char *name)
 static const char *file_kind(mode_t m)
 {
 	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
-	       : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a file";
+	       : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "a special file";
 }
 
 int tc_cfgyaml_read_file(tc_buf *out, const char *path)
@@ -34,7 +34,7 @@ int tc_cfgyaml_read_file(tc_buf *out, const char *path)
 	tc_buf_init(out, TC_CFGYAML_MAX_FILE + 1);
 	/*
 	 * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
-	 * writer, forever, in the thread that also takes SIGTERM.
+	 * writer for ever (for the overrides, on the thread that takes SIGTERM).
 	 */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
@@ -271,7 +271,7 @@ static int tree_close(tree *t, const yaml_event_t *ev)
 	return anchor ? tree_anchor_add(t, anchor, t->open[d], ev) : TC_OK;
 }
 
-/* Adds the node of one event; *done is set at the end of the document. */
+/* Adds the node of one event; *done is 1 at the end of the document, 2 at the end of the stream. */
 static int tree_event(tree *t, yaml_event_t *ev, int *done)
 {
 	int id, error;
@@ -305,8 +305,10 @@ static int tree_event(tree *t, yaml_event_t *ev, int *done)
 	case YAML_MAPPING_END_EVENT:
 		return tree_close(t, ev);
 	case YAML_DOCUMENT_END_EVENT:
-	case YAML_STREAM_END_EVENT:
 		*done = 1;
+		return TC_OK;
+	case YAML_STREAM_END_EVENT:
+		*done = 2;
 		return TC_OK;
 	default:
 		return TC_OK;
@@ -378,12 +380,10 @@ int tc_cfgyaml_load(yaml_document_t *doc, int *has_root, const char *yaml, size_
 			break;
 		}
 		error = tree_event(&t, &ev, &done);
-		if (ev.type == YAML_STREAM_END_EVENT)
-			done = 2;
 		yaml_event_delete(&ev);
 	}
-	if (error >= 0 && done == 1 && (error = check_single_document(&parser, name)) >= 0)
-		done = 2;
+	if (error >= 0 && done == 1)
+		error = check_single_document(&parser, name);
 	tree_dispose(&t);
 	yaml_parser_delete(&parser);
 	if (error < 0) {
