@@ -25,6 +25,7 @@
 
 #include "src/util/error.h"
 #include "src/util/ids.h"
+#include "src/util/utf8.h"
 
 /* Writes go to a hidden temp file first; listings skip names starting with '.'. */
 #define TMP_PREFIX ".tc-tmp."
@@ -87,7 +88,7 @@ static int walk(int *out, local *l, const char *key, const char *path, size_t le
 
 	*out = -1;
 	if ((cur = openat(l->root_fd, ".", DIR_FLAGS)) < 0) {
-		tc_error_set_os("open backend root %s", l->root);
+		tc_error_set_os("open backend root %s", tc_utf8_printable(l->root, SIZE_MAX));
 		return TC_ERROR;
 	}
 	while (i < len) {
@@ -791,7 +792,7 @@ static int mkdir_all(const char *root)
 			char c = *s;
 			*s = '\0';
 			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				tc_error_set_os("create backend root %s", p);
+				tc_error_set_os("create backend root %s", tc_utf8_printable(p, SIZE_MAX));
 				err = TC_ERROR;
 				break;
 			}
@@ -815,14 +816,16 @@ static int open_root(int *out, const char *root)
 		return TC_OK;
 	}
 	if (errno == ENOENT) {
-		tc_error_set("local backend: path \"%s\" does not exist", root);
+		tc_error_set("local backend: path \"%s\" does not exist",
+			     tc_utf8_printable(root, SIZE_MAX));
 		return TC_ENOTFOUND;
 	}
 	if (errno == ENOTDIR) {
-		tc_error_set("local backend: path \"%s\" is not a directory", root);
+		tc_error_set("local backend: path \"%s\" is not a directory",
+			     tc_utf8_printable(root, SIZE_MAX));
 		return TC_ERROR;
 	}
-	tc_error_set_os("local backend: open path \"%s\"", root);
+	tc_error_set_os("local backend: open path \"%s\"", tc_utf8_printable(root, SIZE_MAX));
 	return TC_ERROR;
 }
 

@@ -20,6 +20,7 @@
 #include "src/config/overrides.h"
 #include "src/http/server.h"
 #include "src/util/log.h"
+#include "src/util/utf8.h"
 #include "tc_revision.h"
 
 static const char USAGE[] =
@@ -165,7 +166,8 @@ static int parse_args(app *a, int argc, char **argv)
 		if (strstr(arg, "config.file=") || !strncmp(arg, "--config=", 9))
 			continue;
 		if (arg[0] != '-' || !(eq = strchr(arg, '='))) {
-			fprintf(stderr, "tracecompactor: unexpected argument \"%s\"\n%s", argv[i], USAGE);
+			fprintf(stderr, "tracecompactor: unexpected argument \"%s\"\n%s",
+				tc_utf8_printable(argv[i], 256), USAGE);
 			return -1;
 		}
 		arg += arg[1] == '-' ? 2 : 1;
@@ -176,14 +178,16 @@ static int parse_args(app *a, int argc, char **argv)
 			continue;
 		}
 		if (tc_config_set(&a->cfg, key, eq + 1) < 0) {
-			fprintf(stderr, "tracecompactor: flag -%s: %s\n", key, tc_error_last());
+			fprintf(stderr, "tracecompactor: flag -%s: %s\n", tc_utf8_printable(key, 256),
+				tc_error_last());
 			return -1;
 		}
 	}
 	if (!level)
 		level = a->cfg.server.log_level ? a->cfg.server.log_level : "info";
 	if (tc_log_level_parse(level) < 0) {
-		fprintf(stderr, "tracecompactor: -log.level: unknown level \"%s\" (debug, info, warn, error)\n", level);
+		fprintf(stderr, "tracecompactor: -log.level: unknown level \"%s\" (debug, info, warn, error)\n",
+			tc_utf8_printable(level, 64));
 		return -1;
 	}
 	tc_log_set_level(tc_log_level_parse(level));

@@ -8,6 +8,7 @@
 #include "encoding/codec.h"
 #include "src/util/error.h"
 #include "src/util/timeutil.h"
+#include "src/util/utf8.h"
 #include "src/config/yamlnode.h"
 
 /* CT_LIST: a YAML sequence of strings; from a flag or a default, comma-separated. */
@@ -352,7 +353,7 @@ static int bad(const cfg_row *r, const char *where, const char *value, const cha
 	if (r->flags & CF_SECRET)
 		tc_error_set("%s: %s", where, why);
 	else
-		tc_error_set("%s: %s, got \"%.64s\"", where, why, value);
+		tc_error_set("%s: %s, got \"%s\"", where, why, tc_utf8_printable(value, 64));
 	return TC_EINVALID;
 }
 
@@ -399,7 +400,8 @@ static int bad_choice(const cfg_row *r, const char *where, const char *s)
 						 used ? ", " : "", (int)l, p);
 		p += l + (p[l] == '|');
 	}
-	tc_error_set("%s: \"%.64s\" is not supported (supported: %s)", where, s, list);
+	tc_error_set("%s: \"%s\" is not supported (supported: %s)", where,
+		     tc_utf8_printable(s, 64), list);
 	return TC_EINVALID;
 }
 
@@ -458,7 +460,8 @@ static int set_list(tc_strlist *dst, const char *where, const char *s)
 		while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
 			e--;
 		if (e - b >= sizeof(item)) {
-			tc_error_set("%s: list item \"%.32s...\" too long", where, s + b);
+			tc_error_set("%s: list item \"%s...\" too long", where,
+				     tc_utf8_printable(s + b, 32));
 			error = TC_EINVALID;
 		} else if (e > b) {
 			snprintf(item, sizeof(item), "%.*s", (int)(e - b), s + b);
@@ -604,7 +607,7 @@ int tc_config_set(tc_config *c, const char *key, const char *value)
 	const cfg_row *r = find_row(key);
 
 	if (!r) {
-		tc_error_set("unknown config key \"%.128s\"", key);
+		tc_error_set("unknown config key \"%s\"", tc_utf8_printable(key, 128));
 		return TC_EINVALID;
 	}
 	return row_set(c, r, key, value);
@@ -658,8 +661,8 @@ static int join_path(char *out, const char *parent, const char *key, const load_
 			: snprintf(out, PATH_MAX_LEN, "%s", key);
 
 	if (n < 0 || n >= PATH_MAX_LEN) {
-		tc_error_set("%s:%lu: %s.%.32s...: unknown key", lc->name, tc_cfgyaml_line(at),
-			     parent, key);
+		tc_error_set("%s:%lu: %s.%s...: unknown key", lc->name, tc_cfgyaml_line(at),
+			     tc_utf8_printable(parent, PATH_MAX_LEN), tc_utf8_printable(key, 32));
 		return TC_EINVALID;
 	}
 	return TC_OK;
@@ -687,7 +690,7 @@ static int check_repeat(const load_ctx *lc, const char *parent, yaml_node_pair_t
 		if (!strcmp(canonical(other), mine)) {
 			tc_error_set("%s:%lu: %s: already set at line %lu", lc->name,
 				     tc_cfgyaml_line(yaml_document_get_node(lc->doc, cur->key)),
-				     path, tc_cfgyaml_line(k));
+				     tc_utf8_printable(path, PATH_MAX_LEN), tc_cfgyaml_line(k));
 			return TC_EINVALID;
 		}
 	}
@@ -770,7 +773,8 @@ static int load_value(const load_ctx *lc, const char *path, yaml_node_t *key, ya
 			return TC_EINVALID;
 		}
 	}
-	tc_error_set("%s:%lu: %s: unknown key", lc->name, tc_cfgyaml_line(key), path);
+	tc_error_set("%s:%lu: %s: unknown key", lc->name, tc_cfgyaml_line(key),
+		     tc_utf8_printable(path, PATH_MAX_LEN));
 	return TC_EINVALID;
 }
 
@@ -795,7 +799,7 @@ static int load_mapping(const load_ctx *lc, const char *parent, yaml_node_t *map
 		if (strchr(ks, '.')) {
 			/* Dotted names are for the command line; YAML nests. */
 			tc_error_set("%s:%lu: %s%s%s: unknown key", lc->name, tc_cfgyaml_line(k),
-				     parent, *parent ? "." : "", ks);
+				     parent, *parent ? "." : "", tc_utf8_printable(ks, 128));
 			return TC_EINVALID;
 		}
 		if ((error = join_path(path, parent, ks, lc, k)) < 0 ||
@@ -806,8 +810,9 @@ static int load_mapping(const load_ctx *lc, const char *parent, yaml_node_t *map
 	return TC_OK;
 }
 
-int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const char *name)
+int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const char *path)
 {
+	char name[TC_CFGYAML_NAME_SIZE];
 	yaml_document_t doc;
 	tc_config c;
 	load_ctx lc = { &c, &doc, name };
@@ -815,6 +820,7 @@ int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const ch
 	int has_root, error;
 
 	memset(out, 0, sizeof(*out));
+	tc_cfgyaml_shown_name(name, path);
 	if ((error = tc_config_default(&c)) < 0)
 		return error;
 	if ((error = tc_cfgyaml_load(&doc, &has_root, yaml, len, name)) < 0) {

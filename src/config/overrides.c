@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "src/util/error.h"
+#include "src/util/utf8.h"
 #include "src/config/yamlnode.h"
 
 /*
@@ -76,11 +77,14 @@ typedef struct parse_ctx {
 	const char *name;
 } parse_ctx;
 
-static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant, yaml_node_t *map)
+static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant_raw,
+			yaml_node_t *map)
 {
+	char tenant[4 * 128 + 1]; /* as messages show it */
 	const char *why;
 
 	memset(out, 0, sizeof(*out));
+	tc_utf8_escape(tenant, sizeof(tenant), tenant_raw, 128);
 	if (map->type != YAML_MAPPING_NODE) {
 		tc_error_set("%s:%lu: overrides.%s: want a mapping, got %s", pc->name,
 			     tc_cfgyaml_line(map), tenant, tc_cfgyaml_kind(map));
@@ -103,7 +107,8 @@ static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant,
 			const char *qs = tc_cfgyaml_scalar(qk);
 			if (qs && !strcmp(qs, ks)) {
 				tc_error_set("%s:%lu: overrides.%s.%s: already set at line %lu",
-					     pc->name, tc_cfgyaml_line(k), tenant, ks,
+					     pc->name, tc_cfgyaml_line(k), tenant,
+					     tc_utf8_printable(ks, 128),
 					     tc_cfgyaml_line(qk));
 				return TC_EINVALID;
 			}
@@ -124,8 +129,9 @@ static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant,
 			else
 				error = tc_cfgyaml_parse_uint(&out->max_bytes_per_trace, vs, &why);
 			if (error < 0) {
-				tc_error_set("%s:%lu: overrides.%s.%s: %s, got \"%.64s\"", pc->name,
-					     tc_cfgyaml_line(v), tenant, ks, why, vs);
+				tc_error_set("%s:%lu: overrides.%s.%s: %s, got \"%s\"", pc->name,
+					     tc_cfgyaml_line(v), tenant, ks, why,
+					     tc_utf8_printable(vs, 64));
 				return TC_EINVALID;
 			}
 			continue;
@@ -134,64 +140,119 @@ static int parse_limits(ov_limits *out, const parse_ctx *pc, const char *tenant,
 			known |= !strcmp(ks, tempo_limits[i]);
 		if (!known) {
 			tc_error_set("%s:%lu: overrides.%s.%s: unknown key", pc->name,
-				     tc_cfgyaml_line(k), tenant, ks);
+				     tc_cfgyaml_line(k), tenant, tc_utf8_printable(ks, 128));
 			return TC_EINVALID;
 		}
 	}
+	return TC_OK;
+}
+
+typedef struct ov_key {
+	const char *name;
+	size_t idx;
+} ov_key;
+
+static int key_cmp(const void *a, const void *b)
+{
+	const ov_key *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * For each pair of the tenant map, the index of the first earlier pair with
+ * the same tenant name, or SIZE_MAX. Sorted, not pair by pair: a file of
+ * 100,000 tenants would cost billions of comparisons (minutes) the naive way,
+ * every reload period.
+ */
+static int find_repeats(size_t *first, const parse_ctx *pc, yaml_node_t *map, size_t n)
+{
+	ov_key *keys = n ? calloc(n, sizeof(*keys)) : NULL;
+	size_t m = 0;
+
+	if (n && !keys) {
+		tc_error_set("%s: out of memory", pc->name);
+		return TC_ERROR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = tc_cfgyaml_scalar(
+			yaml_document_get_node(pc->doc, map->data.mapping.pairs.start[i].key));
+
+		first[i] = SIZE_MAX;
+		if (name)
+			keys[m++] = (ov_key){ name, i };
+	}
+	if (m)
+		qsort(keys, m, sizeof(*keys), key_cmp);
+	for (size_t i = 1; i < m; i++) {
+		size_t g = i - 1;
+
+		while (i < m && !strcmp(keys[i].name, keys[g].name))
+			first[keys[i++].idx] = keys[g].idx;
+	}
+	free(keys);
 	return TC_OK;
 }
 
 static int parse_tenants(ov_table *t, const parse_ctx *pc, yaml_node_t *map)
 {
 	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+	size_t *first = NULL;
+	int error = TC_OK;
 
-	if (n && !(t->v = calloc(n, sizeof(*t->v)))) {
+	if (n && (!(t->v = calloc(n, sizeof(*t->v))) || !(first = calloc(n, sizeof(*first))))) {
 		tc_error_set("%s: out of memory", pc->name);
 		return TC_ERROR;
 	}
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
+	if ((error = find_repeats(first, pc, map, n)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_pair_t *p = &map->data.mapping.pairs.start[i];
 		yaml_node_t *k = yaml_document_get_node(pc->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(pc->doc, p->value);
 		const char *tenant = tc_cfgyaml_scalar(k);
 		ov_entry *e;
-		int error;
 
 		if (!tenant || !*tenant) {
 			tc_error_set("%s:%lu: overrides: tenant names must be non-empty strings",
 				     pc->name, tc_cfgyaml_line(k));
-			return TC_EINVALID;
+			error = TC_EINVALID;
+			goto cleanup;
 		}
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *qk = yaml_document_get_node(pc->doc, q->key);
-			const char *qs = tc_cfgyaml_scalar(qk);
-			if (qs && !strcmp(qs, tenant)) {
-				tc_error_set("%s:%lu: overrides.%s: tenant already listed at line %lu",
-					     pc->name, tc_cfgyaml_line(k), tenant,
-					     tc_cfgyaml_line(qk));
-				return TC_EINVALID;
-			}
+		if (first[i] != SIZE_MAX) {
+			yaml_node_t *qk = yaml_document_get_node(
+				pc->doc, map->data.mapping.pairs.start[first[i]].key);
+			tc_error_set("%s:%lu: overrides.%s: tenant already listed at line %lu",
+				     pc->name, tc_cfgyaml_line(k), tc_utf8_printable(tenant, 128),
+				     tc_cfgyaml_line(qk));
+			error = TC_EINVALID;
+			goto cleanup;
 		}
 		/* Tempo treats a tenant with no limits (null) as not listed. */
 		if (tc_cfgyaml_is_null(v))
 			continue;
 		e = &t->v[t->n];
 		if ((error = parse_limits(&e->l, pc, tenant, v)) < 0)
-			return error;
+			goto cleanup;
 		if (!(e->tenant = strdup(tenant))) {
 			tc_error_set("%s: out of memory", pc->name);
-			return TC_ERROR;
+			error = TC_ERROR;
+			goto cleanup;
 		}
 		t->n++;
 	}
 	if (t->n)
 		qsort(t->v, t->n, sizeof(*t->v), entry_cmp);
-	return TC_OK;
+cleanup:
+	free(first);
+	return error;
 }
 
 /* Parses a whole overrides file into a new table. */
-static int table_parse(ov_table **out, const char *yaml, size_t len, const char *name)
+static int table_parse(ov_table **out, const char *yaml, size_t len, const char *path)
 {
+	char name[TC_CFGYAML_NAME_SIZE];
 	yaml_document_t doc;
 	parse_ctx pc = { &doc, name };
 	ov_table *t;
@@ -199,6 +260,7 @@ static int table_parse(ov_table **out, const char *yaml, size_t len, const char 
 	int has_root, error = TC_OK;
 
 	*out = NULL;
+	tc_cfgyaml_shown_name(name, path);
 	if ((error = tc_cfgyaml_load(&doc, &has_root, yaml, len, name)) < 0)
 		return error;
 	if (!(t = calloc(1, sizeof(*t)))) {
@@ -230,7 +292,8 @@ static int table_parse(ov_table **out, const char *yaml, size_t len, const char 
 
 		if (!ks || strcmp(ks, "overrides") != 0) {
 			tc_error_set("%s:%lu: %s: unknown key (the tenants go under \"overrides:\")",
-				     name, tc_cfgyaml_line(k), ks ? ks : "(non-string key)");
+				     name, tc_cfgyaml_line(k),
+				     ks ? tc_utf8_printable(ks, 128) : "(non-string key)");
 			error = TC_EINVALID;
 			goto cleanup;
 		}

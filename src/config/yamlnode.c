@@ -6,52 +6,89 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "src/util/error.h"
 #include "src/util/timeutil.h"
+#include "src/util/utf8.h"
+
+void tc_cfgyaml_shown_name(char out[TC_CFGYAML_NAME_SIZE], const char *name)
+{
+	tc_utf8_escape(out, TC_CFGYAML_NAME_SIZE, name, SIZE_MAX);
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+	       : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "a special file";
+}
 
 int tc_cfgyaml_read_file(tc_buf *out, const char *path)
 {
+	char shown[TC_CFGYAML_NAME_SIZE];
+	struct stat st;
 	int fd, error = TC_OK;
 
+	tc_cfgyaml_shown_name(shown, path);
 	tc_buf_init(out, TC_CFGYAML_MAX_FILE + 1);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer for ever (for the overrides, on the thread that takes SIGTERM).
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		int e = errno;
-		tc_error_set_os("%s: cannot open", path);
+		tc_error_set_os("%s: cannot open", shown);
 		return e == ENOENT ? TC_ENOTFOUND : TC_ERROR;
 	}
+	if (fstat(fd, &st) < 0) {
+		tc_error_set_os("%s: cannot stat", shown);
+		error = TC_ERROR;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		tc_error_set("%s: not a regular file (%s)", shown, file_kind(st.st_mode));
+		error = TC_EINVALID;
+		goto cleanup;
+	}
+	if ((uint64_t)st.st_size > TC_CFGYAML_MAX_FILE)
+		goto too_large;
+	/* The size can change while we read: the loop stops at the cap either way. */
 	for (;;) {
+		/* Room for one byte past the cap, to tell a file of exactly the cap from a larger one. */
+		size_t want = TC_CFGYAML_MAX_FILE + 1 - out->len;
 		ssize_t n;
 
-		if (tc_buf_reserve(out, 4096) < 0) {
-			tc_error_set("%s: file larger than %zu bytes", path, TC_CFGYAML_MAX_FILE);
-			error = TC_ELIMIT;
-			break;
+		if (tc_buf_reserve(out, want < 65536 ? want : 65536) < 0) {
+			tc_error_set("%s: out of memory", shown);
+			error = TC_ERROR;
+			goto cleanup;
 		}
 		n = read(fd, out->ptr + out->len, out->asize - out->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			tc_error_set_os("%s: read failed", path);
+			tc_error_set_os("%s: read failed", shown);
 			error = TC_ERROR;
-			break;
+			goto cleanup;
 		}
 		if (n == 0)
 			break;
 		out->len += (size_t)n;
-		if (out->len > TC_CFGYAML_MAX_FILE) {
-			tc_error_set("%s: file larger than %zu bytes", path, TC_CFGYAML_MAX_FILE);
-			error = TC_ELIMIT;
-			break;
-		}
+		if (out->len > TC_CFGYAML_MAX_FILE)
+			goto too_large;
 	}
-	close(fd);
-	if (error == TC_OK && tc_buf_cstr(out) < 0) {
-		tc_error_set("%s: out of memory", path);
+	if (tc_buf_cstr(out) < 0) {
+		tc_error_set("%s: out of memory", shown);
 		error = TC_ERROR;
 	}
+	goto cleanup;
+too_large:
+	tc_error_set("%s: file too large (limit %zu bytes)", shown, TC_CFGYAML_MAX_FILE);
+	error = TC_ELIMIT;
+cleanup:
+	close(fd);
 	if (error < 0)
 		tc_buf_dispose(out);
 	return error;
@@ -73,14 +110,255 @@ static void set_parser_error(const yaml_parser_t *p, const char *name)
 			     p->problem ? p->problem : "syntax error");
 }
 
+/*
+ * The document is built from libyaml's events rather than by
+ * yaml_parser_load, so the limits stop a hostile file while it is parsed:
+ * libyaml's cost per token grows with the nesting depth, so 100,000 open
+ * brackets would take it tens of seconds, and a tree of millions of tiny
+ * nodes over a GB.
+ */
+typedef struct tree_anchor {
+	char *name;
+	int id;
+} tree_anchor;
+
+typedef struct tree {
+	yaml_document_t *doc;
+	const char *name;
+	size_t nodes;
+	size_t depth;
+	int open[TC_CFGYAML_MAX_DEPTH];         /* the collections being filled */
+	int key[TC_CFGYAML_MAX_DEPTH];          /* an open mapping's key awaiting its value */
+	char *open_anchor[TC_CFGYAML_MAX_DEPTH]; /* registered when the collection ends */
+	tree_anchor anchors[TC_CFGYAML_MAX_ANCHORS];
+	size_t n_anchors;
+} tree;
+
+static int tree_oom(const tree *t)
+{
+	tc_error_set("%s: out of memory building the YAML tree", t->name);
+	return TC_ERROR;
+}
+
+static unsigned long ev_line(const yaml_event_t *ev)
+{
+	return (unsigned long)ev->start_mark.line + 1;
+}
+
+/* Counts one more node; refuses the one past the limit. */
+static int tree_count(tree *t, const yaml_event_t *ev)
+{
+	if (++t->nodes > TC_CFGYAML_MAX_NODES) {
+		tc_error_set("%s:%lu: too many nodes (limit %d)", t->name, ev_line(ev),
+			     TC_CFGYAML_MAX_NODES);
+		return TC_ELIMIT;
+	}
+	return TC_OK;
+}
+
+/* Takes over name; a later anchor of the same name wins, as in YAML 1.2 and Go's yaml.v2. */
+static int tree_anchor_add(tree *t, char *name, int id, const yaml_event_t *ev)
+{
+	for (size_t i = 0; i < t->n_anchors; i++) {
+		if (!strcmp(t->anchors[i].name, name)) {
+			free(name);
+			t->anchors[i].id = id;
+			return TC_OK;
+		}
+	}
+	if (t->n_anchors == TC_CFGYAML_MAX_ANCHORS) {
+		free(name);
+		tc_error_set("%s:%lu: too many anchors (limit %d)", t->name, ev_line(ev),
+			     TC_CFGYAML_MAX_ANCHORS);
+		return TC_ELIMIT;
+	}
+	t->anchors[t->n_anchors].name = name;
+	t->anchors[t->n_anchors++].id = id;
+	return TC_OK;
+}
+
+static int tree_alias(int *id, tree *t, const yaml_event_t *ev)
+{
+	const char *a = (const char *)ev->data.alias.anchor;
+
+	for (size_t i = 0; i < t->n_anchors; i++) {
+		if (!strcmp(t->anchors[i].name, a)) {
+			*id = t->anchors[i].id;
+			return TC_OK;
+		}
+	}
+	for (size_t d = 0; d < t->depth; d++) {
+		if (t->open_anchor[d] && !strcmp(t->open_anchor[d], a)) {
+			tc_error_set("%s:%lu: invalid YAML: alias *%s inside the collection it names",
+				     t->name, ev_line(ev), tc_utf8_printable(a, 64));
+			return TC_EINVALID;
+		}
+	}
+	tc_error_set("%s:%lu: invalid YAML: alias *%s names no anchor before it", t->name,
+		     ev_line(ev), tc_utf8_printable(a, 64));
+	return TC_EINVALID;
+}
+
+/* Hangs node id under the innermost open collection (the root has none). */
+static int tree_attach(tree *t, int id)
+{
+	yaml_node_t *parent;
+	size_t d;
+	int ok;
+
+	if (t->depth == 0)
+		return TC_OK;
+	d = t->depth - 1;
+	parent = yaml_document_get_node(t->doc, t->open[d]);
+	if (parent->type == YAML_SEQUENCE_NODE) {
+		ok = yaml_document_append_sequence_item(t->doc, t->open[d], id);
+	} else if (!t->key[d]) {
+		t->key[d] = id;
+		ok = 1;
+	} else {
+		ok = yaml_document_append_mapping_pair(t->doc, t->open[d], t->key[d], id);
+		t->key[d] = 0;
+	}
+	return ok ? TC_OK : tree_oom(t);
+}
+
+static void tree_mark(tree *t, int id, const yaml_event_t *ev)
+{
+	yaml_node_t *n = yaml_document_get_node(t->doc, id);
+
+	n->start_mark = ev->start_mark;
+	n->end_mark = ev->end_mark;
+}
+
+static int tree_open(tree *t, yaml_event_t *ev)
+{
+	int seq = ev->type == YAML_SEQUENCE_START_EVENT, id, error;
+	yaml_char_t **anchor = seq ? &ev->data.sequence_start.anchor
+				   : &ev->data.mapping_start.anchor;
+
+	if ((error = tree_count(t, ev)) < 0)
+		return error;
+	if (t->depth == TC_CFGYAML_MAX_DEPTH) {
+		tc_error_set("%s:%lu: too deeply nested (limit %d)", t->name, ev_line(ev),
+			     TC_CFGYAML_MAX_DEPTH);
+		return TC_ELIMIT;
+	}
+	id = seq ? yaml_document_add_sequence(t->doc, ev->data.sequence_start.tag,
+					      ev->data.sequence_start.style)
+		 : yaml_document_add_mapping(t->doc, ev->data.mapping_start.tag,
+					     ev->data.mapping_start.style);
+	if (!id)
+		return tree_oom(t);
+	tree_mark(t, id, ev);
+	if ((error = tree_attach(t, id)) < 0)
+		return error;
+	t->open[t->depth] = id;
+	t->key[t->depth] = 0;
+	t->open_anchor[t->depth] = (char *)*anchor;
+	*anchor = NULL; /* taken over */
+	t->depth++;
+	return TC_OK;
+}
+
+static int tree_close(tree *t, const yaml_event_t *ev)
+{
+	size_t d = --t->depth;
+	yaml_node_t *n = yaml_document_get_node(t->doc, t->open[d]);
+	char *anchor = t->open_anchor[d];
+
+	n->end_mark = ev->end_mark;
+	t->open_anchor[d] = NULL;
+	return anchor ? tree_anchor_add(t, anchor, t->open[d], ev) : TC_OK;
+}
+
+/* Adds the node of one event; *done is 1 at the end of the document, 2 at the end of the stream. */
+static int tree_event(tree *t, yaml_event_t *ev, int *done)
+{
+	int id, error;
+
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		if ((error = tree_count(t, ev)) < 0)
+			return error;
+		if (ev->data.scalar.length > INT32_MAX)
+			return tree_oom(t);
+		id = yaml_document_add_scalar(t->doc, ev->data.scalar.tag, ev->data.scalar.value,
+					      (int)ev->data.scalar.length, ev->data.scalar.style);
+		if (!id)
+			return tree_oom(t);
+		tree_mark(t, id, ev);
+		if (ev->data.scalar.anchor) {
+			char *a = (char *)ev->data.scalar.anchor;
+			ev->data.scalar.anchor = NULL;
+			if ((error = tree_anchor_add(t, a, id, ev)) < 0)
+				return error;
+		}
+		return tree_attach(t, id);
+	case YAML_ALIAS_EVENT:
+		if ((error = tree_count(t, ev)) < 0 || (error = tree_alias(&id, t, ev)) < 0)
+			return error;
+		return tree_attach(t, id);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		return tree_open(t, ev);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		return tree_close(t, ev);
+	case YAML_DOCUMENT_END_EVENT:
+		*done = 1;
+		return TC_OK;
+	case YAML_STREAM_END_EVENT:
+		*done = 2;
+		return TC_OK;
+	default:
+		return TC_OK;
+	}
+}
+
+static void tree_dispose(tree *t)
+{
+	for (size_t i = 0; i < t->n_anchors; i++)
+		free(t->anchors[i].name);
+	for (size_t d = 0; d < t->depth; d++)
+		free(t->open_anchor[d]);
+}
+
+/* After the first document: anything but the end of the stream is a second one. */
+static int check_single_document(yaml_parser_t *parser, const char *name)
+{
+	yaml_event_t ev;
+	int error = TC_OK;
+
+	for (int i = 0; i < 2; i++) {
+		if (!yaml_parser_parse(parser, &ev)) {
+			set_parser_error(parser, name);
+			return TC_EINVALID;
+		}
+		if (ev.type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			return TC_OK;
+		}
+		/* The line of the second document's root, not of its "---". */
+		if (ev.type != YAML_DOCUMENT_START_EVENT) {
+			tc_error_set("%s:%lu: only one YAML document is allowed", name, ev_line(&ev));
+			error = TC_EINVALID;
+			i = 2;
+		}
+		yaml_event_delete(&ev);
+	}
+	return error;
+}
+
 int tc_cfgyaml_load(yaml_document_t *doc, int *has_root, const char *yaml, size_t len,
 		    const char *name)
 {
 	yaml_parser_t parser;
-	yaml_document_t extra;
-	int error = TC_OK;
+	yaml_event_t ev;
+	tree t = { .doc = doc, .name = name };
+	int done = 0, error = TC_OK;
 
 	*has_root = 0;
+	memset(doc, 0, sizeof(*doc));
 	if (memchr(yaml, '\0', len)) {
 		tc_error_set("%s: invalid YAML: contains a NUL byte", name);
 		return TC_EINVALID;
@@ -89,32 +367,31 @@ int tc_cfgyaml_load(yaml_document_t *doc, int *has_root, const char *yaml, size_
 		tc_error_set("%s: out of memory", name);
 		return TC_ERROR;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
-	if (!yaml_parser_load(&parser, doc)) {
-		set_parser_error(&parser, name);
+	if (!yaml_document_initialize(doc, NULL, NULL, NULL, 1, 1)) {
 		yaml_parser_delete(&parser);
-		return TC_EINVALID;
+		tc_error_set("%s: out of memory", name);
+		return TC_ERROR;
 	}
-	*has_root = yaml_document_get_root_node(doc) != NULL;
-	if (*has_root) {
-		/* A second document would be silently ignored otherwise. */
-		if (!yaml_parser_load(&parser, &extra)) {
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+	while (!done && error >= 0) {
+		if (!yaml_parser_parse(&parser, &ev)) {
 			set_parser_error(&parser, name);
 			error = TC_EINVALID;
-		} else {
-			yaml_node_t *r = yaml_document_get_root_node(&extra);
-			if (r) {
-				tc_error_set("%s:%lu: only one YAML document is allowed", name,
-					     tc_cfgyaml_line(r));
-				error = TC_EINVALID;
-			}
-			yaml_document_delete(&extra);
+			break;
 		}
+		error = tree_event(&t, &ev, &done);
+		yaml_event_delete(&ev);
 	}
+	if (error >= 0 && done == 1)
+		error = check_single_document(&parser, name);
+	tree_dispose(&t);
 	yaml_parser_delete(&parser);
-	if (error < 0)
+	if (error < 0) {
 		yaml_document_delete(doc);
-	return error;
+		return error;
+	}
+	*has_root = yaml_document_get_root_node(doc) != NULL;
+	return TC_OK;
 }
 
 const char *tc_cfgyaml_scalar(const yaml_node_t *n)

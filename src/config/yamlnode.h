@@ -11,19 +11,46 @@
 
 #include "src/util/buf.h"
 
-/* Config and overrides files are small; anything bigger is a mistake. */
-#define TC_CFGYAML_MAX_FILE ((size_t)16 << 20)
+/*
+ * Limits on the config and the overrides file, which is re-read every
+ * period: they bound the time and memory a hostile or broken file can cost
+ * (README "Security and robustness"). Our config has under 200 nodes and
+ * nests 6 deep; an overrides file of 25,000 tenants with four limits each
+ * has 250,000 nodes in about 2 MiB and nests 4 deep.
+ */
+#define TC_CFGYAML_MAX_FILE ((size_t)4 << 20)
+#define TC_CFGYAML_MAX_DEPTH 64
+/* Scalars, collections and aliases; about 300 bytes of memory each at most. */
+#define TC_CFGYAML_MAX_NODES 250000
+#define TC_CFGYAML_MAX_ANCHORS 256
 
-/* Reads a whole file, NUL-terminated, at most TC_CFGYAML_MAX_FILE bytes. */
+/*
+ * Reads a whole regular file, NUL-terminated, at most TC_CFGYAML_MAX_FILE
+ * bytes. It is opened without blocking and anything but a regular file (a
+ * FIFO, a device, a directory) is refused with TC_EINVALID, so no open or
+ * read can wait for a writer. A missing file is TC_ENOTFOUND, a larger one
+ * TC_ELIMIT. Messages show path escaped.
+ */
 int tc_cfgyaml_read_file(tc_buf *out, const char *path);
 
 /*
- * Parses exactly one YAML document. *has_root is 0 for an empty stream.
- * Syntax errors are TC_EINVALID with "<name>:<line>: invalid YAML: ...".
- * The document must be deleted by the caller on success.
+ * Parses exactly one YAML document, refusing it as soon as it nests deeper
+ * than TC_CFGYAML_MAX_DEPTH collections or holds more than
+ * TC_CFGYAML_MAX_NODES nodes (TC_ELIMIT, "<name>:<line>: too deeply nested
+ * (limit 64)" / "too many nodes (limit N)"). An alias is a reference to its
+ * anchor's node, never a copy, and counts as one node; an alias inside the
+ * collection it names is refused, so the tree has no cycles. *has_root is 0
+ * for an empty stream. Syntax errors are TC_EINVALID with
+ * "<name>:<line>: invalid YAML: ...". name is shown as given (callers pass
+ * it through tc_cfgyaml_shown_name). The document must be deleted by the
+ * caller on success.
  */
 int tc_cfgyaml_load(yaml_document_t *doc, int *has_root, const char *yaml, size_t len,
 		    const char *name);
+
+/* A file name as messages show it: control characters escaped, cut to fit. */
+#define TC_CFGYAML_NAME_SIZE 1024
+void tc_cfgyaml_shown_name(char out[TC_CFGYAML_NAME_SIZE], const char *name);
 
 /* 1-based line of a node. */
 static inline unsigned long tc_cfgyaml_line(const yaml_node_t *n)

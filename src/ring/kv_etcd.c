@@ -36,6 +36,7 @@
 
 #include "src/util/error.h"
 #include "src/util/timeutil.h"
+#include "src/util/utf8.h"
 
 #define DEFAULT_DIAL_MS 10000L /* Tempo's (dskit etcd.Config.DialTimeout) */
 
@@ -515,14 +516,15 @@ static int endpoint_parse(tc_kv_etcd_endpoint *ep, const char *s, int tls)
 		scheme = "https";
 		hp = s + 8;
 	} else if (strstr(s, "://")) {
-		tc_error_set("etcd endpoint \"%s\": only http:// and https:// are supported", s);
+		tc_error_set("etcd endpoint \"%s\": only http:// and https:// are supported",
+			     tc_utf8_printable(s, 256));
 		return TC_EINVALID;
 	}
 	len = strlen(hp);
 	if (len && hp[len - 1] == '/')
 		len--;
 	if (len == 0 || len > 255 || memchr(hp, '/', len) || strpbrk(hp, " \t\r\n")) {
-		tc_error_set("etcd endpoint \"%s\": want host:port", s);
+		tc_error_set("etcd endpoint \"%s\": want host:port", tc_utf8_printable(s, 256));
 		return TC_EINVALID;
 	}
 	if (!(ep->hostport = strndup(hp, len)) || !(ep->url = malloc(len + 16))) {

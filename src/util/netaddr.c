@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "src/util/error.h"
+#include "src/util/utf8.h"
 
 static int link_local(const char *ip)
 {
@@ -44,7 +45,8 @@ int tc_netaddr_instance(char out[TC_NETADDR_MAX], const char *configured, const 
 	out[0] = '\0';
 	if (configured && *configured) {
 		if (strlen(configured) >= TC_NETADDR_MAX) {
-			tc_error_set("instance address \"%.32s...\" is too long", configured);
+			tc_error_set("instance address \"%s...\" is too long",
+			     tc_utf8_printable(configured, 32));
 			return TC_EINVALID;
 		}
 		strcpy(out, configured);
@@ -69,7 +71,7 @@ int tc_netaddr_instance(char out[TC_NETADDR_MAX], const char *configured, const 
 			strcpy(fallback, ip);
 		if (used < sizeof(why))
 			used += (size_t)snprintf(why + used, sizeof(why) - used, "%s%s: %s",
-						 used ? "; " : "", name,
+						 used ? "; " : "", tc_utf8_printable(name, 64),
 						 *ip ? "only a link-local address"
 						 : if_nametoindex(name) ? "no IPv4 address"
 						 : "no such interface");

@@ -95,3 +95,68 @@ int tc_json_put_string(tc_buf *b, const char *str)
 	}
 	return tc_buf_putc(b, '"');
 }
+
+/* Code points that reorder or break the text around them on display. */
+static int invisible_control(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f || cp == 0x2028 ||
+	       cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *tc_utf8_escape(char *out, size_t size, const char *str, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *s = (const uint8_t *)str;
+	size_t o = 0, i = 0, n = strnlen(str, max);
+	/* A character that max cuts in two is left out, not shown as bytes. */
+	size_t avail = n + strnlen(str + n, 3);
+
+	while (i < n) {
+		char esc[8];
+		const uint8_t *put = (const uint8_t *)esc;
+		size_t len = 2, step = 1;
+		uint32_t cp;
+		uint8_t c = s[i];
+
+		if (c == '\\' || c == '"') {
+			esc[0] = '\\', esc[1] = (char)c;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			esc[0] = '\\', esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		} else if (c >= 0x20 && c < 0x7f) {
+			put = s + i, len = 1;
+		} else if ((step = tc_utf8_seq(s + i, avail - i, &cp)) != 0 && i + step > n) {
+			break;
+		} else if (step == 0 || cp < 0x80) {
+			/* C0 controls, DEL, and bytes that are not UTF-8 */
+			step = 1;
+			esc[0] = '\\', esc[1] = 'x', esc[2] = hex[c >> 4], esc[3] = hex[c & 15];
+			len = 4;
+		} else if (invisible_control(cp)) {
+			esc[0] = '\\', esc[1] = 'u';
+			for (int k = 0; k < 4; k++)
+				esc[2 + k] = hex[(cp >> (12 - 4 * k)) & 15];
+			len = 6;
+		} else {
+			put = s + i, len = step;
+		}
+		if (o + len >= size)
+			break;
+		memcpy(out + o, put, len);
+		o += len;
+		i += step;
+	}
+	if (size)
+		out[o] = '\0';
+	return out;
+}
+
+#define PRINTABLE_SLOTS 8
+#define PRINTABLE_SIZE (256 * 4 + 1)
+
+const char *tc_utf8_printable(const char *s, size_t max)
+{
+	static _Thread_local char ring[PRINTABLE_SLOTS][PRINTABLE_SIZE];
+	static _Thread_local unsigned next;
+
+	return tc_utf8_escape(ring[next++ % PRINTABLE_SLOTS], PRINTABLE_SIZE, s ? s : "", max);
+}

@@ -24,4 +24,23 @@ int tc_utf8_put_valid(tc_buf *out, const uint8_t *s, size_t n);
  */
 int tc_json_put_string(tc_buf *b, const char *str);
 
+/*
+ * For messages that echo a name or value read from a file or the command
+ * line: writes the first max bytes of s (fewer at a NUL) to out so that
+ * every byte shows and none acts on a terminal or splits a log line.
+ * \ and " become \\ and \", tab, CR and LF \t \r \n, other C0 controls and
+ * DEL \xNN, bytes that are not UTF-8 \xNN, and the C1 controls, U+2028/2029
+ * and the bidirectional controls \uNNNN; the rest of UTF-8 is kept. out
+ * (size > 0) is always NUL-terminated; what does not fit is cut at a whole
+ * character. Returns out.
+ */
+char *tc_utf8_escape(char *out, size_t size, const char *s, size_t max);
+
+/*
+ * tc_utf8_escape into a per-thread ring of small buffers, for printf
+ * arguments: valid for the next seven calls on the same thread. Up to 256
+ * bytes of s always fit.
+ */
+const char *tc_utf8_printable(const char *s, size_t max);
+
 #endif

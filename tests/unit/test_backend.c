@@ -350,6 +350,11 @@ static void local_missing_root(void)
 	CHECK_ERRMSG(root);
 	CHECK_ERRMSG("\" does not exist");
 	CHECK(count_entries(tmp) == 0); /* neither root nor its parent */
+	/* The path comes from the config: its control characters are shown escaped. */
+	snprintf(root, sizeof(root), "%s/typo\x1b[31m/root", tmp);
+	CHECK_ERR(tc_backend_local_new(&be, root), TC_ENOTFOUND);
+	CHECK_ERRMSG("/typo\\x1b[31m/root\" does not exist");
+	CHECK(strchr(tc_error_last(), '\x1b') == NULL);
 	/* a file where the root should be */
 	snprintf(file, sizeof(file), "%s/file", tmp);
 	CHECK_OK(tc_test_write_file(file, "x", 1));

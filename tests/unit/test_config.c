@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/test.h"
@@ -947,6 +948,215 @@ static void test_secret_not_in_messages(void)
 	CHECK(strstr(tc_error_last(), "hunter2") == NULL);
 }
 
+/* Repeats unit n times after prefix, then suffix; NULL on failure. */
+static char *gen(const char *prefix, const char *unit, size_t n, const char *suffix)
+{
+	tc_buf b = TC_BUF_INIT;
+	int r = tc_buf_puts(&b, prefix);
+
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = tc_buf_puts(&b, unit);
+	if (r < 0 || tc_buf_puts(&b, suffix) < 0 || tc_buf_cstr(&b) < 0) {
+		tc_buf_dispose(&b);
+		return NULL;
+	}
+	return (char *)tc_buf_detach(&b, NULL);
+}
+
+/* yaml (freed here) must be refused with TC_ELIMIT and a message containing want. */
+static int load_limited(char *yaml, const char *want)
+{
+	tc_config c;
+	int r, ok = 1;
+
+	if (!yaml) {
+		tc_test_fail(__FILE__, __LINE__, "out of memory generating YAML");
+		return 0;
+	}
+	r = load(&c, yaml);
+	tc_config_dispose(&c);
+	if (r != TC_ELIMIT || !strstr(tc_error_last(), want)) {
+		tc_test_fail(__FILE__, __LINE__, "load of %.40s... returned %d (%s), want %d with \"%s\"",
+			     yaml, r, tc_error_last(), TC_ELIMIT, want);
+		ok = 0;
+	}
+	free(yaml);
+	return ok;
+}
+
+/*
+ * libyaml's cost per token grows with the depth (100,000 '[' took over 30 s)
+ * and its tree with the node count: both are refused while parsing.
+ */
+static void test_nesting_limit(void)
+{
+	char *y;
+
+	CHECK(load_limited(gen("server: ", "[", 100000, "\n"),
+			   "t.yaml:1: too deeply nested (limit 64)"));
+	/* Block style nests as deep, one line per level. */
+	{
+		tc_buf b = TC_BUF_INIT;
+		int r = tc_buf_puts(&b, "a:\n");
+		for (int i = 1; i < 100 && r >= 0; i++)
+			r = tc_buf_printf(&b, "%*sk%d:\n", i, "", i);
+		CHECK(r >= 0 && tc_buf_cstr(&b) >= 0);
+		/* The 65th mapping is k63's value, which starts on line 65. */
+		CHECK(load_limited((char *)tc_buf_detach(&b, NULL),
+				   "t.yaml:65: too deeply nested (limit 64)"));
+	}
+	/* 64 levels (the root mapping and 63 sequences) are allowed. */
+	y = gen("x: ", "[", 63, "");
+	CHECK(y != NULL);
+	{
+		char *z = gen(y, "]", 63, "\n");
+		free(y);
+		CHECK(z != NULL);
+		CHECK(load_fails(z, "t.yaml:1: x: unknown key"));
+		free(z);
+	}
+	CHECK(load_limited(gen("x: ", "[", 64, ""), "t.yaml:1: too deeply nested (limit 64)"));
+}
+
+static void test_node_limit(void)
+{
+	char *y;
+
+	/* The root mapping, "x", the sequence and 249,997 items: 250,000 nodes. */
+	y = gen("x: [", "1,", 249996, "1]\n");
+	CHECK(y != NULL);
+	CHECK(load_fails(y, "t.yaml:1: x: unknown key"));
+	free(y);
+	CHECK(load_limited(gen("x: [", "1,", 249997, "1]\n"),
+			   "t.yaml:1: too many nodes (limit 250000)"));
+	/* Empty collections and block style count alike; the message names the line. */
+	CHECK(load_limited(gen("x:\n", "- []\n", 300000, ""),
+			   "t.yaml:249999: too many nodes (limit 250000)"));
+	/* Millions of tiny nodes stop at the limit, long before the file ends. */
+	CHECK(load_limited(gen("x: [", "1,", 2000000, "1]\n"), "too many nodes (limit 250000)"));
+}
+
+/* Aliases are references to one node: a billion laughs costs its size, not 10^9 nodes. */
+static void test_alias_bomb(void)
+{
+	tc_buf b = TC_BUF_INIT;
+	char *y;
+	int r = tc_buf_puts(&b, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+
+	for (int i = 1; i < 10 && r >= 0; i++) {
+		r = tc_buf_printf(&b, "a%d: &a%d [", i, i);
+		for (int j = 0; j < 10 && r >= 0; j++)
+			r = tc_buf_printf(&b, "%s*a%d", j ? ", " : "", i - 1);
+		if (r >= 0)
+			r = tc_buf_puts(&b, "]\n");
+	}
+	CHECK(r >= 0 && tc_buf_cstr(&b) >= 0);
+	y = (char *)tc_buf_detach(&b, NULL);
+	/* The tree was built (no limit hit); then the walk stops at the first unknown key. */
+	CHECK(load_fails(y, "t.yaml:1: a0: unknown key"));
+	free(y);
+
+	CHECK(load_fails("server: &s {log_level: [*s]}\n",
+			 "t.yaml:1: invalid YAML: alias *s inside the collection it names"));
+	CHECK(load_fails("server: {log_level: *nope}\n",
+			 "t.yaml:1: invalid YAML: alias *nope names no anchor before it"));
+	/* A later anchor of the same name wins, as in Go's yaml.v2. */
+	{
+		tc_config c;
+		CHECK_OK(load(&c, "compactor:\n  compaction:\n    compaction_window: &d 2h\n"
+				  "    block_retention: &d 72h\n    compacted_block_retention: *d\n"));
+		CHECK_EQ_U64(c.compactor.compaction.compacted_block_retention_ns,
+			     72 * 3600 * NS_S);
+		tc_config_dispose(&c);
+	}
+	/* Each anchor is looked up by name: their number is bounded. */
+	y = gen("x: [", "&a 1, ", 300, "1]\n");
+	CHECK(y != NULL);
+	CHECK(load_fails(y, "t.yaml:1: x: unknown key"));
+	free(y);
+	{
+		tc_buf a = TC_BUF_INIT;
+		r = tc_buf_puts(&a, "x: [");
+		for (int i = 0; i < 257 && r >= 0; i++)
+			r = tc_buf_printf(&a, "&a%d 1, ", i);
+		CHECK(r >= 0 && tc_buf_puts(&a, "1]\n") >= 0 && tc_buf_cstr(&a) >= 0);
+		CHECK(load_limited((char *)tc_buf_detach(&a, NULL),
+				   "t.yaml:1: too many anchors (limit 256)"));
+	}
+}
+
+/* Only regular files, opened without blocking, up to 4 MiB. */
+static void test_special_files(void)
+{
+	tc_config c;
+	char path[4096];
+	char *big;
+
+	CHECK_ERR(tc_config_load_file(&c, tc_test_tmpdir()), TC_EINVALID);
+	CHECK_ERRMSG(": not a regular file (a directory)");
+	tc_config_dispose(&c);
+	CHECK_ERR(tc_config_load_file(&c, "/dev/zero"), TC_EINVALID);
+	CHECK_ERRMSG("/dev/zero: not a regular file (a character device)");
+	tc_config_dispose(&c);
+
+	/* Opening a FIFO without a writer would block here forever. */
+	snprintf(path, sizeof(path), "%s/fifo.yaml", tc_test_tmpdir());
+	CHECK(mkfifo(path, 0600) == 0);
+	CHECK_ERR(tc_config_load_file(&c, path), TC_EINVALID);
+	CHECK_ERRMSG("fifo.yaml: not a regular file (a FIFO)");
+	tc_config_dispose(&c);
+
+	/* 4 MiB is allowed (here all comment), one byte more is not. */
+	big = gen("#", " ", ((size_t)4 << 20) - 2, "\n");
+	CHECK(big != NULL);
+	snprintf(path, sizeof(path), "%s/big.yaml", tc_test_tmpdir());
+	if (tc_test_write_file(path, big, (size_t)4 << 20) < 0) {
+		free(big);
+		CHECK(0);
+	}
+	CHECK_OK(tc_config_load_file(&c, path));
+	tc_config_dispose(&c);
+	big[((size_t)4 << 20) - 1] = ' ';
+	big[(size_t)4 << 20] = '\n';
+	if (tc_test_write_file(path, big, ((size_t)4 << 20) + 1) < 0) {
+		free(big);
+		CHECK(0);
+	}
+	free(big);
+	CHECK_ERR(tc_config_load_file(&c, path), TC_ELIMIT);
+	CHECK_ERRMSG("big.yaml: file too large (limit 4194304 bytes)");
+	tc_config_dispose(&c);
+}
+
+/* Keys and values from the file are echoed escaped: they cannot act on a terminal. */
+static void test_messages_escape_controls(void)
+{
+	tc_config c;
+
+	CHECK(load_fails("server:\n  \"evil\\e[31mkey\": 1\n",
+			 "t.yaml:2: server.evil\\x1b[31mkey: unknown key"));
+	CHECK(strchr(tc_error_last(), '\x1b') == NULL);
+	CHECK(load_fails("server:\n  log_level: \"info\\r\\e[2K\"\n",
+			 "got \"info\\r\\x1b[2K\""));
+	CHECK(strpbrk(tc_error_last(), "\r\x1b") == NULL);
+	CHECK(load_fails("storage:\n  trace:\n    backend: \"s3\\u009b\"\n", "got \"s3\\u009b\""));
+	CHECK(load_fails("compactor:\n  ring:\n    kvstore:\n      store: \"x\\ny\"\n",
+			 "\"x\\ny\" is not supported"));
+	CHECK(load_fails("\"a\\tb\": 1\n", "t.yaml:1: a\\tb: unknown key"));
+	CHECK(load_fails("server: {log_level: info}\n\"se\\arver\": {}\n", "se\\x07rver"));
+	/* The file name too (it may come from a config value). */
+	CHECK_ERR(tc_config_load_string(&c, "x: 1\n", 5, "a\x1b]0;b.yaml"), TC_EINVALID);
+	CHECK_ERRMSG("a\\x1b]0;b.yaml:1: x: unknown key");
+	tc_config_dispose(&c);
+	/* Flags: tc_config_set. */
+	CHECK_OK(tc_config_default(&c));
+	CHECK_ERR(tc_config_set(&c, "server.\x1b[31m", "1"), TC_EINVALID);
+	CHECK_ERRMSG("unknown config key \"server.\\x1b[31m\"");
+	CHECK_ERR(tc_config_set(&c, "server.http_listen_port", "1\r2"), TC_EINVALID);
+	CHECK_ERRMSG("got \"1\\r2\"");
+	tc_config_dispose(&c);
+}
+
 TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_config_is_defaults),
 	     T(test_shipped_config_lists_every_key), T(test_full_file), T(test_write_roundtrip),
 	     T(test_redaction), T(test_written_layout), T(test_aliases), T(test_unknown_keys),
@@ -954,4 +1164,6 @@ TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_co
 	     T(test_zero_means_default),
 	     T(test_garbage_yaml), T(test_yaml_features), T(test_set), T(test_file_errors),
 	     T(test_secret_not_in_messages), T(test_write_roundtrip_unicode), T(test_ring_defaults),
-	     T(test_ring_full), T(test_ring_store_unsupported), T(test_lists), T(test_validate))
+	     T(test_ring_full), T(test_ring_store_unsupported), T(test_lists), T(test_validate),
+	     T(test_nesting_limit), T(test_node_limit), T(test_alias_bomb), T(test_special_files),
+	     T(test_messages_escape_controls))

@@ -755,6 +755,13 @@ static void etcd_endpoint_syntax(void)
 		CHECK_ERR(tc_kv_etcd_new(&kv, &o), TC_EINVALID);
 	}
 	{
+		/* The config's value is echoed with its control characters escaped. */
+		const char *eps[1] = { "ftp\x1b[31m://h:1\r" };
+		tc_kv_etcd_options o = opts(eps, 1);
+		CHECK_ERR(tc_kv_etcd_new(&kv, &o), TC_EINVALID);
+		CHECK_ERRMSG("etcd endpoint \"ftp\\x1b[31m://h:1\\r\"");
+	}
+	{
 		const char *eps[2] = { "http://10.0.0.1:2379/", "https://[::1]:2379" };
 		tc_kv_etcd_options o = opts(eps, 2);
 		CHECK_OK(tc_kv_etcd_new(&kv, &o));

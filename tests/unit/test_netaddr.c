@@ -52,4 +52,21 @@ static void nothing_found(void)
 	CHECK_ERRMSG("(none given)");
 }
 
-TC_TEST_MAIN(T(configured_wins), T(loopback), T(nothing_found))
+/* Names from the config are echoed with their control characters escaped. */
+static void messages_escape_controls(void)
+{
+	tc_strlist names = TC_STRLIST_INIT;
+	char out[TC_NETADDR_MAX], addr[TC_NETADDR_MAX + 8];
+
+	list(&names, "eth\x1b[31m9");
+	CHECK_ERR(tc_netaddr_instance(out, NULL, &names), TC_ENOTFOUND);
+	CHECK_ERRMSG("eth\\x1b[31m9: no such interface");
+	memset(addr, 'a', sizeof(addr) - 1);
+	addr[sizeof(addr) - 1] = '\0';
+	addr[1] = '\r';
+	CHECK_ERR(tc_netaddr_instance(out, addr, &names), TC_EINVALID);
+	CHECK_ERRMSG("instance address \"a\\raaa");
+	tc_strlist_dispose(&names);
+}
+
+TC_TEST_MAIN(T(configured_wins), T(loopback), T(nothing_found), T(messages_escape_controls))

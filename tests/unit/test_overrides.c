@@ -1,6 +1,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/test.h"
@@ -415,7 +416,177 @@ static void test_concurrent_readers(void)
 	tc_overrides_free(o);
 }
 
+/* Repeats unit n times after prefix, then suffix; NULL on failure. */
+static char *gen(const char *prefix, const char *unit, size_t n, const char *suffix)
+{
+	tc_buf b = TC_BUF_INIT;
+	int r = tc_buf_puts(&b, prefix);
+
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = tc_buf_puts(&b, unit);
+	if (r < 0 || tc_buf_puts(&b, suffix) < 0 || tc_buf_cstr(&b) < 0) {
+		tc_buf_dispose(&b);
+		return NULL;
+	}
+	return (char *)tc_buf_detach(&b, NULL);
+}
+
+/* A billion laughs under a Tempo key we accept and ignore. */
+static char *laughs(void)
+{
+	tc_buf b = TC_BUF_INIT;
+	int r = tc_buf_puts(&b, "overrides:\n  a0: {search_tags_allow_list: &a0 [x, x, x, x, x, x, "
+				"x, x, x, x]}\n");
+
+	for (int i = 1; i < 10 && r >= 0; i++) {
+		r = tc_buf_printf(&b, "  a%d: {search_tags_allow_list: &a%d [", i, i);
+		for (int j = 0; j < 10 && r >= 0; j++)
+			r = tc_buf_printf(&b, "%s*a%d", j ? ", " : "", i - 1);
+		if (r >= 0)
+			r = tc_buf_puts(&b, "]}\n");
+	}
+	if (r < 0 || tc_buf_cstr(&b) < 0) {
+		tc_buf_dispose(&b);
+		return NULL;
+	}
+	return (char *)tc_buf_detach(&b, NULL);
+}
+
+/* yaml (freed here) must be refused by tc_overrides_check with code and a message containing want. */
+static int check_refused(char *yaml, int code, const char *want)
+{
+	int r, ok = 1;
+
+	if (!yaml) {
+		tc_test_fail(__FILE__, __LINE__, "out of memory generating YAML");
+		return 0;
+	}
+	r = tc_overrides_check(yaml, strlen(yaml), "ov.yaml");
+	if (r != code || !strstr(tc_error_last(), want)) {
+		tc_test_fail(__FILE__, __LINE__, "check of %.40s... returned %d (%s), want %d with \"%s\"",
+			     yaml, r, tc_error_last(), code, want);
+		ok = 0;
+	}
+	free(yaml);
+	return ok;
+}
+
+/* The file re-read every period is bounded like the config. */
+static void test_hostile_files(void)
+{
+	char *y;
+
+	CHECK(check_refused(gen("overrides:\n  t: ", "[", 100000, "\n"), TC_ELIMIT,
+			    "ov.yaml:2: too deeply nested (limit 64)"));
+	CHECK(check_refused(gen("overrides:\n  t: {search_tags_allow_list: [", "a,", 2000000, "a]}\n"),
+			    TC_ELIMIT, "ov.yaml:2: too many nodes (limit 250000)"));
+	/* Aliases stay references: the bomb loads as the 200 nodes it is. */
+	y = laughs();
+	CHECK(y != NULL);
+	CHECK_OK(tc_overrides_check(y, strlen(y), "ov.yaml"));
+	free(y);
+	/* An alias is allowed where the anchor is already complete. */
+	CHECK_OK(tc_overrides_check("overrides:\n  '*': &l {block_retention: 1h}\n  t: *l\n", 43,
+				    "ov.yaml"));
+	CHECK(check_refused(strdup("overrides: &o\n  t: *o\n"), TC_EINVALID,
+			    "ov.yaml:2: invalid YAML: alias *o inside the collection it names"));
+}
+
+/* Tenants are checked for repeats sorted, not pair by pair: the lines named stay right. */
+static void test_many_tenants(void)
+{
+	tc_buf b = TC_BUF_INIT;
+	int r = tc_buf_puts(&b, "overrides:\n  '*': &l {block_retention: 1h}\n");
+
+	for (int i = 0; i < 100000 && r >= 0; i++)
+		r = tc_buf_printf(&b, "  t%d: %s\n", i, i % 2 ? "*l" : "~");
+	/* Line 3 is t0, so tN is on line N + 3. */
+	CHECK(r >= 0 && tc_buf_puts(&b, "  t77777: {}\n  t5: {}\n") >= 0 && tc_buf_cstr(&b) >= 0);
+	CHECK(check_refused((char *)tc_buf_detach(&b, NULL), TC_EINVALID,
+			    "ov.yaml:100003: overrides.t77777: tenant already listed at line 77780"));
+}
+
+/* A reload that hits a limit keeps the last good table, like any other failed reload. */
+static void test_reload_bomb_keeps_table(void)
+{
+	tc_config c;
+	tc_overrides *o;
+	const char *path = write_tmp("bomb.yaml", tenants_yaml);
+	char *y;
+
+	CHECK(path != NULL);
+	CHECK_OK(config_with(&c, path));
+	CHECK_OK(tc_overrides_new(&o, &c));
+	tc_config_dispose(&c);
+	y = gen("overrides:\n  t: ", "[", 100000, "\n");
+	if (!y || !write_tmp("bomb.yaml", y)) {
+		free(y);
+		tc_overrides_free(o);
+		CHECK(0);
+	}
+	free(y);
+	if (tc_overrides_reload(o) != TC_ELIMIT) {
+		tc_overrides_free(o);
+		CHECK(0);
+	}
+	CHECK_ERRMSG("bomb.yaml:2: too deeply nested (limit 64)");
+	CHECK_EQ_U64(tc_overrides_generation(o), 1);
+	CHECK_EQ_U64(tc_overrides_block_retention_ns(o, "tenant-a"), 48 * NS_H);
+	tc_overrides_free(o);
+}
+
+/*
+ * A FIFO as overrides file would block the opener until some writer came;
+ * refused at start, and at a reload (swapped in by rename) with the table kept.
+ */
+static void test_fifo_refused(void)
+{
+	tc_config c;
+	tc_overrides *o = NULL;
+	char fifo[4096], dst[4096];
+	const char *path;
+
+	snprintf(fifo, sizeof(fifo), "%s/ov.fifo", tmp());
+	CHECK(mkfifo(fifo, 0600) == 0);
+	CHECK_OK(config_with(&c, fifo));
+	CHECK_ERR(tc_overrides_new(&o, &c), TC_EINVALID);
+	CHECK_ERRMSG("ov.fifo: not a regular file (a FIFO)");
+	tc_config_dispose(&c);
+
+	path = write_tmp("swapped.yaml", tenants_yaml);
+	CHECK(path != NULL);
+	snprintf(dst, sizeof(dst), "%s", path);
+	CHECK_OK(config_with(&c, dst));
+	CHECK_OK(tc_overrides_new(&o, &c));
+	tc_config_dispose(&c);
+	if (rename(fifo, dst) != 0 || tc_overrides_reload(o) != TC_EINVALID) {
+		tc_overrides_free(o);
+		CHECK(0);
+	}
+	CHECK_ERRMSG("swapped.yaml: not a regular file (a FIFO)");
+	CHECK_EQ_U64(tc_overrides_generation(o), 1);
+	CHECK_EQ_U64(tc_overrides_max_bytes_per_trace(o, "zzz"), 7000);
+	tc_overrides_free(o);
+}
+
+static void test_messages_escape_controls(void)
+{
+	CHECK(check_fails("overrides:\n  \"t\\e[31m\": {nope: 1}\n",
+			  "ov.yaml:2: overrides.t\\x1b[31m.nope: unknown key"));
+	CHECK(check_fails("overrides:\n  t: {\"no\\rpe\": 1}\n", "overrides.t.no\\rpe: unknown key"));
+	CHECK(check_fails("overrides:\n  t: {max_bytes_per_trace: \"1\\r\\e[2K\"}\n",
+			  "got \"1\\r\\x1b[2K\""));
+	CHECK(check_fails("overrides:\n  \"a\\nb\": {}\n  \"a\\nb\": {}\n",
+			  "overrides.a\\nb: tenant already listed at line 2"));
+	CHECK(check_fails("\"\\u202eoverrides\": {}\n", "ov.yaml:1: \\u202eoverrides: unknown key"));
+	CHECK(strpbrk(tc_error_last(), "\r\n\x1b") == NULL);
+	CHECK(tc_overrides_check("x: 1\n", 5, "o\x1b[1m.yaml") == TC_EINVALID);
+	CHECK_ERRMSG("o\\x1b[1m.yaml:1: x: unknown key");
+}
+
 TC_TEST_MAIN(T(test_no_file_uses_config), T(test_lookup_order),
 	     T(test_without_wildcard_uses_defaults), T(test_wildcard_only), T(test_reload),
 	     T(test_new_fails_on_bad_file), T(test_check_errors), T(test_check_accepts_tempo_files),
-	     T(test_shipped_example), T(test_durations_superset), T(test_concurrent_readers))
+	     T(test_shipped_example), T(test_durations_superset), T(test_concurrent_readers),
+	     T(test_hostile_files), T(test_many_tenants), T(test_reload_bomb_keeps_table),
+	     T(test_fifo_refused), T(test_messages_escape_controls))
