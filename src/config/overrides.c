@@ -360,7 +360,16 @@ int tc_overrides_new(tc_overrides **out, const tc_config *cfg)
 	o->defaults.block_retention_ns = cfg->overrides.block_retention_ns;
 	o->defaults.max_bytes_per_trace = cfg->overrides.max_bytes_per_trace;
 	o->compactor_retention_ns = cfg->compactor.compaction.block_retention_ns;
-	if (pthread_rwlock_init(&o->lock, NULL) != 0) {
+	/*
+	 * glibc's rwlock prefers readers by default: with compaction workers
+	 * reading limits all the time, a reload could wait indefinitely.
+	 */
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	int lrc = pthread_rwlock_init(&o->lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	if (lrc != 0) {
 		free(o);
 		tc_error_set("overrides: cannot create lock");
 		return TC_ERROR;
