@@ -78,6 +78,8 @@ void tc_block_config_default(tc_block_config *c)
 	c->index_page_size_bytes = 250u << 10;
 	c->bloom_fp = 0.01;
 	c->bloom_shard_size_bytes = 100u << 10;
+	c->max_page_bytes = TC_DEFAULT_MAX_PAGE_BYTES;
+	c->max_page_ratio = TC_DEFAULT_MAX_PAGE_RATIO;
 }
 
 static int flush_pending(tc_block_writer *w)
