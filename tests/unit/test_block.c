@@ -544,7 +544,33 @@ static void bomb_pages_fail_at_their_cap(void)
 	tc_backend_free(mem);
 }
 
+/* Dropping a failed writer removes its partial output and keeps the failure's message. */
+static void writer_cleanup_keeps_the_message(void)
+{
+	tc_backend *be = NULL;
+	tc_block_writer *w = NULL;
+	uint8_t id[TC_ID_LEN] = { 5 };
+	tc_block_write_opts wo = { .tenant = "t1", .data_encoding = "v2", .estimated_objects = 10 };
+
+	/*
+	 * Pages compressed (more than the two the queue holds), nothing stored
+	 * yet: the clean-up finds no block directory.
+	 */
+	tc_block_config_default(&wo.block);
+	wo.block.index_downsample_bytes = 10;
+	CHECK_OK(tc_backend_local_new(&be, tc_test_tmpdir()));
+	CHECK_OK(tc_block_writer_new(&w, be, &wo));
+	for (int i = 0; i < 6; i++) {
+		id[15] = (uint8_t)(i + 1);
+		CHECK_OK(tc_block_writer_add(w, id, TC_ID_LEN, (const uint8_t *)"0123456789abcdef", 16));
+	}
+	CHECK_ERR(tc_block_writer_add(w, id, TC_ID_LEN, (const uint8_t *)"x", 1), TC_EINVALID);
+	tc_block_writer_free(w);
+	CHECK_ERRMSG("object IDs must be added in strictly ascending order");
+	tc_backend_free(be);
+}
+
 TC_TEST_MAIN(T(read_all_fixture_blocks), T(rewrite_matches_tempo_bytes), T(find_every_fixture_trace),
 	     T(roundtrip_every_encoding), T(streamed_reads_match_whole_reads), T(large_object_streams),
 	     T(writer_refuses_bad_input_and_cleans_up), T(writer_before_commit_can_withdraw),
-	     T(bomb_pages_fail_at_their_cap))
+	     T(bomb_pages_fail_at_their_cap), T(writer_cleanup_keeps_the_message))
