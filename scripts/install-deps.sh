@@ -4,19 +4,19 @@
 #   scripts/install-deps.sh            build + unit/integration test deps
 #   scripts/install-deps.sh --s3       also the single-node Ceph RGW used by S3 tests
 #   scripts/install-deps.sh --etcd     also etcd (scale-out tests)
-#   scripts/install-deps.sh --bench    also GNU time and perf (make bench)
+#   scripts/install-deps.sh --bench    also perf (make bench)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libcurl4-openssl-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler
       libzstd-dev libsnappy-dev libyaml-dev libcjson-dev zlib1g-dev liblz4-dev
       libxxhash-dev libmicrohttpd-dev libmurmurhash-dev libisal-dev libxml2-dev
-      curl ca-certificates valgrind python3)
+      curl ca-certificates valgrind python3 time)
 for arg in "$@"; do
   case "$arg" in
     --s3) pkgs+=(radosgw ceph-mon ceph-osd ceph-common) ;;
     --etcd) pkgs+=(etcd-server etcd-client) ;;
-    --bench) pkgs+=(time linux-perf) ;;
+    --bench) pkgs+=(linux-perf) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
