@@ -355,6 +355,14 @@ static void make_block(bomb *b, const char *tenant, tc_encoding enc, uint64_t by
 	tc_hex_encode(b->last_hex, b->meta.max_id, TC_ID_LEN);
 }
 
+static void bomb_dispose(bomb *b)
+{
+	tc_buf_dispose(&b->data);
+	tc_buf_dispose(&b->index);
+	tc_buf_dispose(&b->bloom);
+	tc_buf_dispose(&b->meta_json);
+}
+
 static void write_file(const char *path, const void *p, size_t n)
 {
 	FILE *f = fopen(path, "wb");
@@ -399,6 +407,7 @@ int main(int argc, char **argv)
 		write_file(path, b.meta_json.ptr, b.meta_json.len);
 		printf("block=%s last=%s compressed=%zu objects=%lld\n", b.meta.block_id, b.last_hex,
 		       b.data.len, (long long)b.meta.total_objects);
+		bomb_dispose(&b);
 		return 0;
 	}
 	if (argc == 5 && !strcmp(argv[1], "codec")) {
@@ -413,6 +422,7 @@ int main(int argc, char **argv)
 		need(f && fwrite(&e, 1, 1, f) == 1 && fwrite(s.out.ptr, 1, s.out.len, f) == s.out.len &&
 			     fclose(f) == 0, argv[2]);
 		sink_close(&s);
+		tc_buf_dispose(&s.out);
 		return 0;
 	}
 	if (argc == 6 && !strcmp(argv[1], "fuzzblock")) {
@@ -431,6 +441,7 @@ int main(int argc, char **argv)
 		fwrite(len, 1, 2, f);
 		fwrite(b.index.ptr, 1, b.index.len, f);
 		need(fwrite(b.data.ptr, 1, b.data.len, f) == b.data.len && fclose(f) == 0, argv[2]);
+		bomb_dispose(&b);
 		return 0;
 	}
 	fprintf(stderr, "usage: tc_mkbomb block ROOT TENANT ENC BYTES OBJ [LIKE_META]\n"
