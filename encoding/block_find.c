@@ -9,6 +9,9 @@
 #include "encoding/block_reader.h"
 #include "encoding/bloom.h"
 #include "encoding/codec.h"
+#include "encoding/page_stream.h"
+
+#define COPY_PIECE 65536 /* bytes of a body copied or skipped at once */
 
 int tc_block_read_index_page(tc_record *out, size_t *n, tc_backend *be, const tc_meta *m, size_t page_no)
 {
@@ -125,25 +128,89 @@ static int search_records(size_t *out, tc_record *page, tc_backend *be, const tc
 	return TC_OK;
 }
 
-static int find_in_page(tc_buf *out, tc_backend *be, const tc_meta *m, const tc_record *rec,
-			const uint8_t *id)
+/* The next n bytes of the page into out (out NULL: skipped), piece by piece. */
+static int copy_bytes(tc_buf *out, tc_page_stream *ps, uint64_t n, uint64_t at, const tc_where *w)
 {
+	while (n > 0) {
+		const uint8_t *p;
+		size_t avail, want = n < COPY_PIECE ? (size_t)n : COPY_PIECE;
+		int rc = tc_page_stream_peek(&p, &avail, ps, want);
+		if (rc < 0)
+			return rc;
+		if (avail == 0) {
+			tc_error_set_at(w, "object at page position %llu runs past the end of the page",
+					(unsigned long long)at);
+			return TC_ECORRUPT;
+		}
+		if (out && (rc = tc_buf_put(out, p, avail)) < 0)
+			return rc;
+		tc_page_stream_consume(ps, avail);
+		n -= avail;
+	}
+	return TC_OK;
+}
+
+/*
+ * Walks the page's objects up to id, through the page stream: only the
+ * wanted body is kept, the others are skipped as they are decoded, and
+ * every object header is held to the page's cap before its body is read.
+ */
+static int scan_page(tc_buf *out, tc_page_stream *ps, const tc_page_cap *cap, const uint8_t *id,
+		     const tc_where *w)
+{
+	for (;;) {
+		uint64_t at = tc_page_stream_pos(ps);
+		const uint8_t *p;
+		size_t avail;
+		uint32_t total;
+		int match, rc;
+
+		if ((rc = tc_page_stream_peek(&p, &avail, ps, TC_OBJECT_HEADER_LEN + TC_ID_LEN)) < 0)
+			return rc;
+		if (avail == 0)
+			return TC_ENOTFOUND;
+		if ((rc = tc_object_header(&total, p, avail, at, w)) < 0 ||
+		    (rc = tc_page_cap_check_object(cap, at, total, w)) < 0)
+			return rc;
+		if (avail < TC_OBJECT_HEADER_LEN + TC_ID_LEN) {
+			tc_error_set_at(w, "object at page position %llu runs past the end of the page",
+					(unsigned long long)at);
+			return TC_ECORRUPT;
+		}
+		match = memcmp(p + TC_OBJECT_HEADER_LEN, id, TC_ID_LEN) == 0;
+		tc_page_stream_consume(ps, TC_OBJECT_HEADER_LEN + TC_ID_LEN);
+		if ((rc = copy_bytes(match ? out : NULL, ps, total - TC_OBJECT_HEADER_LEN - TC_ID_LEN, at, w)) < 0)
+			return rc;
+		if (match)
+			return TC_OK;
+	}
+}
+
+static int find_in_page(tc_buf *out, tc_backend *be, const tc_meta *m, const tc_record *rec,
+			const uint8_t *id, const tc_page_limits *limits)
+{
+	/* Pages up to a chunk are decoded whole, as the block reader does; larger ones through a window. */
+	const tc_page_stream_opts pso = { TC_DEFAULT_CHUNK_SIZE_BYTES, COPY_PIECE };
+	tc_page_stream *ps = NULL;
+	tc_page_cap cap;
 	char key[TC_KEY_MAX];
 	uint8_t *raw = NULL;
-	tc_buf page = TC_BUF_INIT;
-	tc_codec *codec = NULL;
 	const uint8_t *payload;
-	size_t page_len, plen, pos = 0;
-	tc_object obj;
+	size_t page_len, plen, start = out->len;
 	int rc;
 
 	if ((rc = tc_key_block(key, sizeof(key), m->tenant, m->block_id, "data")) < 0)
 		return rc;
 	tc_where w = { key, rec->start };
-	if (rec->length < TC_PAGE_HEADER_LEN || rec->length > TC_DEFAULT_MAX_PAGE_BYTES ||
-	    rec->start > m->size || rec->length > m->size - rec->start) {
+	if (rec->length < TC_PAGE_HEADER_LEN || rec->start > m->size || rec->length > m->size - rec->start) {
 		tc_error_set_at(&w, "index record length %u is not a plausible page", rec->length);
 		return TC_ECORRUPT;
+	}
+	if (rec->length > limits->max_page_bytes) {
+		tc_error_set_at(&w, "page length %u exceeds the %llu-byte page limit "
+				"(storage.trace.block.max_page_bytes)", rec->length,
+				(unsigned long long)limits->max_page_bytes);
+		return TC_ELIMIT;
 	}
 	raw = malloc(rec->length);
 	if (!raw) {
@@ -159,36 +226,25 @@ static int find_in_page(tc_buf *out, tc_backend *be, const tc_meta *m, const tc_
 		rc = TC_ECORRUPT;
 		goto cleanup;
 	}
-	if ((rc = tc_codec_new(&codec, m->encoding)) < 0)
+	tc_page_cap_of(&cap, limits, rec->length);
+	if ((rc = tc_page_stream_new(&ps, m->encoding, &pso)) < 0 ||
+	    (rc = tc_page_stream_open_mem(ps, payload, plen, &cap, &w)) < 0)
 		goto cleanup;
-	tc_buf_init(&page, TC_DEFAULT_MAX_PAGE_BYTES);
-	if ((rc = tc_codec_decompress(&page, codec, payload, plen, &w)) < 0)
-		goto cleanup;
-	rc = TC_ENOTFOUND;
-	for (;;) {
-		int r = tc_object_next(&obj, page.ptr, page.len, &pos, &w);
-		if (r < 0) {
-			rc = r;
-			break;
-		}
-		if (r == 0)
-			break;
-		if (obj.id_len == TC_ID_LEN && memcmp(obj.id, id, TC_ID_LEN) == 0) {
-			rc = tc_buf_put(out, obj.body, obj.body_len);
-			break;
-		}
-	}
+	rc = scan_page(out, ps, &cap, id, &w);
 	if (rc == TC_ENOTFOUND)
 		tc_error_set("trace not found in block %s", m->block_id);
 cleanup:
+	if (rc < 0)
+		out->len = start;
 	free(raw);
-	tc_buf_dispose(&page);
-	tc_codec_free(codec);
+	tc_page_stream_free(ps);
 	return rc;
 }
 
-int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_t id[TC_ID_LEN])
+int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_t id[TC_ID_LEN],
+		  const tc_page_limits *limits)
 {
+	tc_page_limits defaults;
 	tc_record *page = NULL;
 	size_t idx;
 	int present = 0, rc;
@@ -210,7 +266,11 @@ int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_
 	rc = search_records(&idx, page, be, meta, id);
 	if (rc == TC_OK && idx < meta->total_records) {
 		size_t rpp = tc_index_records_per_page(meta->index_page_size);
-		rc = find_in_page(out, be, meta, &page[idx % rpp], id);
+		if (!limits) {
+			tc_page_limits_default(&defaults);
+			limits = &defaults;
+		}
+		rc = find_in_page(out, be, meta, &page[idx % rpp], id, limits);
 	} else if (rc == TC_OK) {
 		rc = TC_ENOTFOUND;
 	}

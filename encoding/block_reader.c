@@ -23,7 +23,7 @@ struct tc_block_reader {
 	tc_backend *be;
 	tc_meta meta;
 	size_t chunk_size;
-	size_t max_page;
+	tc_page_limits limits;
 	char key_data[TC_KEY_MAX];
 	char key_index[TC_KEY_MAX]; /* for messages; tc_block_read_index_page reads it */
 	size_t defer_over;
@@ -46,6 +46,7 @@ struct tc_block_reader {
 
 	/* Current page. */
 	tc_page_stream *ps;
+	tc_page_cap cap;
 	tc_where page_w;
 	const tc_record *page_rec;
 	size_t page_objects;
@@ -97,9 +98,10 @@ static int check_record(tc_block_reader *r, const tc_record *rec, size_t i)
 				(unsigned long long)r->meta.size);
 		return TC_ECORRUPT;
 	}
-	if (rec->length > r->max_page) {
-		tc_error_set_at(&w, "record %zu: page length %u exceeds the %zu-byte page limit", i,
-				rec->length, r->max_page);
+	if (rec->length > r->limits.max_page_bytes) {
+		tc_error_set_at(&w, "record %zu: page length %u exceeds the %llu-byte page limit "
+				"(storage.trace.block.max_page_bytes)", i, rec->length,
+				(unsigned long long)r->limits.max_page_bytes);
 		return TC_ELIMIT;
 	}
 	if (i > 0 && memcmp(rec->id, r->prev_rec_id, TC_ID_LEN) <= 0) {
@@ -160,8 +162,10 @@ static int load_page(tc_block_reader *r)
 	r->page_w.key = r->key_data;
 	r->page_w.off = rec->start;
 	r->body_left = 0;
+	tc_page_cap_of(&r->cap, &r->limits, rec->length);
 	if (r->chunk_big) {
-		rc = tc_page_stream_open_range(r->ps, r->be, rec->length, &r->bytes_read, &r->page_w);
+		rc = tc_page_stream_open_range(r->ps, r->be, rec->length, &r->cap, &r->bytes_read,
+					       &r->page_w);
 	} else {
 		rc = tc_page_parse(&page_len, &payload, &plen, r->chunk.ptr + r->chunk_pos,
 				   r->chunk.len - r->chunk_pos, &r->page_w);
@@ -173,7 +177,7 @@ static int load_page(tc_block_reader *r)
 			return TC_ECORRUPT;
 		}
 		r->chunk_pos += page_len;
-		rc = tc_page_stream_open_mem(r->ps, payload, plen, &r->page_w);
+		rc = tc_page_stream_open_mem(r->ps, payload, plen, &r->cap, &r->page_w);
 	}
 	if (rc < 0)
 		return rc;
@@ -220,6 +224,8 @@ static int page_object(tc_object *out, tc_block_reader *r)
 	if (avail == 0)
 		return 0;
 	if ((rc = tc_object_header(&total, p, avail, r->obj_at, &r->page_w)) < 0)
+		return rc;
+	if ((rc = tc_page_cap_check_object(&r->cap, r->obj_at, total, &r->page_w)) < 0)
 		return rc;
 	body_len = (size_t)total - TC_OBJECT_HEADER_LEN - TC_ID_LEN;
 	/* A body too large to hold is handed out piece by piece (tc_block_reader_body). */
@@ -391,12 +397,14 @@ int tc_block_reader_open(tc_block_reader **out, tc_backend *be, const tc_meta *m
 	r->be = be;
 	r->meta = *meta;
 	r->chunk_size = opts && opts->chunk_size_bytes ? opts->chunk_size_bytes : TC_DEFAULT_CHUNK_SIZE_BYTES;
-	r->max_page = opts && opts->max_page_bytes ? opts->max_page_bytes : TC_DEFAULT_MAX_PAGE_BYTES;
+	if (opts && opts->limits)
+		r->limits = *opts->limits;
+	else
+		tc_page_limits_default(&r->limits);
 	r->rpp = tc_index_records_per_page(meta->index_page_size);
 	r->ipage_no = SIZE_MAX;
 	r->defer_over = opts ? opts->defer_objects_over : 0;
 	tc_buf_init(&r->chunk, 0);
-	pso.max_page = r->max_page;
 	pso.inline_page = r->chunk_size;
 	pso.piece = r->chunk_size < PIECE_MAX ? r->chunk_size : PIECE_MAX;
 	if ((rc = tc_key_block(r->key_data, sizeof(r->key_data), meta->tenant, meta->block_id, "data")) < 0 ||
@@ -414,6 +422,15 @@ int tc_block_reader_open(tc_block_reader **out, tc_backend *be, const tc_meta *m
 fail:
 	tc_block_reader_free(r);
 	return rc;
+}
+
+void tc_page_limits_from(tc_page_limits *out, const tc_block_config *block, uint64_t max_bytes_per_trace)
+{
+	out->index_downsample_bytes = block->index_downsample_bytes;
+	out->max_bytes_per_trace = max_bytes_per_trace;
+	/* 0 (a config built by hand) is the default. */
+	out->max_page_ratio = block->max_page_ratio ? block->max_page_ratio : TC_DEFAULT_MAX_PAGE_RATIO;
+	out->max_page_bytes = block->max_page_bytes ? block->max_page_bytes : TC_DEFAULT_MAX_PAGE_BYTES;
 }
 
 int tc_block_reader_body(const uint8_t **p, tc_block_reader *r, size_t n)

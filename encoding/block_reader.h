@@ -18,16 +18,24 @@
 #include <stdint.h>
 
 #include "src/backend/backend.h"
+#include "encoding/block_writer.h"
 #include "encoding/index.h"
 #include "encoding/meta.h"
 #include "encoding/page.h"
 
 #define TC_DEFAULT_CHUNK_SIZE_BYTES (5u << 20)
-#define TC_DEFAULT_MAX_PAGE_BYTES ((size_t)1 << 30) /* decompressed page cap */
+
+/* The page limits of a config's storage.trace.block and a tenant's max_bytes_per_trace. */
+void tc_page_limits_from(tc_page_limits *out, const tc_block_config *block, uint64_t max_bytes_per_trace);
 
 typedef struct tc_block_read_opts {
 	size_t chunk_size_bytes; /* 0 = 5 MiB */
-	size_t max_page_bytes;   /* 0 = 1 GiB */
+	/*
+	 * Each page's decompressed cap (tc_page_cap_of); NULL: the defaults.
+	 * An object whose header claims more than is left under it fails at
+	 * once; a page that decodes past it fails at the cap.
+	 */
+	const tc_page_limits *limits;
 	/*
 	 * 0: every object comes whole. Otherwise objects whose body is larger
 	 * come with body NULL (body_len set) and are read with
@@ -73,8 +81,10 @@ int tc_block_read_index(tc_record **out, tc_backend *be, const tc_meta *meta);
 /*
  * Finds one trace the way a querier does: minID/maxID, the bloom shard, a
  * binary search over index records (reading index pages as needed), one
- * data page. Appends the body to out; TC_ENOTFOUND if absent.
+ * data page, decompressed within its cap under limits (NULL: the
+ * defaults). Appends the body to out; TC_ENOTFOUND if absent.
  */
-int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_t id[TC_ID_LEN]);
+int tc_block_find(tc_buf *out, tc_backend *be, const tc_meta *meta, const uint8_t id[TC_ID_LEN],
+		  const tc_page_limits *limits);
 
 #endif

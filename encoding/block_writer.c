@@ -78,6 +78,8 @@ void tc_block_config_default(tc_block_config *c)
 	c->index_page_size_bytes = 250u << 10;
 	c->bloom_fp = 0.01;
 	c->bloom_shard_size_bytes = 100u << 10;
+	c->max_page_bytes = TC_DEFAULT_MAX_PAGE_BYTES;
+	c->max_page_ratio = TC_DEFAULT_MAX_PAGE_RATIO;
 }
 
 static int flush_pending(tc_block_writer *w)
@@ -409,9 +411,17 @@ fail:
  */
 static void remove_partial(tc_block_writer *w)
 {
+	/*
+	 * Best effort on the way out of a failure: the message stays the
+	 * failure's, not what the clean-up met (a block directory never made).
+	 */
+	char failure[1024];
+
+	snprintf(failure, sizeof(failure), "%s", tc_error_last());
 	tc_backend_append_abort(w->append);
 	w->append = NULL;
 	tc_backend_clear_block(w->be, w->tenant, w->block_id);
+	tc_error_set("%s", failure);
 }
 
 void tc_block_writer_free(tc_block_writer *w)

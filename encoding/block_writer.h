@@ -21,6 +21,9 @@ typedef struct tc_block_config {
 	uint32_t index_page_size_bytes;
 	double bloom_fp;
 	uint32_t bloom_shard_size_bytes;
+	/* Read side: the page caps (tc_page_limits, docs/FORMAT.md#decompression-caps); 0 = default. */
+	uint64_t max_page_bytes;
+	uint32_t max_page_ratio;
 } tc_block_config;
 
 void tc_block_config_default(tc_block_config *c);

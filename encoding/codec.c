@@ -65,6 +65,26 @@ int tc_codec_limit(tc_buf *out, const tc_where *w, const char *what)
 	return TC_ELIMIT;
 }
 
+int tc_codec_over_limit(const tc_codec *c, const tc_where *w, uint64_t declared)
+{
+	const char *name = tc_encoding_name(c->enc);
+
+	if (declared)
+		tc_error_set_at(w, "%s: stream declares %llu decompressed bytes, more than the cap of "
+				"%llu (%s)", name, (unsigned long long)declared,
+				(unsigned long long)c->limit, c->limit_why);
+	else
+		tc_error_set_at(w, "%s: decompresses to more than the cap of %llu bytes (%s)", name,
+				(unsigned long long)c->limit, c->limit_why);
+	return TC_ELIMIT;
+}
+
+void tc_codec_set_limit(tc_codec *c, uint64_t bytes, const char *why)
+{
+	c->limit = bytes ? bytes : UINT64_MAX;
+	snprintf(c->limit_why, sizeof(c->limit_why), "%s", why ? why : "the caller's limit");
+}
+
 int tc_codec_corrupt(const tc_where *w, size_t pos, const char *fmt, ...)
 {
 	tc_where at = { w ? w->key : NULL, (w ? w->off : 0) + pos };
@@ -92,6 +112,7 @@ int tc_codec_new(tc_codec **out, tc_encoding enc)
 		return TC_ERROR;
 	}
 	c->enc = enc;
+	tc_codec_set_limit(c, 0, NULL);
 	switch (enc) {
 	case TC_ENC_ZSTD:
 		c->zc = ZSTD_createCCtx();
@@ -167,6 +188,7 @@ int tc_codec_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len)
 int tc_codec_stream_begin(tc_codec *c, const tc_where *w)
 {
 	c->s_in = 0;
+	c->s_out = 0;
 	c->s_between = 0;
 	c->s_seen_id = 0;
 	tc_buf_clear(&c->s_chunk);
@@ -201,9 +223,8 @@ static int none_read(tc_codec_io *io)
 	return io->src_end && n == io->src_len;
 }
 
-int tc_codec_stream_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
+static int family_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
 {
-	io->used = io->produced = 0;
 	switch (c->enc) {
 	case TC_ENC_NONE:
 		return none_read(io);
@@ -222,6 +243,39 @@ int tc_codec_stream_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
 		tc_error_set_at(w, "unsupported encoding %s", tc_encoding_name(c->enc));
 		return TC_EUNSUPPORTED;
 	}
+}
+
+/*
+ * The limit is applied here, for every family: dst is cut to what is left
+ * under it, and at the limit a one-byte probe tells whether the stream has
+ * more to give (over the limit) or only input left to check (a checksum,
+ * an end mark).
+ */
+int tc_codec_stream_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
+{
+	uint64_t left = c->limit - c->s_out;
+	uint8_t *dst = io->dst, probe;
+	size_t dst_cap = io->dst_cap;
+	int r;
+
+	io->used = io->produced = 0;
+	if (left == 0) {
+		io->dst = &probe;
+		io->dst_cap = 1;
+	} else if ((uint64_t)io->dst_cap > left) {
+		io->dst_cap = (size_t)left;
+	}
+	r = family_read(io, c, w);
+	io->dst = dst;
+	io->dst_cap = dst_cap;
+	if (r < 0)
+		return r;
+	if (left == 0 && io->produced) {
+		io->produced = 0;
+		return tc_codec_over_limit(c, w, 0);
+	}
+	c->s_out += io->produced;
+	return r;
 }
 
 /* The whole stream into out, through the streaming reader. */

@@ -45,8 +45,20 @@ tc_encoding tc_codec_encoding(const tc_codec *c);
 int tc_codec_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len);
 
 /*
+ * The most bytes one stream on c may decompress to, for every stream from
+ * now on, whole-buffer or streamed (docs/FORMAT.md#decompression-caps).
+ * Output is counted as it is produced, so nothing is allocated or decoded
+ * past the cap whatever sizes the stream declares; one more byte is
+ * TC_ELIMIT with a message naming w's key and offset, the cap and why (a
+ * short note saying what set it, copied; may be NULL). 0: no limit (the
+ * default).
+ */
+void tc_codec_set_limit(tc_codec *c, uint64_t bytes, const char *why);
+
+/*
  * Appends the decompressed content of the stream(s) in src to out. The
- * output may not grow past out->cap (TC_ELIMIT). Corrupt input is
+ * output may not grow past out->cap nor the codec's limit (TC_ELIMIT),
+ * and grows as it is produced. Corrupt input is
  * TC_ECORRUPT with a message starting with w's key and offset; s2 streams
  * are TC_EUNSUPPORTED ("unsupported encoding s2").
  */
@@ -75,7 +87,8 @@ int tc_codec_stream_begin(tc_codec *c, const tc_where *w);
 /*
  * Returns 1 once the stream is complete (nothing more will be produced), 0
  * when it wants more input or output room, TC_ECORRUPT naming w's key and
- * w->off plus the stream position (truncation only once src_end is set).
+ * w->off plus the stream position (truncation only once src_end is set),
+ * TC_ELIMIT once the stream would pass the codec's limit.
  * A call that neither used nor produced anything wants more contiguous
  * input than src holds.
  */

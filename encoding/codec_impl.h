@@ -25,8 +25,12 @@ struct tc_codec {
 	int def_ready;
 	int inf_ready;
 
+	uint64_t limit;     /* most bytes a stream may produce; UINT64_MAX: none */
+	char limit_why[160];
+
 	/* The stream tc_codec_stream_read is in. */
 	uint64_t s_in;      /* compressed bytes consumed so far */
+	uint64_t s_out;     /* bytes produced so far */
 	int s_between;      /* gzip: at a member boundary */
 	int s_seen_id;      /* snappy: stream identifier seen */
 	tc_buf s_chunk;     /* snappy: a decoded chunk not yet handed out */
@@ -44,6 +48,12 @@ int tc_codec_out_room(tc_buf *out, size_t want, size_t *room);
 
 /* TC_ELIMIT with a message naming w, for output that would pass the cap. */
 int tc_codec_limit(tc_buf *out, const tc_where *w, const char *what);
+
+/*
+ * TC_ELIMIT with a message naming w and the codec's limit, for a stream
+ * that would produce more than it, or (declared > 0) declares so.
+ */
+int tc_codec_over_limit(const tc_codec *c, const tc_where *w, uint64_t declared);
 
 /* TC_ECORRUPT with a message naming w's key and w->off + pos. */
 int tc_codec_corrupt(const tc_where *w, size_t pos, const char *fmt, ...)

@@ -32,8 +32,9 @@ int tc_codec_zstd_compress(tc_buf *out, tc_codec *c, const uint8_t *src, size_t 
 /*
  * One frame that declares its size (all of ours, Tempo's small pages):
  * decode in one call straight into the buffer, without the streaming copy
- * out of zstd's window. The size only bounds the buffer, within the cap;
- * zstd checks that the frame really holds that many bytes.
+ * out of zstd's window. The declared size is trusted only once it is within
+ * both caps, and then only to size the buffer (memory the cap allows
+ * anyway); zstd checks that the frame really holds that many bytes.
  */
 int tc_codec_zstd_oneshot(tc_buf *out, tc_codec *c, const uint8_t *src, size_t len,
 			  const tc_where *w)
@@ -45,6 +46,8 @@ int tc_codec_zstd_oneshot(tc_buf *out, tc_codec *c, const uint8_t *src, size_t l
 	if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR ||
 	    ZSTD_findFrameCompressedSize(src, len) != len)
 		return 0;
+	if (n > c->limit)
+		return tc_codec_over_limit(c, w, n);
 	if (out->len > cap || n > cap - out->len)
 		return tc_codec_limit(out, w, "zstd");
 	if ((err = tc_buf_reserve(out, (size_t)n)) < 0)
@@ -68,6 +71,12 @@ int tc_codec_zstd_read(tc_codec_io *io, tc_codec *c, const tc_where *w)
 	/* klauspost's reader returns an empty page for an empty stream. */
 	if (c->s_in == 0 && io->src_len == 0 && io->src_end)
 		return 1;
+	/* A first frame that declares more than the cap fails before any decoding. */
+	if (c->s_in == 0) {
+		unsigned long long n = ZSTD_getFrameContentSize(io->src, io->src_len);
+		if (n != ZSTD_CONTENTSIZE_UNKNOWN && n != ZSTD_CONTENTSIZE_ERROR && n > c->limit)
+			return tc_codec_over_limit(c, w, n);
+	}
 	ret = ZSTD_decompressStream(c->zd, &ob, &in);
 	if (ZSTD_isError(ret)) {
 		if (ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation) {

@@ -1,5 +1,7 @@
 #include "encoding/page.h"
 
+#include <stdio.h>
+
 int tc_page_header_parse(uint32_t *total, const uint8_t *p, size_t avail, const tc_where *w)
 {
 	uint16_t hdr_len;
@@ -140,4 +142,56 @@ int tc_object_write(tc_buf *out, const uint8_t *id, size_t id_len, const uint8_t
 	    (r = tc_buf_put(out, id, id_len)) < 0 || (r = tc_buf_put(out, body, body_len)) < 0)
 		return r;
 	return TC_OK;
+}
+
+void tc_page_limits_default(tc_page_limits *l)
+{
+	l->index_downsample_bytes = 1048576;
+	l->max_bytes_per_trace = 5000000;
+	l->max_page_ratio = TC_DEFAULT_MAX_PAGE_RATIO;
+	l->max_page_bytes = TC_DEFAULT_MAX_PAGE_BYTES;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+void tc_page_cap_of(tc_page_cap *out, const tc_page_limits *l, uint64_t page_len)
+{
+	uint64_t t = l->max_bytes_per_trace;
+	/* Tempo's ingester counts pushed bytes, not the framing it adds around them: slack. */
+	uint64_t by_config = t ? sat_add(l->index_downsample_bytes, sat_add(t, t / 4)) : UINT64_MAX;
+	uint64_t by_ratio = sat_mul(l->max_page_ratio, page_len);
+
+	if (by_config >= by_ratio) {
+		out->bytes = by_config;
+		snprintf(out->why, sizeof(out->why), "storage.trace.block.index_downsample_bytes "
+			 "%llu + 1.25 x max_bytes_per_trace %llu", (unsigned long long)l->index_downsample_bytes,
+			 (unsigned long long)t);
+	} else {
+		out->bytes = by_ratio;
+		snprintf(out->why, sizeof(out->why), "storage.trace.block.max_page_ratio %llu x "
+			 "the page's %llu bytes",
+			 (unsigned long long)l->max_page_ratio, (unsigned long long)page_len);
+	}
+	if (out->bytes > l->max_page_bytes) {
+		out->bytes = l->max_page_bytes;
+		snprintf(out->why, sizeof(out->why), "storage.trace.block.max_page_bytes");
+	}
+}
+
+int tc_page_cap_check_object(const tc_page_cap *cap, uint64_t at, uint32_t total, const tc_where *w)
+{
+	if (at <= cap->bytes && total <= cap->bytes - at)
+		return TC_OK;
+	tc_error_set_at(w, "object at page position %llu claims %u bytes, past the page's cap of %llu "
+			"decompressed bytes (%s)", (unsigned long long)at, (unsigned)total,
+			(unsigned long long)cap->bytes, cap->why);
+	return TC_ELIMIT;
 }

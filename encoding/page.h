@@ -57,6 +57,49 @@ int tc_object_header(uint32_t *total, const uint8_t *p, size_t avail, uint64_t a
 int tc_object_next(tc_object *out, const uint8_t *buf, size_t len, size_t *pos, const tc_where *w);
 /* Appends an object record. */
 int tc_object_write(tc_buf *out, const uint8_t *id, size_t id_len, const uint8_t *body, size_t body_len);
+/*
+ * What a reader lets one data page decompress to
+ * (docs/FORMAT.md#decompression-caps). Pages are cut once they pass
+ * index_downsample_bytes, so a page holds at most that plus one object,
+ * and objects are bounded by max_bytes_per_trace; a page larger than that
+ * (a limit lowered after it was written, a Tempo writer configured
+ * otherwise) still passes while it decompresses to at most max_page_ratio
+ * bytes per byte it takes in the data file. max_page_bytes bounds both.
+ */
+typedef struct tc_page_limits {
+	uint64_t index_downsample_bytes; /* the writers' page cut threshold */
+	uint64_t max_bytes_per_trace;    /* the tenant's; 0 = unlimited */
+	uint64_t max_page_ratio;         /* 0 = no ratio allowance */
+	uint64_t max_page_bytes;         /* hard cap */
+} tc_page_limits;
+
+#define TC_DEFAULT_MAX_PAGE_BYTES ((uint64_t)1 << 30)
+#define TC_DEFAULT_MAX_PAGE_RATIO 16
+
+/* The config's defaults (storage.trace.block.*, overrides.max_bytes_per_trace). */
+void tc_page_limits_default(tc_page_limits *l);
+
+typedef struct tc_page_cap {
+	uint64_t bytes;
+	char why[160]; /* which term set it, with its inputs, for messages */
+} tc_page_cap;
+
+/*
+ * The cap of one page of page_len bytes (its index record's length, frame
+ * header included):
+ *   min(max_page_bytes, max(index_downsample_bytes + 1.25 x max_bytes_per_trace,
+ *                           max_page_ratio x page_len))
+ * where max_bytes_per_trace 0 (unlimited) leaves max_page_bytes alone.
+ * Saturates instead of overflowing.
+ */
+void tc_page_cap_of(tc_page_cap *out, const tc_page_limits *l, uint64_t page_len);
+/*
+ * TC_ELIMIT naming w (the page) when the object at page position at, whose
+ * header claims total bytes, would end past the cap: checked before
+ * anything is decoded for it.
+ */
+int tc_page_cap_check_object(const tc_page_cap *cap, uint64_t at, uint32_t total, const tc_where *w);
+
 /* The encoded size of an object. */
 static inline size_t tc_object_size(size_t id_len, size_t body_len)
 {

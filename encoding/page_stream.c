@@ -20,6 +20,7 @@ struct tc_page_stream {
 	tc_where w;
 	char key[TC_KEY_MAX];
 
+	uint64_t cap; /* the page's decompressed cap */
 	tc_buf win; /* whole page, or the window */
 	size_t pos; /* next unconsumed byte in win */
 	uint64_t base; /* page position of win.ptr[0] */
@@ -47,7 +48,7 @@ int tc_page_stream_new(tc_page_stream **out, tc_encoding enc, const tc_page_stre
 	ps->o = *o;
 	if (ps->o.piece < 16)
 		ps->o.piece = 16;
-	tc_buf_init(&ps->win, o->max_page);
+	tc_buf_init(&ps->win, 0);
 	tc_buf_init(&ps->src, 0);
 	if ((rc = tc_codec_new(&ps->codec, enc)) < 0) {
 		tc_page_stream_free(ps);
@@ -67,9 +68,11 @@ void tc_page_stream_free(tc_page_stream *ps)
 	free(ps);
 }
 
-static void reset(tc_page_stream *ps, const tc_where *w)
+static void reset(tc_page_stream *ps, const tc_page_cap *cap, const tc_where *w)
 {
 	snprintf(ps->key, sizeof(ps->key), "%s", w && w->key ? w->key : "");
+	ps->cap = cap->bytes;
+	tc_codec_set_limit(ps->codec, cap->bytes, cap->why);
 	ps->w.key = ps->key;
 	ps->w.off = w ? w->off : 0;
 	tc_buf_clear(&ps->win);
@@ -81,25 +84,35 @@ static void reset(tc_page_stream *ps, const tc_where *w)
 	ps->comp_left = 0;
 }
 
+static size_t buf_cap(uint64_t cap)
+{
+	return cap < SIZE_MAX ? (size_t)cap : SIZE_MAX;
+}
+
 static int start_window(tc_page_stream *ps, const uint8_t *in, size_t len)
 {
 	tc_buf_clear(&ps->win);
-	ps->win.cap = ps->o.max_page;
+	ps->win.cap = buf_cap(ps->cap);
 	ps->in = in;
 	ps->in_len = len;
 	return tc_codec_stream_begin(ps->codec, &ps->w);
 }
 
-int tc_page_stream_open_mem(tc_page_stream *ps, const uint8_t *payload, size_t len, const tc_where *w)
+int tc_page_stream_open_mem(tc_page_stream *ps, const uint8_t *payload, size_t len,
+			    const tc_page_cap *cap, const tc_where *w)
 {
-	size_t cap = ps->o.inline_page < ps->o.max_page ? ps->o.inline_page : ps->o.max_page;
+	int inline_only = (uint64_t)ps->o.inline_page >= cap->bytes;
 	int rc;
 
-	reset(ps, w);
-	ps->win.cap = cap;
+	reset(ps, cap, w);
+	/* The codec stops at the page's cap, the buffer at what we hold whole. */
+	ps->win.cap = inline_only ? buf_cap(ps->cap) : ps->o.inline_page;
 	rc = tc_codec_decompress(&ps->win, ps->codec, payload, len, &ps->w);
-	/* Larger than a page we hold whole: decode it again, through the window. */
-	if (rc == TC_ELIMIT && cap < ps->o.max_page)
+	/*
+	 * Larger than a page we hold whole: decode it again, through the window
+	 * (a stream over the page's cap fails there too, at the cap).
+	 */
+	if (rc == TC_ELIMIT && !inline_only)
 		return start_window(ps, payload, len);
 	if (rc == TC_OK)
 		ps->dec_done = 1;
@@ -129,12 +142,12 @@ static int read_piece(tc_page_stream *ps)
 }
 
 int tc_page_stream_open_range(tc_page_stream *ps, tc_backend *be, uint64_t page_len,
-			      uint64_t *bytes_read, const tc_where *w)
+			      const tc_page_cap *cap, uint64_t *bytes_read, const tc_where *w)
 {
 	uint32_t total;
 	int rc;
 
-	reset(ps, w);
+	reset(ps, cap, w);
 	ps->be = be;
 	ps->bytes_read = bytes_read;
 	ps->comp_off = w->off;
@@ -152,11 +165,18 @@ int tc_page_stream_open_range(tc_page_stream *ps, tc_backend *be, uint64_t page_
 	return start_window(ps, ps->src.ptr + TC_PAGE_HEADER_LEN, ps->src.len - TC_PAGE_HEADER_LEN);
 }
 
-/* Decodes one step into the window. */
+/*
+ * Decodes one step into the window: STEP bytes, or what the caller wants if
+ * more, but no more than the window already holds, so it grows with the
+ * bytes decoded rather than to the size an object header claims; never
+ * past the cap (at it, the codec probes).
+ */
 static int decode_step(tc_page_stream *ps, size_t want)
 {
 	tc_codec_io io;
-	size_t room = want > STEP ? want : STEP;
+	size_t grow, room = want > STEP ? want : STEP;
+	uint8_t probe, *dst;
+	uint64_t done;
 	int rc;
 
 	if (ps->pos > 0) {
@@ -167,15 +187,22 @@ static int decode_step(tc_page_stream *ps, size_t want)
 	}
 	if (ps->in_len == 0 && ps->comp_left > 0 && (rc = read_piece(ps)) < 0)
 		return rc;
-	if (ps->base + ps->win.len + room > ps->o.max_page)
-		room = ps->o.max_page - (size_t)(ps->base + ps->win.len);
-	if (room == 0) {
-		tc_error_set_at(&ps->w, "decompressed page exceeds the limit of %zu bytes", ps->o.max_page);
-		return TC_ELIMIT;
+	grow = ps->win.len > STEP ? ps->win.len : STEP;
+	if (room > grow)
+		room = grow;
+	done = ps->base + ps->win.len;
+	if (done < ps->cap) {
+		if (room > ps->cap - done)
+			room = (size_t)(ps->cap - done);
+		if ((rc = tc_buf_reserve(&ps->win, room)) < 0)
+			return rc;
+		dst = ps->win.ptr + ps->win.len;
+	} else {
+		/* At the cap: the codec probes whether more would come, and refuses it. */
+		dst = &probe;
+		room = 1;
 	}
-	if ((rc = tc_buf_reserve(&ps->win, room)) < 0)
-		return rc;
-	io = (tc_codec_io){ ps->in, ps->in_len, ps->comp_left == 0, ps->win.ptr + ps->win.len, room, 0, 0 };
+	io = (tc_codec_io){ ps->in, ps->in_len, ps->comp_left == 0, dst, room, 0, 0 };
 	if ((rc = tc_codec_stream_read(&io, ps->codec, &ps->w)) < 0)
 		return rc;
 	if (io.used) { /* in may be NULL for an empty payload */

@@ -155,7 +155,9 @@ static int gunzip(tc_buf *out, const uint8_t *gz, size_t len, const tc_where *w,
 			inflateReset(&zs);
 		}
 		if (room == 0) {
-			tc_error_set_at(all, "decompressed index exceeds %zu bytes", out->cap);
+			tc_error_set_at(all, "decompressed index exceeds %zu bytes (the cap for a %zu-byte "
+					"gzip: %u x its length, at least %u, at most %u)", out->cap, len,
+					TC_TENANT_INDEX_RATIO, TC_TENANT_INDEX_FLOOR, TC_TENANT_INDEX_MAX_BYTES);
 			r = TC_ELIMIT;
 			goto cleanup;
 		}
@@ -304,6 +306,19 @@ cleanup:
 	return r;
 }
 
+/*
+ * The JSON a gzip of len bytes may hold (docs/FORMAT.md#decompression-caps):
+ * metas compress about 3-5:1, so TC_TENANT_INDEX_RATIO bytes per gzip byte,
+ * or TC_TENANT_INDEX_FLOOR, whichever is more, up to the hard cap.
+ */
+static size_t json_cap(size_t len)
+{
+	size_t cap = len > TC_TENANT_INDEX_MAX_BYTES / TC_TENANT_INDEX_RATIO ? TC_TENANT_INDEX_MAX_BYTES
+									      : len * TC_TENANT_INDEX_RATIO;
+
+	return cap > TC_TENANT_INDEX_FLOOR ? cap : TC_TENANT_INDEX_FLOOR;
+}
+
 int tc_tenant_index_parse(tc_tenant_index *out, const uint8_t *gz, size_t len, const tc_where *w)
 {
 	static const tc_where unnamed = { "tenant index", 0 };
@@ -316,7 +331,7 @@ int tc_tenant_index_parse(tc_tenant_index *out, const uint8_t *gz, size_t len, c
 	all = (tc_where){ w->key, TC_WHERE_NO_OFFSET };
 	memset(out, 0, sizeof(*out));
 	out->created_at.sec = -62135596800LL; /* Go's zero time when the key is missing */
-	tc_buf_init(&json, TC_TENANT_INDEX_MAX_BYTES);
+	tc_buf_init(&json, json_cap(len));
 	if ((r = gunzip(&json, gz, len, w, &all)) < 0)
 		goto cleanup;
 	if (json.len == 0) {

@@ -10,7 +10,10 @@
 #include "src/util/buf.h"
 #include "encoding/meta.h"
 
-#define TC_TENANT_INDEX_MAX_BYTES (256u << 20) /* decompressed */
+/* Decompressed JSON: RATIO x the gzip's length, at least FLOOR, at most MAX. */
+#define TC_TENANT_INDEX_MAX_BYTES (256u << 20)
+#define TC_TENANT_INDEX_RATIO 64u
+#define TC_TENANT_INDEX_FLOOR (1u << 20)
 
 typedef struct tc_tenant_index {
 	tc_time created_at;

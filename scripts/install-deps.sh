@@ -12,7 +12,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libzstd-dev libsnappy-dev libyaml-dev libcjson-dev zlib1g-dev liblz4-dev
       libxxhash-dev libmicrohttpd-dev libmurmurhash-dev libisal-dev libxml2-dev
       curl ca-certificates valgrind python3
-      time)  # GNU time: make bench, and tests/integration/test_config_limits.sh
+      time)  # GNU time: make bench and the tests that measure peak RSS and run time
 for arg in "$@"; do
   case "$arg" in
     --s3) pkgs+=(radosgw ceph-mon ceph-osd ceph-common) ;;

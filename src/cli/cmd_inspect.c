@@ -15,8 +15,10 @@
 #include "encoding/bloom.h"
 #include "encoding/trace.h"
 #include "src/compactor/blocklist.h"
+#include "src/config/config.h"
+#include "src/config/overrides.h"
 
-static const char USAGE[] = "tracecompactor inspect [--ids] BLOCK_DIR";
+static const char USAGE[] = "tracecompactor inspect [--ids] [--config FILE] BLOCK_DIR";
 
 typedef struct blooms {
 	tc_buf *files;
@@ -78,8 +80,29 @@ static int check_object(const tc_object *o, const tc_meta *m, const blooms *b, u
 	return TC_OK;
 }
 
-static int inspect(tc_backend *be, const char *tenant, const char *block, int print_ids)
+/*
+ * The pages' caps: the config's limits (defaults without one) and the
+ * tenant's max_bytes_per_trace, overrides file included.
+ */
+static int page_limits(tc_page_limits *out, const char *config, const char *tenant)
 {
+	tc_config cfg;
+	tc_overrides *ov = NULL;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if ((rc = config ? tc_config_load_file(&cfg, config) : tc_config_default(&cfg)) == TC_OK &&
+	    (rc = tc_overrides_new(&ov, &cfg)) == TC_OK)
+		tc_page_limits_from(out, &cfg.storage.block, tc_overrides_max_bytes_per_trace(ov, tenant));
+	tc_overrides_free(ov);
+	tc_config_dispose(&cfg);
+	return rc;
+}
+
+static int inspect(tc_backend *be, const char *tenant, const char *block, int print_ids,
+		   const tc_page_limits *limits)
+{
+	tc_block_read_opts ro = { 0, limits, 0 };
 	tc_meta m;
 	blooms b = { 0 };
 	tc_block_reader *r = NULL;
@@ -89,7 +112,7 @@ static int inspect(tc_backend *be, const char *tenant, const char *block, int pr
 	int rc;
 
 	if ((rc = tc_blocklist_read_meta(&m, be, tenant, block)) < 0 || (rc = load_blooms(&b, be, &m)) < 0 ||
-	    (rc = tc_block_reader_open(&r, be, &m, NULL)) < 0)
+	    (rc = tc_block_reader_open(&r, be, &m, &ro)) < 0)
 		goto cleanup;
 	while ((rc = tc_block_reader_next(&o, r)) == 1) {
 		if ((rc = check_object(&o, &m, &b, &spans)) < 0)
@@ -120,13 +143,17 @@ cleanup:
 
 int tc_cmd_inspect(int argc, char **argv)
 {
-	const char *pos[1], *ids = NULL;
-	const tc_arg_spec specs[] = { { "ids", 0, &ids, "also print every trace ID" } };
+	const char *pos[1], *ids = NULL, *config = NULL;
+	const tc_arg_spec specs[] = {
+		{ "ids", 0, &ids, "also print every trace ID" },
+		{ "config", 1, &config, "read pages within this config's caps (storage.trace.block.*, overrides)" },
+	};
+	tc_page_limits limits;
 	char path[PATH_MAX], blockdir[PATH_MAX], tenantdir[PATH_MAX], root[PATH_MAX];
 	char block[PATH_MAX], tenant[PATH_MAX];
 	tc_backend *be = NULL;
 	size_t npos;
-	int rc = tc_args_parse(specs, 1, argc, argv, pos, 1, &npos, USAGE);
+	int rc = tc_args_parse(specs, 2, argc, argv, pos, 1, &npos, USAGE);
 
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
@@ -152,8 +179,9 @@ int tc_cmd_inspect(int argc, char **argv)
 		fprintf(stderr, "inspect: %s is not a <tenant>/<block-uuid> directory\n", pos[0]);
 		return 2;
 	}
-	if ((rc = tc_backend_local_new(&be, root)) == TC_OK)
-		rc = inspect(be, tenant, block, ids != NULL);
+	if ((rc = page_limits(&limits, config, tenant)) == TC_OK &&
+	    (rc = tc_backend_local_new(&be, root)) == TC_OK)
+		rc = inspect(be, tenant, block, ids != NULL, &limits);
 	if (rc < 0)
 		fprintf(stderr, "inspect: %s\n", tc_error_last());
 	tc_backend_free(be);

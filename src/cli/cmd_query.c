@@ -13,6 +13,7 @@
 #include "encoding/otlp_json.h"
 #include "encoding/trace.h"
 #include "src/compactor/blocklist.h"
+#include "src/config/overrides.h"
 
 static const char USAGE[] = "tracecompactor query (--path ROOT | --config FILE) --tenant T [--raw] TRACE_ID_HEX";
 
@@ -31,13 +32,27 @@ static int parse_trace_id(uint8_t id[TC_ID_LEN], const char *hex)
 	return tc_hex_decode(id, TC_ID_LEN, padded);
 }
 
+/* The pages' caps under the config's limits and the tenant's max_bytes_per_trace (overrides file included). */
+static int page_limits(tc_page_limits *out, const tc_config *cfg, const char *tenant)
+{
+	tc_overrides *ov;
+	int rc;
+
+	if ((rc = tc_overrides_new(&ov, cfg)) < 0)
+		return rc;
+	tc_page_limits_from(out, &cfg->storage.block, tc_overrides_max_bytes_per_trace(ov, tenant));
+	tc_overrides_free(ov);
+	return TC_OK;
+}
+
 typedef struct found {
 	tc_buf *bodies;
 	size_t n;
 	char data_encoding[TC_DATA_ENCODING_MAX];
 } found;
 
-static int collect(found *f, tc_backend *be, const tc_blocklist *bl, const uint8_t *id)
+static int collect(found *f, tc_backend *be, const tc_blocklist *bl, const uint8_t *id,
+		   const tc_page_limits *limits)
 {
 	f->bodies = calloc(bl->n_live ? bl->n_live : 1, sizeof(tc_buf));
 	if (!f->bodies) {
@@ -48,7 +63,7 @@ static int collect(found *f, tc_backend *be, const tc_blocklist *bl, const uint8
 		tc_buf *b = &f->bodies[f->n];
 		int rc;
 		tc_buf_init(b, 0);
-		rc = tc_block_find(b, be, &bl->live[i], id);
+		rc = tc_block_find(b, be, &bl->live[i], id, limits);
 		if (rc == TC_ENOTFOUND) {
 			tc_buf_dispose(b);
 			continue;
@@ -109,11 +124,12 @@ int tc_cmd_query(int argc, char **argv)
 	const char *path = NULL, *tenant = NULL, *raw = NULL, *config = NULL, *pos[1];
 	const tc_arg_spec specs[] = {
 		{ "path", 1, &path, "root of the local bucket" },
-		{ "config", 1, &config, "use the backend of this config (storage.trace.*)" },
+		{ "config", 1, &config, "use the backend of this config (storage.trace.*) and its page caps" },
 		{ "tenant", 1, &tenant, "tenant ID" },
 		{ "raw", 0, &raw, "print the combined object body instead of OTLP JSON" },
 	};
 	uint8_t id[TC_ID_LEN];
+	tc_page_limits limits;
 	tc_backend *be = NULL;
 	tc_blocklist bl = TC_BLOCKLIST_INIT;
 	found f = { 0 };
@@ -135,7 +151,7 @@ int tc_cmd_query(int argc, char **argv)
 		return 2;
 	}
 	if ((rc = tc_cli_open_bucket(&be, &cfg, path, config, 0)) < 0 || (rc = tc_blocklist_read_tenant(&bl, be, tenant)) < 0 ||
-	    (rc = collect(&f, be, &bl, id)) < 0)
+	    (rc = page_limits(&limits, &cfg, tenant)) < 0 || (rc = collect(&f, be, &bl, id, &limits)) < 0)
 		goto cleanup;
 	if (f.n == 0) {
 		fprintf(stderr, "query: trace %s not found in %zu live blocks of tenant %s\n", pos[0], bl.n_live,

@@ -97,8 +97,9 @@ static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *cons
 {
 	fence f = { o, 0 };
 	tc_block_reader **readers = calloc(n, sizeof(*readers));
+	tc_page_limits limits;
 	/* Objects larger than a chunk are not held whole: the merge streams or reads them as needed. */
-	tc_block_read_opts ro = { o->chunk_size_bytes, 0,
+	tc_block_read_opts ro = { o->chunk_size_bytes, &limits,
 				  o->chunk_size_bytes ? o->chunk_size_bytes : TC_DEFAULT_CHUNK_SIZE_BYTES };
 	tc_block_write_opts wo;
 	tc_block_writer *w = NULL;
@@ -111,6 +112,7 @@ static int run_merge(tc_compact_result *res, tc_backend *be, const tc_meta *cons
 		tc_error_set("out of memory");
 		return TC_ERROR;
 	}
+	tc_page_limits_from(&limits, &o->block, o->max_bytes_per_trace);
 	output_params(&wo, in, n, o);
 	if (o->confirm) {
 		wo.before_commit = fence_check;

@@ -242,6 +242,14 @@ static const cfg_row rows[] = {
 	ROW("storage.trace.block.bloom_filter_shard_size_bytes", CT_U32, "102400",
 	  F(storage.block.bloom_shard_size_bytes), "Size of one bloom filter shard.", .min = 1,
 	  .max = INT32_MAX),
+	ROW("storage.trace.block.max_page_bytes", CT_U64, "1073741824",
+	  F(storage.block.max_page_bytes),
+	  "Most bytes one data page read may decompress to, whatever else allows (not a Tempo key).",
+	  .min = 65536, .max = (uint64_t)1 << 40),
+	ROW("storage.trace.block.max_page_ratio", CT_U32, "16", F(storage.block.max_page_ratio),
+	  "A page larger than index_downsample_bytes + 1.25 x max_bytes_per_trace may still "
+	  "decompress to this many bytes per byte it takes in the data file (not a Tempo key).",
+	  .min = 1, .max = 1u << 20),
 
 	ROW("storage.trace.s3.bucket", CT_STRING, "", F(storage.s3.bucket), "Bucket name."),
 	ROW("storage.trace.s3.prefix", CT_STRING, "", F(storage.s3.prefix),

@@ -19,6 +19,9 @@
 #include "src/util/array.h"
 #include "src/util/fnv.h"
 
+/* Most bytes a snappy block yields per input byte, rounded up (a 3-byte copy of 64). */
+#define SNAPPY_MAX_EXPANSION 22
+
 #define MAX_NEW_TOKENS ((size_t)1 << 24)
 
 struct tc_ring_desc {
@@ -254,6 +257,17 @@ int tc_ring_desc_decode(tc_ring_desc **out, const uint8_t *p, size_t n, const tc
 				"ring value would decompress to %zu bytes, more than the %zu allowed",
 				len, TC_RING_MAX_VALUE_BYTES);
 		return TC_ELIMIT;
+	}
+	/*
+	 * Snappy gives at most 64 bytes for a 3-byte copy: a preamble claiming
+	 * more than that is a lie, refused before it sizes an allocation
+	 * (docs/FORMAT.md#decompression-caps).
+	 */
+	if (len / SNAPPY_MAX_EXPANSION > n) {
+		tc_error_set_at(&(tc_where){ key_of(w), TC_WHERE_NO_OFFSET },
+				"ring value of %zu bytes cannot decompress to the %zu its snappy preamble "
+				"claims", n, len);
+		return TC_ECORRUPT;
 	}
 	raw = malloc(len ? len : 1);
 	if (!raw) {

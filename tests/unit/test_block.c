@@ -94,7 +94,7 @@ static void rewrite_matches_tempo_bytes(void)
 			tc_meta out;
 			char key[TC_KEY_MAX];
 			int rc;
-			wo.block = (tc_block_config){ TC_ENC_NONE, 1u << 20, m->index_page_size, 0.01, 100000 };
+			wo.block = (tc_block_config){ TC_ENC_NONE, 1u << 20, m->index_page_size, 0.01, 100000, 0, 0 };
 			/* The compacted block's bloom was sized for the 600 input objects. */
 			wo.estimated_objects = m->level == 0 ? (uint64_t)m->total_objects : 600;
 			CHECK_OK(tc_block_reader_open(&r, be, m, NULL));
@@ -131,10 +131,10 @@ static void find_every_fixture_trace(void)
 			CHECK_OK(tc_block_reader_open(&r, be, &bl.live[i], NULL));
 			while (tc_block_reader_next(&o, r) == 1) {
 				tc_buf_clear(&body);
-				CHECK_OK(tc_block_find(&body, be, &bl.live[i], o.id));
+				CHECK_OK(tc_block_find(&body, be, &bl.live[i], o.id, NULL));
 				CHECK(body.len == o.body_len && memcmp(body.ptr, o.body, o.body_len) == 0);
 			}
-			CHECK_ERR(tc_block_find(&body, be, &bl.live[i], absent), TC_ENOTFOUND);
+			CHECK_ERR(tc_block_find(&body, be, &bl.live[i], absent, NULL), TC_ENOTFOUND);
 			tc_buf_dispose(&body);
 			tc_block_reader_free(r);
 		}
@@ -170,7 +170,7 @@ static void roundtrip_every_encoding(void)
 			continue;
 		tc_block_write_opts wo = { .tenant = "t1", .data_encoding = "v2", .level = 3,
 					   .estimated_objects = N, .flush_size_bytes = 10000 };
-		wo.block = (tc_block_config){ (tc_encoding)e, 4096, 1000, 0.01, 512 };
+		wo.block = (tc_block_config){ (tc_encoding)e, 4096, 1000, 0.01, 512, 0, 0 };
 		wo.start = tc_time_from_unix(1000, 0);
 		wo.end = tc_time_from_unix(2000, 0);
 		CHECK_OK(tc_backend_mem_new(&mem));
@@ -203,14 +203,14 @@ static void roundtrip_every_encoding(void)
 			CHECK(o.body_len == body.len && !memcmp(o.body, body.ptr, body.len));
 			if (i % 97 == 0) {
 				tc_buf_clear(&found);
-				CHECK_OK(tc_block_find(&found, mem, &parsed, o.id));
+				CHECK_OK(tc_block_find(&found, mem, &parsed, o.id, NULL));
 				CHECK(found.len == body.len && !memcmp(found.ptr, body.ptr, body.len));
 			}
 		}
 		CHECK_EQ_U64(tc_block_reader_next(&o, r), 0);
 		uint8_t absent[TC_ID_LEN] = { 0 };
 		absent[15] = 2; /* between written IDs */
-		CHECK_ERR(tc_block_find(&found, mem, &parsed, absent), TC_ENOTFOUND);
+		CHECK_ERR(tc_block_find(&found, mem, &parsed, absent, NULL), TC_ENOTFOUND);
 		tc_block_reader_free(r);
 		tc_buf_dispose(&body);
 		tc_buf_dispose(&found);
@@ -328,7 +328,8 @@ static void large_object_streams(void)
 		CHECK_OK(read_flat(&got, mem, &m, &ro, 1, &deferred));
 		CHECK_EQ_U64(deferred, 2);
 		/* The decompressed page cap still holds for a page read through the window. */
-		ro.max_page_bytes = 1000000;
+		tc_page_limits lim = { 1u << 20, 0, 16, 1000000 };
+		ro.limits = &lim;
 		CHECK_ERR(read_flat(&got, mem, &m, &ro, 1, &deferred), TC_ELIMIT);
 		tc_buf_dispose(&big);
 		tc_buf_dispose(&small);
@@ -438,6 +439,138 @@ static void writer_before_commit_can_withdraw(void)
 	tc_backend_free(mem);
 }
 
+/* Writes one block of `objects` zero bodies of `body` bytes, all in one page. */
+static int write_zero_block(tc_meta *m, tc_backend *be, tc_encoding enc, size_t objects, size_t body)
+{
+	tc_block_write_opts wo = { .tenant = "t1", .data_encoding = "v2", .estimated_objects = objects };
+	tc_block_writer *w = NULL;
+	uint8_t *zeros = calloc(1, body);
+	int rc = zeros ? TC_OK : TC_ERROR;
+
+	tc_block_config_default(&wo.block);
+	wo.block.index_downsample_bytes = INT32_MAX;
+	wo.block.encoding = enc;
+	if (rc == TC_OK)
+		rc = tc_block_writer_new(&w, be, &wo);
+	for (size_t i = 0; rc == TC_OK && i < objects; i++) {
+		uint8_t id[TC_ID_LEN] = { 0 };
+		id[15] = (uint8_t)(i + 1);
+		rc = tc_block_writer_add(w, id, TC_ID_LEN, zeros, body);
+	}
+	if (rc == TC_OK)
+		rc = tc_block_writer_finish(m, w);
+	tc_block_writer_free(w);
+	free(zeros);
+	return rc;
+}
+
+static int read_through(tc_backend *be, const tc_meta *m, const tc_page_limits *l, size_t chunk)
+{
+	tc_block_read_opts ro = { chunk, l, 0 };
+	tc_block_reader *r;
+	tc_object o;
+	int rc;
+
+	if ((rc = tc_block_reader_open(&r, be, m, &ro)) < 0)
+		return rc;
+	while ((rc = tc_block_reader_next(&o, r)) == 1)
+		;
+	tc_block_reader_free(r);
+	return rc;
+}
+
+/*
+ * docs/FORMAT.md#decompression-caps: a page of a few KB that decompresses
+ * to 16 MiB is refused by the reader (held whole or read piece by piece)
+ * and by tc_block_find at the writers' limits, 7298576 bytes by default:
+ * at the first object whose header claims more than is left under the
+ * cap, before decoding it; a zstd frame that declares more, at once;
+ * anything else (here a header cut by the cap) when the decoded bytes
+ * reach the cap. Limits that allow such pages read them.
+ */
+static void bomb_pages_fail_at_their_cap(void)
+{
+	tc_backend *mem = NULL;
+	tc_meta one, many, sized;
+	tc_buf found = TC_BUF_INIT;
+	uint8_t last[TC_ID_LEN] = { 0 };
+	tc_page_limits unlimited, roomy;
+
+	CHECK_OK(tc_backend_mem_new(&mem));
+	/* gzip and lz4 frames do not declare their size, our zstd frames do. */
+	CHECK_OK(write_zero_block(&one, mem, TC_ENC_GZIP, 1, 16u << 20));
+	/* Objects of 1042653 bytes: the 8th header starts 5 bytes short of the cap. */
+	CHECK_OK(write_zero_block(&many, mem, TC_ENC_LZ4, 16, 1042653 - 24));
+	CHECK_OK(write_zero_block(&sized, mem, TC_ENC_ZSTD, 16, 1u << 20));
+	CHECK_MSG(one.size < 65536 && many.size < 100000 && sized.size < 65536, "sizes %llu, %llu, %llu",
+		  (unsigned long long)one.size, (unsigned long long)many.size, (unsigned long long)sized.size);
+	last[15] = 16;
+	for (size_t chunk = 0; chunk <= 1024; chunk += 1024) { /* 1024: read piece by piece */
+		CHECK_ERR(read_through(mem, &one, NULL, chunk), TC_ELIMIT);
+		CHECK_ERRMSG("/data at offset 0: object at page position 0 claims 16777240 bytes, past "
+			     "the page's cap of 7298576 decompressed bytes (storage.trace.block.index_downsample_bytes "
+			     "1048576 + 1.25 x max_bytes_per_trace 5000000)");
+		CHECK_ERR(read_through(mem, &many, NULL, chunk), TC_ELIMIT);
+		CHECK_ERRMSG("/data at offset 0: lz4: decompresses to more than the cap of 7298576 bytes");
+		CHECK_ERR(read_through(mem, &sized, NULL, chunk), TC_ELIMIT);
+		CHECK_ERRMSG("/data at offset 0: zstd: stream declares 16777600 decompressed bytes, more than "
+			     "the cap of 7298576");
+	}
+	CHECK_ERR(tc_block_find(&found, mem, &one, one.max_id, NULL), TC_ELIMIT);
+	CHECK_ERRMSG("object at page position 0 claims 16777240 bytes, past the page's cap of 7298576");
+	CHECK_ERR(tc_block_find(&found, mem, &many, last, NULL), TC_ELIMIT);
+	CHECK_ERRMSG("lz4: decompresses to more than the cap of 7298576 bytes");
+	CHECK(found.asize <= 2 * 7298576);
+	CHECK_ERR(tc_block_find(&found, mem, &sized, last, NULL), TC_ELIMIT);
+	CHECK_ERRMSG("zstd: stream declares 16777600 decompressed bytes");
+
+	tc_page_limits_default(&unlimited);
+	unlimited.max_bytes_per_trace = 0;
+	tc_page_limits_default(&roomy);
+	roomy.max_bytes_per_trace = 20000000;
+	for (int i = 0; i < 2; i++) {
+		const tc_page_limits *l = i ? &roomy : &unlimited;
+		CHECK_OK(read_through(mem, &one, l, 0));
+		CHECK_OK(read_through(mem, &many, l, 1024));
+		CHECK_OK(read_through(mem, &sized, l, 0));
+		tc_buf_clear(&found);
+		CHECK_OK(tc_block_find(&found, mem, &many, last, l));
+		CHECK_EQ_U64(found.len, 1042653 - 24);
+		tc_buf_clear(&found);
+		CHECK_OK(tc_block_find(&found, mem, &sized, last, l));
+		CHECK_EQ_U64(found.len, 1u << 20);
+	}
+	tc_buf_dispose(&found);
+	tc_backend_free(mem);
+}
+
+/* Dropping a failed writer removes its partial output and keeps the failure's message. */
+static void writer_cleanup_keeps_the_message(void)
+{
+	tc_backend *be = NULL;
+	tc_block_writer *w = NULL;
+	uint8_t id[TC_ID_LEN] = { 5 };
+	tc_block_write_opts wo = { .tenant = "t1", .data_encoding = "v2", .estimated_objects = 10 };
+
+	/*
+	 * Pages compressed (more than the two the queue holds), nothing stored
+	 * yet: the clean-up finds no block directory.
+	 */
+	tc_block_config_default(&wo.block);
+	wo.block.index_downsample_bytes = 10;
+	CHECK_OK(tc_backend_local_new(&be, tc_test_tmpdir()));
+	CHECK_OK(tc_block_writer_new(&w, be, &wo));
+	for (int i = 0; i < 6; i++) {
+		id[15] = (uint8_t)(i + 1);
+		CHECK_OK(tc_block_writer_add(w, id, TC_ID_LEN, (const uint8_t *)"0123456789abcdef", 16));
+	}
+	CHECK_ERR(tc_block_writer_add(w, id, TC_ID_LEN, (const uint8_t *)"x", 1), TC_EINVALID);
+	tc_block_writer_free(w);
+	CHECK_ERRMSG("object IDs must be added in strictly ascending order");
+	tc_backend_free(be);
+}
+
 TC_TEST_MAIN(T(read_all_fixture_blocks), T(rewrite_matches_tempo_bytes), T(find_every_fixture_trace),
 	     T(roundtrip_every_encoding), T(streamed_reads_match_whole_reads), T(large_object_streams),
-	     T(writer_refuses_bad_input_and_cleans_up), T(writer_before_commit_can_withdraw))
+	     T(writer_refuses_bad_input_and_cleans_up), T(writer_before_commit_can_withdraw),
+	     T(bomb_pages_fail_at_their_cap), T(writer_cleanup_keeps_the_message))

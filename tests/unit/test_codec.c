@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "encoding/codec.h"
 #include "tests/test.h"
@@ -368,6 +369,137 @@ static void test_output_cap(void)
 	tc_buf_dispose(&in);
 }
 
+/* Streams z through c into dst steps of `step` bytes; *rc is the last return code. */
+static size_t stream_all(int *rc, tc_codec *c, const uint8_t *z, size_t zlen, size_t step)
+{
+	static uint8_t dst[65536];
+	tc_codec_io io = { z, zlen, 1, dst, step, 0, 0 };
+	size_t total = 0;
+
+	if ((*rc = tc_codec_stream_begin(c, &test_where)) < 0)
+		return 0;
+	do {
+		*rc = tc_codec_stream_read(&io, c, &test_where);
+		total += io.produced;
+		io.src += io.used;
+		io.src_len -= io.used;
+	} while (*rc == 0 && (io.used || io.produced));
+	return total;
+}
+
+/* docs/FORMAT.md#decompression-caps: the codec's own limit, whole-buffer and streamed. */
+static void test_limit(void)
+{
+	tc_buf in = TC_BUF_INIT;
+
+	fill_compressible(&in, 300000);
+	for (size_t i = 0; i < N_WRITABLE; i++) {
+		const char *name = tc_encoding_name(writable[i]);
+		tc_codec *c;
+		tc_buf z = TC_BUF_INIT, back = TC_BUF_INIT;
+		size_t got;
+		int rc;
+
+		CHECK_OK(tc_codec_new(&c, writable[i]));
+		CHECK_OK(tc_codec_compress(&z, c, in.ptr, in.len));
+
+		tc_codec_set_limit(c, in.len - 1, "the test's cap");
+		CHECK_ERR(tc_codec_decompress(&back, c, z.ptr, z.len, &test_where), TC_ELIMIT);
+		CHECK_ERRMSG("tenant/block/data at offset 1000: ");
+		CHECK_ERRMSG(" the cap of 299999 ");
+		CHECK_ERRMSG("(the test's cap)");
+		CHECK_EQ_U64(back.len, 0);
+		/* Our zstd frames declare their size: refused before decoding. */
+		got = stream_all(&rc, c, z.ptr, z.len, 4096);
+		CHECK_MSG(rc == TC_ELIMIT && got == (writable[i] == TC_ENC_ZSTD ? 0 : in.len - 1),
+			  "%s: rc %d, %zu bytes", name, rc, got);
+		CHECK_ERRMSG("(the test's cap)");
+
+		/* Exactly at the limit is within it, both ways. */
+		tc_codec_set_limit(c, in.len, "the test's cap");
+		CHECK_OK(tc_codec_decompress(&back, c, z.ptr, z.len, &test_where));
+		CHECK(back.len == in.len && memcmp(back.ptr, in.ptr, in.len) == 0);
+		got = stream_all(&rc, c, z.ptr, z.len, 4096);
+		CHECK_MSG(rc == 1 && got == in.len, "%s: rc %d, %zu bytes", name, rc, got);
+
+		tc_codec_set_limit(c, 0, NULL);
+		tc_buf_clear(&back);
+		CHECK_OK(tc_codec_decompress(&back, c, z.ptr, z.len, &test_where));
+		CHECK_EQ_U64(back.len, in.len);
+		tc_codec_free(c);
+		tc_buf_dispose(&z);
+		tc_buf_dispose(&back);
+	}
+	tc_buf_dispose(&in);
+}
+
+/*
+ * Decompression bombs, 32 MiB of zeros in every compressing codec (and a
+ * zstd frame without a content size, as Tempo writes large pages): refused
+ * at a 1 MiB limit, with the output grown only as far as it was produced
+ * (a frame that declares its size, before anything is allocated), and the
+ * codec usable afterwards.
+ */
+static void test_bombs(void)
+{
+	const size_t n = (size_t)32 << 20, limit = (size_t)1 << 20;
+	uint8_t *zeros = calloc(1, n);
+	tc_buf good = TC_BUF_INIT;
+
+	CHECK(zeros != NULL);
+	fill_compressible(&good, 5000);
+	for (size_t i = 0; i <= N_WRITABLE; i++) {
+		tc_encoding enc = i < N_WRITABLE ? writable[i] : TC_ENC_ZSTD;
+		int sized = i < N_WRITABLE; /* the last round: zstd without a content size */
+		tc_codec *c;
+		tc_buf z = TC_BUF_INIT, back = TC_BUF_INIT, gz = TC_BUF_INIT;
+		size_t got;
+		int rc;
+
+		if (enc == TC_ENC_NONE)
+			continue;
+		CHECK_OK(tc_codec_new(&c, enc));
+		if (sized) {
+			CHECK_OK(tc_codec_compress(&z, c, zeros, n));
+		} else {
+			ZSTD_CCtx *zc = ZSTD_createCCtx();
+			CHECK(zc && !ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_contentSizeFlag, 0)));
+			CHECK_OK(tc_buf_reserve(&z, ZSTD_compressBound(n)));
+			z.len = ZSTD_compress2(zc, z.ptr, ZSTD_compressBound(n), zeros, n);
+			ZSTD_freeCCtx(zc);
+			CHECK(!ZSTD_isError(z.len));
+		}
+		CHECK_MSG(z.len * 20 < n, "%s: %zu compressed bytes is no bomb", tc_encoding_name(enc), z.len);
+
+		tc_codec_set_limit(c, limit, "bomb test");
+		CHECK_ERR(tc_codec_decompress(&back, c, z.ptr, z.len, &test_where), TC_ELIMIT);
+		CHECK_ERRMSG("the cap of 1048576");
+		CHECK_EQ_U64(back.len, 0);
+		if (enc == TC_ENC_ZSTD && sized) {
+			CHECK_ERRMSG("declares 33554432 decompressed bytes");
+			CHECK_EQ_U64(back.asize, 0);
+		} else {
+			CHECK_MSG(back.asize <= 2 * limit + 65536, "%s: %zu bytes allocated",
+				  tc_encoding_name(enc), back.asize);
+		}
+		got = stream_all(&rc, c, z.ptr, z.len, 65536);
+		CHECK_MSG(rc == TC_ELIMIT && got <= limit, "%s: rc %d after %zu bytes", tc_encoding_name(enc),
+			  rc, got);
+
+		/* The same codec reads a good stream afterwards. */
+		CHECK_OK(tc_codec_compress(&gz, c, good.ptr, good.len));
+		tc_buf_clear(&back);
+		CHECK_OK(tc_codec_decompress(&back, c, gz.ptr, gz.len, &test_where));
+		CHECK(back.len == good.len && memcmp(back.ptr, good.ptr, good.len) == 0);
+		tc_codec_free(c);
+		tc_buf_dispose(&z);
+		tc_buf_dispose(&gz);
+		tc_buf_dispose(&back);
+	}
+	tc_buf_dispose(&good);
+	free(zeros);
+}
+
 static void test_s2(void)
 {
 	static const uint8_t s2[] = { 0xff, 0x06, 0x00, 0x00, 'S', '2', 's', 'T', 'w', 'O',
@@ -604,5 +736,6 @@ static void test_lz4_reuse_after_error(void)
 }
 
 TC_TEST_MAIN(T(test_names), T(test_round_trip), T(test_snappy_framing), T(test_concatenated),
-	     T(test_corrupt), T(test_mutations), T(test_snappy_bad_crc), T(test_output_cap), T(test_s2),
+	     T(test_corrupt), T(test_mutations), T(test_snappy_bad_crc), T(test_output_cap), T(test_limit),
+	     T(test_bombs), T(test_s2),
 	     T(test_fixtures), T(test_lz4_header), T(test_gzip_header), T(test_lz4_reuse_after_error))

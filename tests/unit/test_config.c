@@ -5,6 +5,7 @@
 #include "tests/test.h"
 
 #include "src/config/config.h"
+#include "encoding/block_reader.h"
 
 #define NS_S 1000000000LL
 
@@ -90,6 +91,8 @@ static void test_defaults(void)
 	CHECK_EQ_U64(c.storage.block.index_page_size_bytes, 256000);
 	CHECK(c.storage.block.bloom_fp == 0.01);
 	CHECK_EQ_U64(c.storage.block.bloom_shard_size_bytes, 102400);
+	CHECK_EQ_U64(c.storage.block.max_page_bytes, (uint64_t)1 << 30);
+	CHECK_EQ_U64(c.storage.block.max_page_ratio, 16);
 	CHECK(c.storage.s3.bucket == NULL && c.storage.s3.secret_key == NULL);
 	CHECK(!c.storage.s3.insecure && !c.storage.s3.forcepathstyle);
 	CHECK_EQ_U64(c.storage.s3.part_size, 0);
@@ -100,6 +103,13 @@ static void test_defaults(void)
 	CHECK_EQ_U64(c.overrides.per_tenant_override_period_ns, 10 * NS_S);
 	CHECK_EQ_U64(c.compactor.compaction.concurrency, 1);
 	CHECK_EQ_U64(c.storage.blocklist_poll_tenant_index_builders, 2);
+	{
+		/* The reader's built-in page limits are the config's defaults. */
+		tc_page_limits from_cfg, builtin;
+		tc_page_limits_from(&from_cfg, &c.storage.block, c.overrides.max_bytes_per_trace);
+		tc_page_limits_default(&builtin);
+		CHECK(memcmp(&from_cfg, &builtin, sizeof(builtin)) == 0);
+	}
 	tc_config_dispose(&c);
 }
 
@@ -497,6 +507,8 @@ static const char full_yaml[] =
 	"      index_page_size_bytes: 1000\n"
 	"      bloom_filter_false_positive: .05\n"
 	"      bloom_filter_shard_size_bytes: 1000\n"
+	"      max_page_bytes: 100000000\n"
+	"      max_page_ratio: 40\n"
 	"    s3:\n"
 	"      bucket: tempo\n"
 	"      prefix: pre\n"
@@ -564,6 +576,8 @@ static void test_full_file(void)
 	CHECK_EQ_U64(c.storage.block.index_page_size_bytes, 1000);
 	CHECK(c.storage.block.bloom_fp == 0.05);
 	CHECK_EQ_U64(c.storage.block.bloom_shard_size_bytes, 1000);
+	CHECK_EQ_U64(c.storage.block.max_page_bytes, 100000000);
+	CHECK_EQ_U64(c.storage.block.max_page_ratio, 40);
 	CHECK_STR(c.storage.s3.bucket, "tempo");
 	CHECK_STR(c.storage.s3.prefix, "pre");
 	CHECK_STR(c.storage.s3.endpoint, "minio:9000");

@@ -153,5 +153,61 @@ static void test_limits(void)
 	tc_buf_dispose(&b);
 }
 
+/* docs/FORMAT.md#decompression-caps: each term of the formula, and where it saturates. */
+static void test_page_cap(void)
+{
+	tc_page_limits l;
+	tc_page_cap c;
+
+	tc_page_limits_default(&l);
+	CHECK_EQ_U64(l.index_downsample_bytes, 1048576);
+	CHECK_EQ_U64(l.max_bytes_per_trace, 5000000);
+	CHECK_EQ_U64(l.max_page_ratio, 16);
+	CHECK_EQ_U64(l.max_page_bytes, (uint64_t)1 << 30);
+
+	/* A 48 KB page: the writers' limits, 1048576 + 5000000 + 1250000. */
+	tc_page_cap_of(&c, &l, 48000);
+	CHECK_EQ_U64(c.bytes, 7298576);
+	CHECK_STR(c.why, "storage.trace.block.index_downsample_bytes 1048576 + 1.25 x max_bytes_per_trace 5000000");
+	/* Up to where the ratio takes over, the floor holds; then 16 bytes per page byte. */
+	tc_page_cap_of(&c, &l, 7298576 / 16);
+	CHECK_EQ_U64(c.bytes, 7298576);
+	tc_page_cap_of(&c, &l, 7298576 / 16 + 1);
+	CHECK_EQ_U64(c.bytes, 16 * (7298576 / 16 + 1));
+	tc_page_cap_of(&c, &l, 2000000);
+	CHECK_EQ_U64(c.bytes, 32000000);
+	CHECK_STR(c.why, "storage.trace.block.max_page_ratio 16 x the page's 2000000 bytes");
+	/* The hard cap bounds both terms. */
+	tc_page_cap_of(&c, &l, 100000000);
+	CHECK_EQ_U64(c.bytes, (uint64_t)1 << 30);
+	CHECK_STR(c.why, "storage.trace.block.max_page_bytes");
+
+	/* Unlimited traces: only the hard cap. */
+	l.max_bytes_per_trace = 0;
+	tc_page_cap_of(&c, &l, 48000);
+	CHECK_EQ_U64(c.bytes, (uint64_t)1 << 30);
+	CHECK_STR(c.why, "storage.trace.block.max_page_bytes");
+
+	/* Other limits move the floor; no ratio allowance leaves it alone. */
+	l.max_bytes_per_trace = 200;
+	l.index_downsample_bytes = 4096;
+	l.max_page_ratio = 0;
+	tc_page_cap_of(&c, &l, 1u << 30);
+	CHECK_EQ_U64(c.bytes, 4096 + 250);
+
+	/* No overflow: every sum and product saturates, then the hard cap applies. */
+	l.max_bytes_per_trace = UINT64_MAX;
+	l.index_downsample_bytes = UINT64_MAX;
+	l.max_page_bytes = UINT64_MAX - 1;
+	tc_page_cap_of(&c, &l, 48000);
+	CHECK_EQ_U64(c.bytes, UINT64_MAX - 1);
+	l.max_bytes_per_trace = 1;
+	l.index_downsample_bytes = 0;
+	l.max_page_ratio = UINT64_MAX / 2;
+	tc_page_cap_of(&c, &l, 3);
+	CHECK_EQ_U64(c.bytes, UINT64_MAX - 1);
+	CHECK_STR(c.why, "storage.trace.block.max_page_bytes");
+}
+
 TC_TEST_MAIN(T(test_page_roundtrip), T(test_page_errors), T(test_object_roundtrip),
-	     T(test_object_errors), T(test_limits))
+	     T(test_object_errors), T(test_limits), T(test_page_cap))

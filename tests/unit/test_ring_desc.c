@@ -458,6 +458,11 @@ static void test_corrupt(void)
 	CHECK_ERRMSG("collectors/compactor");
 	CHECK_ERRMSG("1073741824");
 	CHECK(d == NULL);
+	/* 60 MiB, within the limit, from 6 bytes: more than snappy can give, refused before allocating. */
+	static const uint8_t lie[] = { 0x80, 0x80, 0x80, 0x1e, 0x00, 0x61 };
+	CHECK_ERR(tc_ring_desc_decode(&d, lie, sizeof(lie), &KEY), TC_ECORRUPT);
+	CHECK_ERRMSG("ring value of 6 bytes cannot decompress to the 62914560 its snappy preamble claims");
+	CHECK(d == NULL);
 
 	/* Truncated protobuf: the second entry's length runs past the end. */
 	check_corrupt_raw(GOLDEN, sizeof(GOLDEN) - 5, TC_ECORRUPT, "at offset 63");

@@ -369,11 +369,11 @@ static void big_trace_case(const char *data_encoding)
 		tc_buf body = TC_BUF_INIT, other = TC_BUF_INIT;
 		CHECK_EQ_U64(bs.b[i].meta.total_objects, 6);
 		CHECK_STR(bs.b[i].meta.data_encoding, data_encoding);
-		CHECK_OK(tc_block_find(&body, be, &bs.b[i].meta, id));
+		CHECK_OK(tc_block_find(&body, be, &bs.b[i].meta, id, NULL));
 		check_big_body(&body, kind, 200000);
 		if (tc_test_failures)
 			return;
-		CHECK_OK(tc_block_find(&other, be, &bs.b[i - i % 2].meta, id));
+		CHECK_OK(tc_block_find(&other, be, &bs.b[i - i % 2].meta, id, NULL));
 		CHECK(other.len == body.len && !memcmp(other.ptr, body.ptr, body.len));
 		tc_buf_dispose(&body);
 		tc_buf_dispose(&other);

@@ -260,5 +260,58 @@ static void test_errors(void)
 	}
 }
 
+/*
+ * docs/FORMAT.md#decompression-caps: a gzip of 16 KB that inflates to 16 MiB
+ * is refused at max(1 MiB, 64 x its length); an index of 20000 distinct
+ * metas (8 MB of JSON, gzipped 4-5:1) is not.
+ */
+static void test_bomb(void)
+{
+	const size_t n = 16u << 20;
+	char *json = malloc(n + 32);
+	tc_buf gz = TC_BUF_INIT, big = TC_BUF_INIT;
+	tc_meta *metas = calloc(20000, sizeof(*metas));
+	tc_tenant_index ti;
+	uint64_t seed = 9;
+
+	CHECK(json && metas);
+	memcpy(json, "{\"meta\":[", 9);
+	memset(json + 9, ' ', n);
+	strcpy(json + 9 + n, "]}");
+	CHECK(gzip_str(&gz, json) == 0);
+	CHECK_MSG(gz.len < 65536, "%zu", gz.len);
+	CHECK_ERR(tc_tenant_index_parse(&ti, gz.ptr, gz.len, &(tc_where){ "t9/index.json.gz", 0 }), TC_ELIMIT);
+	CHECK_ERRMSG("t9/index.json.gz: decompressed index exceeds 1048576 bytes");
+
+	{
+		tc_tenant_index one;
+		tc_buf g1 = TC_BUF_INIT;
+		char doc[1024];
+		snprintf(doc, sizeof(doc), "{\"meta\":[%s]}", META_A);
+		CHECK(gzip_str(&g1, doc) == 0);
+		CHECK_OK(tc_tenant_index_parse(&one, g1.ptr, g1.len, &(tc_where){ "t", 0 }));
+		for (size_t i = 0; i < 20000; i++) {
+			metas[i] = one.live[0];
+			for (size_t k = 0; k < TC_ID_LEN; k++) {
+				metas[i].min_id[k] = (uint8_t)tc_test_rand(&seed);
+				metas[i].max_id[k] = (uint8_t)tc_test_rand(&seed);
+			}
+			snprintf(metas[i].block_id, sizeof(metas[i].block_id), "%08llx-0000-4000-8000-%012llx",
+				 (unsigned long long)(tc_test_rand(&seed) & 0xffffffff),
+				 (unsigned long long)(tc_test_rand(&seed) & 0xffffffffffffULL));
+		}
+		tc_tenant_index_dispose(&one);
+		tc_buf_dispose(&g1);
+	}
+	CHECK_OK(tc_tenant_index_write(&big, &(tc_time){ 0 }, metas, 20000, NULL, 0));
+	CHECK_OK(tc_tenant_index_parse(&ti, big.ptr, big.len, &(tc_where){ "t", 0 }));
+	CHECK_EQ_U64(ti.n_live, 20000);
+	tc_tenant_index_dispose(&ti);
+	tc_buf_dispose(&gz);
+	tc_buf_dispose(&big);
+	free(json);
+	free(metas);
+}
+
 TC_TEST_MAIN(T(test_fixture_roundtrip), T(test_all_fixture_indexes), T(test_sort_and_compacted),
-	     T(test_errors))
+	     T(test_errors), T(test_bomb))
