@@ -326,9 +326,30 @@ static int check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t base, int d
 	return r;
 }
 
+/*
+ * How deep a message sits below its Trace. The depth limit counts from the
+ * Trace, so a span or resource checked on its own (by the combiner) is
+ * refused exactly when it would be as part of its whole trace (by inspect).
+ */
+static int depth_in_trace(tc_pb_msg msg)
+{
+	switch (msg) {
+	case TC_PB_MSG_RESOURCE_SPANS:
+		return 1;
+	case TC_PB_MSG_RESOURCE:
+	case TC_PB_MSG_ILS:
+		return 2;
+	case TC_PB_MSG_INSTR_LIBRARY:
+	case TC_PB_MSG_SPAN:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
 int tc_pb_check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t *bad_off, const char **why)
 {
-	return check(msg, p, len, 0, 0, bad_off, why);
+	return check(msg, p, len, 0, depth_in_trace(msg), bad_off, why);
 }
 
 static int canonical(tc_buf *out, tc_pb_msg msg, const uint8_t *p, size_t len, int depth);
