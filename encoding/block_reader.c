@@ -483,6 +483,12 @@ const tc_meta *tc_block_reader_meta(const tc_block_reader *r)
 	return &r->meta;
 }
 
+void tc_block_reader_where(tc_where *page, uint64_t *obj_at, const tc_block_reader *r)
+{
+	*page = r->page_w;
+	*obj_at = r->obj_at;
+}
+
 void tc_block_reader_progress(uint64_t *pages, uint64_t *bytes, const tc_block_reader *r)
 {
 	*pages = r->pages_read;

@@ -64,6 +64,12 @@ int tc_block_reader_body_skip(tc_block_reader *r, uint64_t n);
 /* Bytes of the current deferred body not yet read or skipped. */
 uint64_t tc_block_reader_body_left(const tc_block_reader *r);
 const tc_meta *tc_block_reader_meta(const tc_block_reader *r);
+/*
+ * Where the object the last tc_block_reader_next returned lies, for
+ * messages: *page names the data key and the page's offset in it, *obj_at
+ * the object's position in the page's decompressed payload.
+ */
+void tc_block_reader_where(tc_where *page, uint64_t *obj_at, const tc_block_reader *r);
 /* Pages and compressed bytes read so far. */
 void tc_block_reader_progress(uint64_t *pages, uint64_t *bytes, const tc_block_reader *r);
 void tc_block_reader_free(tc_block_reader *r);

@@ -10,12 +10,19 @@
  * read). With max_bytes_per_trace set, they and any trace that reaches the
  * cap go through the capped combine, which streams them; without a cap a
  * deferred body is read whole, since nothing may be dropped.
+ *
+ * Nothing leaves the merge unchecked (docs/COMPACTOR.md#validating-the-output):
+ * a body that passes through as it came (one copy, or identical replicas)
+ * gets inspect's wire-level walk here; a combined body is built only from
+ * parts the combiner checked as it took them, so it is not walked again.
  */
 #include "encoding/merge.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "encoding/block_verify.h"
 
 typedef struct head {
 	tc_object obj;
@@ -117,6 +124,25 @@ static int needs_cap(const tc_merge *m, size_t k)
 	       (total >= m->max_bytes && !tc_objects_identical(m->group, k));
 }
 
+/*
+ * A body the combiner could not decode: its message names the trace and the
+ * group position; put the input block's data key, the page offset and the
+ * object's position in front so it names the bytes as the reader would.
+ */
+static void blame(tc_merge *m, size_t input)
+{
+	char why[768];
+	tc_where page;
+	uint64_t at;
+
+	m->failed_input = (int)input;
+	snprintf(why, sizeof(why), "%s", tc_error_last());
+	tc_block_reader_where(&page, &at, m->in[input]);
+	if (page.key && strncmp(why, page.key, strlen(page.key)) == 0)
+		return; /* the reader failed reading the body: its message names the place */
+	tc_error_set_at(&page, "object at page position %llu, %s", (unsigned long long)at, why);
+}
+
 static int combine_capped(tc_merge *m, size_t k, const tc_where *w)
 {
 	size_t failed = 0;
@@ -131,14 +157,28 @@ static int combine_capped(tc_merge *m, size_t k, const tc_where *w)
 	}
 	rc = tc_combiner_run_capped(&m->out, &failed, m->combiner, m->src, k, m->max_bytes, &m->stats, w);
 	if (rc == TC_ECORRUPT && failed < k)
-		m->failed_input = (int)m->group_src[failed];
+		blame(m, m->group_src[failed]);
+	return rc;
+}
+
+/*
+ * A body that goes out as it came in has not been decoded: checked here as
+ * inspect checks it, so corruption fails the job (naming block, trace and
+ * offset) instead of being copied into a block we would call good.
+ */
+static int check_passthrough(tc_merge *m, size_t input, const tc_object *o)
+{
+	int rc = tc_block_check_object(NULL, m->in[input], o);
+
+	if (rc < 0)
+		m->failed_input = (int)input;
 	return rc;
 }
 
 static int combine(tc_object *out, tc_merge *m, size_t k, size_t first)
 {
 	const tc_meta *meta = tc_block_reader_meta(m->in[first]);
-	tc_where w = { m->where_key, 0 };
+	tc_where w = { m->where_key, TC_WHERE_NO_OFFSET };
 	char hex[2 * TC_ID_LEN + 1];
 	uint64_t truncated = m->stats.traces_truncated, discarded = m->stats.spans_discarded;
 	int combined = 1, rc;
@@ -156,8 +196,10 @@ static int combine(tc_object *out, tc_merge *m, size_t k, size_t first)
 		rc = tc_combiner_run(&m->out, &combined, &failed, m->combiner, m->group, k, &m->stats, &w);
 		/* A body that does not decode is its block's fault: the caller sets that block aside. */
 		if (rc == TC_ECORRUPT && failed < k)
-			m->failed_input = (int)m->group_src[failed];
+			blame(m, m->group_src[failed]);
 	}
+	if (rc == TC_OK && !combined)
+		rc = check_passthrough(m, m->group_src[0], &m->group[0]);
 	if (rc < 0)
 		return rc;
 	m->truncated = m->stats.traces_truncated != truncated;
@@ -201,6 +243,8 @@ static int next(tc_object *out, tc_merge *m)
 		}
 	}
 	if (k == 1 && m->group[0].body && !needs_cap(m, k)) {
+		if ((rc = check_passthrough(m, first, &m->group[0])) < 0)
+			return rc;
 		*out = m->group[0];
 		return 1;
 	}

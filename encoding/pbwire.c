@@ -251,12 +251,16 @@ static const struct {
 	[TC_PB_MSG_STATUS] = TABLE(f_status),
 };
 
-static const field_desc *find_field(tc_pb_msg msg, uint32_t num)
+static inline const field_desc *find_field(tc_pb_msg msg, uint32_t num)
 {
-	if (msg < TC_PB_MSG_COUNT)
-		for (size_t i = 0; i < tables[msg].n; i++)
-			if (tables[msg].f[i].num == num)
-				return &tables[msg].f[i];
+	if (msg >= TC_PB_MSG_COUNT)
+		return NULL;
+	/* Every table lists fields 1..n in order: a direct look-up, the scan only a safety net. */
+	if (num >= 1 && num <= tables[msg].n && tables[msg].f[num - 1].num == num)
+		return &tables[msg].f[num - 1];
+	for (size_t i = 0; i < tables[msg].n; i++)
+		if (tables[msg].f[i].num == num)
+			return &tables[msg].f[i];
 	return NULL;
 }
 
@@ -292,6 +296,62 @@ static int put_string_field(tc_buf *out, uint32_t num, const uint8_t *p, size_t 
 	return r;
 }
 
+/*
+ * tc_pb_next for the fields almost every body is made of: a one-byte tag,
+ * then a one-byte varint, a fixed value, or a length of up to two bytes
+ * that stays inside the message. Anything else goes to tc_pb_next, so what
+ * is accepted and every message stay exactly its. Only num, wt, data, len
+ * and start are set (check() needs no values).
+ */
+static inline int next_fast(tc_pb_field *f, const uint8_t *buf, size_t len, size_t *pos,
+			    const char **why)
+{
+	size_t p = *pos, left = len - p, n;
+	uint8_t tag;
+
+	if (p >= len)
+		return 0;
+	tag = buf[p];
+	if (tag >= 0x80 || tag < 8 || left < 2)
+		return tc_pb_next(f, buf, len, pos, why);
+	f->start = p;
+	f->num = tag >> 3;
+	f->wt = tag & 7;
+	switch (f->wt) {
+	case TC_PB_LEN:
+		if (buf[p + 1] < 0x80) {
+			n = buf[p + 1];
+			p += 2;
+		} else if (left >= 3 && buf[p + 2] < 0x80) {
+			n = (size_t)(buf[p + 1] & 0x7f) | (size_t)buf[p + 2] << 7;
+			p += 3;
+		} else {
+			break;
+		}
+		if (n > len - p)
+			break;
+		f->data = buf + p;
+		f->len = n;
+		*pos = p + n;
+		return 1;
+	case TC_PB_VARINT:
+		if (buf[p + 1] >= 0x80)
+			break;
+		*pos = p + 2;
+		return 1;
+	case TC_PB_FIXED64:
+	case TC_PB_FIXED32:
+		n = f->wt == TC_PB_FIXED64 ? 8 : 4;
+		if (left - 1 < n)
+			break;
+		*pos = p + 1 + n;
+		return 1;
+	default:
+		break;
+	}
+	return tc_pb_next(f, buf, len, pos, why);
+}
+
 static int check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t base, int depth,
 		 size_t *bad_off, const char **why)
 {
@@ -304,12 +364,13 @@ static int check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t base, int d
 		*bad_off = base;
 		return TC_ECORRUPT;
 	}
-	while ((r = tc_pb_next(&f, p, len, &pos, why)) > 0) {
+	while ((r = next_fast(&f, p, len, &pos, why)) > 0) {
+		const field_desc *d = find_field(msg, f.num);
 		tc_pb_msg sub;
-		int wt = tc_pb_field_type(msg, f.num, &sub);
-		if (wt < 0)
+		if (!d)
 			continue;
-		if (wt != f.wt) {
+		sub = d->sub;
+		if (d->wt != f.wt) {
 			*why = "known field has the wrong wire type";
 			*bad_off = base + f.start;
 			return TC_ECORRUPT;
@@ -326,9 +387,30 @@ static int check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t base, int d
 	return r;
 }
 
+/*
+ * How deep a message sits below its Trace. The depth limit counts from the
+ * Trace, so a span or resource checked on its own (by the combiner) is
+ * refused exactly when it would be as part of its whole trace (by inspect).
+ */
+static int depth_in_trace(tc_pb_msg msg)
+{
+	switch (msg) {
+	case TC_PB_MSG_RESOURCE_SPANS:
+		return 1;
+	case TC_PB_MSG_RESOURCE:
+	case TC_PB_MSG_ILS:
+		return 2;
+	case TC_PB_MSG_INSTR_LIBRARY:
+	case TC_PB_MSG_SPAN:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
 int tc_pb_check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t *bad_off, const char **why)
 {
-	return check(msg, p, len, 0, 0, bad_off, why);
+	return check(msg, p, len, 0, depth_in_trace(msg), bad_off, why);
 }
 
 static int canonical(tc_buf *out, tc_pb_msg msg, const uint8_t *p, size_t len, int depth);

@@ -69,7 +69,10 @@ int tc_pb_field_type(tc_pb_msg msg, uint32_t num, tc_pb_msg *sub);
 /*
  * Walks a message and, recursively, all its submessages as Unmarshal would.
  * Known fields with the wrong wire type are corrupt; unknown fields are
- * skipped. On failure returns TC_ECORRUPT with *why and *bad_off (offset of
+ * skipped. Nesting deeper than 100 messages below the Trace is corrupt;
+ * the depth of a Span, Resource or library checked on its own counts from
+ * where it sits in a Trace, so a part passes exactly when its trace would.
+ * On failure returns TC_ECORRUPT with *why and *bad_off (offset of
  * the bad byte relative to p) set.
  */
 int tc_pb_check(tc_pb_msg msg, const uint8_t *p, size_t len, size_t *bad_off, const char **why);

@@ -87,9 +87,9 @@ int tc_combiner_run_capped(tc_buf *out, size_t *failed, tc_combiner *c, tc_body_
 void tc_combiner_free(tc_combiner *c);
 
 /*
- * Fully walks a body down to its spans. Sets *spans to the span count;
- * TC_ECORRUPT (naming w) if any level fails to decode, or an empty body.
- * Opaque bodies are only checked for being non-empty.
+ * Fully walks a body down to its spans. Sets *spans (may be NULL: no count)
+ * to the span count; TC_ECORRUPT (naming w) if any level fails to decode,
+ * or an empty body. Opaque bodies are only checked for being non-empty.
  */
 int tc_trace_validate(size_t *spans, tc_data_kind kind, const uint8_t *body, size_t len,
 		      const tc_where *w);

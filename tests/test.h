@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "src/backend/backend.h"
 #include "src/util/buf.h"
 #include "src/util/error.h"
 
@@ -108,6 +109,22 @@ const char *tc_test_tmpdir(void);
 int tc_test_copy_tree(const char *src, const char *dst);
 int tc_test_read_file(tc_buf *out, const char *path);
 int tc_test_write_file(const char *path, const void *data, size_t len);
+/*
+ * Runs inspect's checks (tc_block_verify) on every live block of every
+ * tenant in the bucket, quarantined blocks excepted:
+ * those are kept live on purpose as known bad. Returns how many blocks
+ * passed, or -1 after recording a failure that names the block and the
+ * caller's file:line. Every test that compacts ends with
+ * CHECK_LIVE_BLOCKS_INSPECT(be), so no compaction path can write a block
+ * that inspect rejects.
+ */
+long tc_test_inspect_live_blocks(const char *file, int line, tc_backend *be);
+#define CHECK_LIVE_BLOCKS_INSPECT(be)                                              \
+	do {                                                                       \
+		if (tc_test_inspect_live_blocks(__FILE__, __LINE__, (be)) < 0)     \
+			return;                                                    \
+	} while (0)
+
 /* Deterministic PRNG for generated test data. */
 uint64_t tc_test_rand(uint64_t *state);
 

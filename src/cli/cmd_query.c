@@ -14,6 +14,7 @@
 #include "encoding/trace.h"
 #include "src/compactor/blocklist.h"
 #include "src/config/overrides.h"
+#include "src/util/log.h"
 
 static const char USAGE[] = "tracecompactor query (--path ROOT | --config FILE) --tenant T [--raw] TRACE_ID_HEX";
 
@@ -49,6 +50,7 @@ typedef struct found {
 	tc_buf *bodies;
 	size_t n;
 	char data_encoding[TC_DATA_ENCODING_MAX];
+	char block_id[TC_UUID_STR_LEN + 1]; /* the first block it was found in */
 } found;
 
 static int collect(found *f, tc_backend *be, const tc_blocklist *bl, const uint8_t *id,
@@ -72,7 +74,10 @@ static int collect(found *f, tc_backend *be, const tc_blocklist *bl, const uint8
 			return rc;
 		if (f->n > 0 && strcmp(f->data_encoding, bl->live[i].data_encoding) != 0)
 			continue; /* parts in another body format cannot be combined */
-		snprintf(f->data_encoding, sizeof(f->data_encoding), "%s", bl->live[i].data_encoding);
+		if (f->n == 0) {
+			snprintf(f->data_encoding, sizeof(f->data_encoding), "%s", bl->live[i].data_encoding);
+			snprintf(f->block_id, sizeof(f->block_id), "%s", bl->live[i].block_id);
+		}
 		f->n++;
 	}
 	return TC_OK;
@@ -94,6 +99,13 @@ static int print_trace(const found *f, const uint8_t *id, int raw)
 		tc_error_set("out of memory");
 		return TC_ERROR;
 	}
+	/* Bodies we cannot decode are not printed as if they were a trace (docs/FORMAT.md#object-bodies). */
+	if (kind == TC_DATA_OPAQUE && !raw) {
+		tc_error_set("trace found in block %s with dataEncoding=%s: query decodes only v1 and v2 "
+			     "bodies (--raw prints the stored bytes)", f->block_id, tc_log_q(f->data_encoding));
+		rc = TC_EUNSUPPORTED;
+		goto cleanup;
+	}
 	for (size_t i = 0; i < f->n; i++)
 		objs[i] = (tc_object){ id, TC_ID_LEN, f->bodies[i].ptr, f->bodies[i].len };
 	if ((rc = tc_combiner_new(&c, kind)) < 0 ||
@@ -101,7 +113,7 @@ static int print_trace(const found *f, const uint8_t *id, int raw)
 		goto cleanup;
 	body = combined ? merged.ptr : objs[0].body;
 	body_len = combined ? merged.len : objs[0].body_len;
-	if (raw || kind == TC_DATA_OPAQUE) {
+	if (raw) {
 		fwrite(body, 1, body_len, stdout);
 		goto cleanup;
 	}
@@ -126,7 +138,8 @@ int tc_cmd_query(int argc, char **argv)
 		{ "path", 1, &path, "root of the local bucket" },
 		{ "config", 1, &config, "use the backend of this config (storage.trace.*) and its page caps" },
 		{ "tenant", 1, &tenant, "tenant ID" },
-		{ "raw", 0, &raw, "print the combined object body instead of OTLP JSON" },
+		{ "raw", 0, &raw, "print the combined object body instead of OTLP JSON (the only output "
+			  "for a data encoding other than v1/v2)" },
 	};
 	uint8_t id[TC_ID_LEN];
 	tc_page_limits limits;

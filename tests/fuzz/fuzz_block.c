@@ -8,12 +8,18 @@
  *   2: store an all-ones bloom file so every lookup passes the bloom
  *   4, 8: small read chunks (64 bytes, 4 KiB) instead of the default
  * After a clean full read, every object read (up to 8) must be found by
- * tc_block_find with the same body.
+ * tc_block_find with the same body, and the block compacted alone (every
+ * body passes the merge undecoded) either fails as corrupt or writes a
+ * block that tc_block_verify (inspect) accepts; with the all-ones bloom, a
+ * block that verifies always compacts.
  */
 #include <string.h>
 
 #include "encoding/block_reader.h"
+#include "encoding/block_verify.h"
+#include "encoding/block_writer.h"
 #include "encoding/bloom.h"
+#include "encoding/merge.h"
 #include "encoding/hash.h"
 #include "tests/fuzz/fuzz.h"
 #include "src/backend/backend.h"
@@ -39,6 +45,46 @@ static int put(tc_backend *be, const tc_meta *m, const char *name, const void *p
 	if (tc_key_block(key, sizeof(key), m->tenant, m->block_id, name) < 0)
 		return -1;
 	return tc_backend_write(be, key, p, n);
+}
+
+/* Never write what cannot be read back: the merge of the block alone, written and verified. */
+static void compact_alone(tc_backend *be, const tc_meta *m, const tc_block_read_opts *opts, int verified)
+{
+	tc_block_write_opts wo = { .tenant = m->tenant, .data_encoding = m->data_encoding, .level = 1,
+				   .start = m->start, .end = m->end,
+				   .estimated_objects = (uint64_t)m->total_objects };
+	tc_block_reader *r = NULL;
+	tc_block_writer *w = NULL;
+	tc_merge *mg = NULL;
+	tc_block_verify_stats st;
+	tc_object o;
+	tc_meta out;
+	int rc;
+
+	tc_block_config_default(&wo.block);
+	wo.block.encoding = TC_ENC_NONE; /* the bodies are the point, not the codec */
+	FUZZ_ASSERT(tc_block_reader_open(&r, be, m, opts) == TC_OK, "reader open (compaction)");
+	FUZZ_ASSERT(tc_merge_new(&mg, &r, 1, tc_data_kind_of(m->data_encoding), 0) == TC_OK, "merge");
+	FUZZ_ASSERT(tc_block_writer_new(&w, be, &wo) == TC_OK, "writer");
+	while ((rc = tc_merge_next(&o, mg)) == 1)
+		if ((rc = tc_block_writer_add(w, o.id, o.id_len, o.body, o.body_len)) < 0)
+			break;
+	if (rc == 0)
+		rc = tc_block_writer_finish(&out, w);
+	if (rc == TC_OK) {
+		FUZZ_ASSERT(tc_block_verify(&st, be, &out, NULL, NULL, NULL) == TC_OK,
+			    "a block the compaction wrote passes inspect");
+		FUZZ_ASSERT(st.objects == (uint64_t)m->total_objects, "every object written once");
+	} else {
+		FUZZ_ASSERT(fuzz_expected_rc(rc), "compaction return code");
+		FUZZ_ASSERT(rc != TC_ECORRUPT || tc_merge_failed_input(mg) == 0, "a corrupt body names its input");
+		/* an empty block is not written; a page past the fuzz reader's 1 MiB cap is its limit */
+		FUZZ_ASSERT(!verified || rc == TC_ELIMIT || (rc == TC_EINVALID && m->total_objects == 0),
+			    "a block that passes inspect compacts");
+	}
+	tc_block_writer_free(w);
+	tc_merge_free(mg);
+	tc_block_reader_free(r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -123,9 +169,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(tc_block_reader_next(&o, r) == rc, "reader errors and the end are sticky");
 
 	if (rc == 0) {
+		tc_block_verify_stats vst;
+		int verified;
+
 		FUZZ_ASSERT(tc_block_read_index(&recs, be, &m) == TC_OK,
 			    "a block that reads cleanly has a readable index");
 		free(recs);
+		rc = tc_block_verify(&vst, be, &m, &opts, NULL, NULL);
+		FUZZ_ASSERT(fuzz_expected_rc(rc), "verify return code");
+		verified = rc == TC_OK && (flags & 2);
+		compact_alone(be, &m, &opts, verified);
+		rc = 0;
 	}
 	for (size_t i = 0; i < n_ids; i++) {
 		tc_buf found = TC_BUF_INIT;

@@ -20,6 +20,22 @@ expect_exit() {
   set +e; "$@" >"$TMP/out" 2>"$TMP/err"; local got=$?; set -e
   [ "$got" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "exit $got, want $want: $*"; }
 }
+# inspect_live ROOT: runs `inspect` on every live block (meta.json) of every tenant under
+# ROOT except quarantined ones (nocompact.json: kept live as known bad) and fails naming
+# the first one it rejects; prints how many passed. Every test that compacts a local
+# bucket ends with it, so nothing a compaction writes can be unreadable.
+inspect_live() {
+  local d n=0
+  for d in "$1"/*/*/; do
+    d=${d%/}
+    [ -f "$d/meta.json" ] || continue
+    [ -f "$d/nocompact.json" ] && continue
+    "$TC_BIN" inspect "$d" >"$TMP/inspect.out" 2>"$TMP/inspect.err" ||
+      { cat "$TMP/inspect.err" >&2; fail "live block $d fails inspect"; }
+    n=$((n + 1))
+  done
+  echo "$n"
+}
 tree_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find . | sort) | sha256sum; }
 # wait_port LOG: waits (up to 15 s) for the service to log its HTTP port and prints it.
 wait_port() {

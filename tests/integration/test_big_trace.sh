@@ -54,4 +54,6 @@ expect_exit 0 "$TC_BIN" compact --path "$TMP/unlimited" --tenant big --config "$
 grep -q '^compacted .* spans_discarded=0 ' "$TMP/out" || { cat "$TMP/out"; fail "spans discarded without a limit"; }
 same_trace big "$big" "--path $TMP/orig" "--path $TMP/unlimited"
 same_trace big "$small" "--path $TMP/orig" "--path $TMP/unlimited"
+[ "$(inspect_live "$TMP/capped")" -eq 1 ] && [ "$(inspect_live "$TMP/unlimited")" -eq 1 ] ||
+  fail "expected one live block per bucket, each passing inspect"
 echo ok

@@ -35,4 +35,7 @@ grep -q "^compacted .*inputs=.*$2" "$TMP/out" || { cat "$TMP/out"; fail "nothing
 grep -q "$1" "$TMP/out" && fail "the quarantined block was compacted"
 [ -e "$TMP/q/t/$1/meta.json" ] || fail "the quarantined block is no longer live"
 grep -q ' spans_discarded=[1-9]' "$TMP/out" || { cat "$TMP/out"; fail "the tenant's max_bytes_per_trace was not applied"; }
+# Everything the runs wrote reads back (the quarantined block is left out).
+[ "$(inspect_live "$TMP/b")" -eq 2 ] && [ "$(inspect_live "$TMP/c")" -eq 2 ] && [ "$(inspect_live "$TMP/q")" -eq 1 ] ||
+  fail "unexpected number of live blocks passing inspect"
 echo ok

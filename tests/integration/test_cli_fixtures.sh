@@ -19,6 +19,7 @@ for set in zstd snappy none gzip lz4-1M; do
   grep -q " level=1 " "$TMP/out" || fail "$set: output level is not 1"
   [ "$(ls "$root"/single-tenant/*/meta.compacted.json | wc -l)" -eq 4 ] || fail "$set: inputs not marked compacted"
   expect_exit 0 "$TC_BIN" inspect "$root/single-tenant/$out"
+  [ "$(inspect_live "$root")" -eq 1 ] || fail "$set: expected one live block"
 
   # A second run finds nothing more to do.
   expect_exit 0 "$TC_BIN" compact --path "$root" --tenant single-tenant

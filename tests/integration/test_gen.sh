@@ -58,6 +58,7 @@ for out in $(sed -n 's/.* output=\([0-9a-f-]*\) .*/\1/p' "$TMP/out"); do
   expect_exit 0 "$TC_BIN" inspect "$root/gen-t/$out"
   grep -q ' level=1$' "$TMP/out" || fail "output $out is not level 1"
 done
+[ "$(inspect_live "$root")" -eq 1 ] || fail "expected one live block after compaction"
 expect_exit 0 "$TC_BIN" query --path "$root" --tenant gen-t "$id"
 mv "$TMP/out" "$TMP/after.json"
 

@@ -101,4 +101,5 @@ for t in big1 big2 s1 s2 late late2; do
   same_sample $t "$TMP/original" "--path $B" $every
 done
 for r in $survivors; do stop_replica $r; done
+[ "$(inspect_live "$B")" -ge 6 ] || fail "expected a live block per tenant, each passing inspect"
 echo ok

@@ -114,4 +114,5 @@ grep -q 'replica-2' <<<"$(ring_states)" && fail "replica-2 still in the ring: $(
 stop_replica 0
 stop_replica 1
 [ "$(ring_states)" = "" ] || fail "ring not empty after all left: $(ring_states)"
+[ "$(inspect_live "$B")" -eq 10 ] || fail "expected one live block per tenant, each passing inspect"
 echo ok

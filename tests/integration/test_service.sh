@@ -161,4 +161,5 @@ grep -q 'skipping a prefix that is not a tenant ID' "$TMP/log" || fail "bad tena
 grep -q 'skipping a prefix that is not a block ID' "$TMP/log" || fail "bad block dir not reported"
 grep -q '^tempodb_blocklist_poll_errors_total{tenant="tenant-a"} [1-9]' "$TMP/metrics" || fail "skipped prefix not counted as a poll error"
 [ -d "$B/not a tenant" ] && [ -d "$B/tenant-a/not-a-block" ] || fail "foreign directories were touched"
+[ "$(inspect_live "$B")" -eq 3 ] || fail "expected three live blocks passing inspect"
 echo ok

@@ -110,4 +110,5 @@ for t in big1 big2; do
     expect_exit 0 "$TC_BIN" query --path "$B" --tenant $t "$id"
   done < "$TMP/ids"
 done
+[ "$(inspect_live "$B")" -ge 2 ] || fail "expected live blocks passing inspect"
 echo ok

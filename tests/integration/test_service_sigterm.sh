@@ -52,4 +52,5 @@ while read -r id; do
   n=$((n + 1)); [ $(( n % 97 )) -eq 1 ] || continue
   expect_exit 0 "$TC_BIN" query --path "$B" --tenant t "$id"
 done < "$TMP/ids"
+[ "$(inspect_live "$B")" -ge 1 ] || fail "expected live blocks passing inspect"
 echo ok

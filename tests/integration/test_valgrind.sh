@@ -37,4 +37,5 @@ kill -TERM $pid
 set +e; wait $pid; rc=$?; set -e
 [ "$rc" -eq 0 ] || { cat "$TMP/vg2"; fail "memcheck: serve exited $rc"; }
 grep -q 'msg="compacted blocks"' "$TMP/vg2" "$TMP/log" || fail "the service compacted nothing under valgrind"
+[ "$(inspect_live "$TMP/b")" -eq 1 ] && [ "$(inspect_live "$TMP/g")" -ge 1 ] || fail "live blocks failing inspect"
 echo ok

@@ -150,6 +150,7 @@ static void compare_with_tempo_opts(const char *set, size_t chunk, size_t cap)
 		CHECK_EQ_U64(identical, ours.n);
 	if (cap > 0 && cap < 100000)
 		CHECK(missing > 0 && res.stats.spans_discarded >= missing);
+	CHECK_LIVE_BLOCKS_INSPECT(be);
 	free_objs(&ours);
 	free_objs(&theirs);
 	tc_blocklist_dispose(&bl);
@@ -308,6 +309,7 @@ static void lost_lock_abandons_job(int refuse_at)
 	CHECK_EQ_U64(l.calls, 2);
 	CHECK_EQ_U64(res.fenced, 0);
 	CHECK_EQ_U64(res.marked, 4);
+	CHECK_LIVE_BLOCKS_INSPECT(be);
 	tc_blocklist_dispose(&bl);
 	tc_backend_free(be);
 }

@@ -422,6 +422,9 @@ static int setup(env *e, int just_b, uint32_t concurrency, unsigned want, int64_
 
 static void teardown(env *e)
 {
+	/* whatever the test did, every block it left live reads back */
+	if (e->rv)
+		tc_test_inspect_live_blocks(__FILE__, __LINE__, e->rv->inner);
 	tc_service_free(e->svc);
 	tc_overrides_free(e->ov);
 	tc_metrics_free(e->metrics);

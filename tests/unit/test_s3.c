@@ -1180,6 +1180,7 @@ static void compact_on_s3(fx *f)
 		      before - 1000000000LL);
 	CHECK_OK(tc_backend_s3_pending_uploads(&pending, f->be, ""));
 	CHECK(pending.n == 0);
+	CHECK_EQ_U64(tc_test_inspect_live_blocks(__FILE__, __LINE__, f->be), 1); /* read back through S3 */
 	tc_selector_free(sel);
 	tc_blocklist_dispose(&bl);
 	tc_blocklist_dispose(&after);

@@ -28,6 +28,7 @@ typedef struct env {
 	tc_overrides *ov;
 	tc_metrics *metrics;
 	tc_service *svc;
+	int damaged_live; /* the test left a damaged block live and unquarantined on purpose */
 } env;
 
 static int gen(tc_backend *be, const char *tenant, uint32_t flushes, uint32_t replicas, int64_t age_h, uint64_t seed)
@@ -68,6 +69,9 @@ static int setup(env *e)
 
 static void teardown(env *e)
 {
+	/* whatever the test did, every block it left live (quarantined ones aside) reads back */
+	if (e->be && !e->damaged_live)
+		tc_test_inspect_live_blocks(__FILE__, __LINE__, e->be);
 	tc_service_free(e->svc);
 	tc_overrides_free(e->ov);
 	tc_metrics_free(e->metrics);
@@ -358,7 +362,9 @@ static void corrupt_block_is_quarantined(void)
 	CHECK_OK(tc_service_poll_once(e.svc));
 	tc_service_compact_once(e.svc);
 	CHECK_EQ_U64(tc_metrics_get(e.metrics, TC_M_COMPACTION_BLOCKS_QUARANTINED_TOTAL, "a", NULL), 1);
+	CHECK_EQ_U64(tc_test_inspect_live_blocks(__FILE__, __LINE__, e.be), 1 + 1 + 1); /* a's output, b, c */
 	CHECK_OK(tc_blocklist_unquarantine(e.be, "a", bad));
+	e.damaged_live = 1;
 	CHECK_ERR(tc_blocklist_unquarantine(e.be, "a", bad), TC_ENOTFOUND);
 	tc_buf_dispose(&data);
 	tc_buf_dispose(&marker);

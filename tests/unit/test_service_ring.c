@@ -280,6 +280,9 @@ static int add_replica(env *e, int64_t timeout_ns)
 
 static void env_dispose(env *e)
 {
+	/* whatever the replicas did, every block they left live reads back */
+	if (e->mem)
+		tc_test_inspect_live_blocks(__FILE__, __LINE__, e->mem);
 	for (size_t i = 0; i < e->n; i++) {
 		tc_service_free(e->r[i].svc);
 		tc_ring_free(e->r[i].ring);

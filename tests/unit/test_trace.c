@@ -600,6 +600,76 @@ static void test_capped_deep_groups(void)
 	tc_buf_dispose(&groups);
 }
 
+/*
+ * A span attribute nested levels arrays deep: KeyValue{value: AnyValue{array:
+ * ArrayValue{AnyValue{... string}}}}, as an attributes field (9) to append to a span.
+ * Its innermost AnyValue sits at depth 5 + 2 * levels below the Trace.
+ */
+static void deep_attribute(tc_buf *out, size_t levels)
+{
+	tc_buf any = TC_BUF_INIT, next = TC_BUF_INIT, kv = TC_BUF_INIT;
+
+	put_len(&any, 1, (const uint8_t *)"x", 1);
+	for (size_t i = 0; i < levels; i++) {
+		tc_buf arr = TC_BUF_INIT;
+		put_len(&arr, 1, any.ptr, any.len);
+		next.len = 0;
+		put_len(&next, 5, arr.ptr, arr.len);
+		any.len = 0;
+		tc_buf_put(&any, next.ptr, next.len);
+		tc_buf_dispose(&arr);
+	}
+	put_len(&kv, 1, (const uint8_t *)"k", 1);
+	put_len(&kv, 2, any.ptr, any.len);
+	put_len(out, 9, kv.ptr, kv.len);
+	tc_buf_dispose(&any);
+	tc_buf_dispose(&next);
+	tc_buf_dispose(&kv);
+}
+
+/*
+ * The nesting limit counts from the Trace wherever a part is checked: a
+ * span the combiner keeps is refused exactly when inspect would refuse the
+ * trace it ends up in, so the combiner never writes what inspect rejects.
+ */
+static void test_nesting_limit_from_trace(void)
+{
+	tc_buf attr = TC_BUF_INIT, b[2] = { TC_BUF_INIT, TC_BUF_INIT };
+	size_t n;
+	run r;
+
+	for (size_t levels = 47; levels <= 48; levels++) { /* innermost depth 99, then 101 */
+		batch_spec a[] = { { "svc", 1, { { 1, 1, 10, NULL } }, NULL, 0, 0, NULL, 0 } };
+		batch_spec d[] = { { "svc", 2, { { 1, 1, 10, NULL }, { 2, 1, 20, NULL } }, NULL, 0, 1,
+				     NULL, 0 } };
+		int ok = levels == 47;
+
+		attr.len = 0;
+		deep_attribute(&attr, levels);
+		d[0].extra = attr.ptr;
+		d[0].extra_len = attr.len;
+		b[0].len = b[1].len = 0;
+		build_body(&b[0], TC_DATA_V2, 1, 2, a, 1);
+		build_body(&b[1], TC_DATA_V2, 1, 2, d, 1);
+		CHECK_ERR(tc_trace_validate(&n, TC_DATA_V2, b[1].ptr, b[1].len, &W),
+			  ok ? TC_OK : TC_ECORRUPT);
+		for (size_t cap = 0; cap <= 1; cap++) {
+			combine(&r, TC_DATA_V2, b, 2, cap ? 1u << 20 : 0);
+			if (ok) {
+				CHECK_OK(r.rc);
+				CHECK_EQ_U64(body_spans(TC_DATA_V2, &r.out), 2);
+			} else {
+				CHECK_ERR(r.rc, TC_ECORRUPT);
+				CHECK_ERRMSG("nested too deeply");
+				CHECK_EQ_U64(r.failed, 1);
+			}
+			tc_buf_dispose(&r.out);
+		}
+	}
+	tc_buf_dispose(&attr);
+	free_bodies(b, 2);
+}
+
 static void test_opaque(void)
 {
 	tc_buf b[2] = { TC_BUF_INIT, TC_BUF_INIT };
@@ -947,5 +1017,6 @@ TC_TEST_MAIN(T(test_data_kind), T(test_identical_pass_through), T(test_dedup_fir
 	     T(test_same_id_other_kind_kept), T(test_last_input_not_recorded),
 	     T(test_v1_last_input_recorded), T(test_mutations), T(test_ordering),
 	     T(test_range_and_v1), T(test_unknown_fields_survive), T(test_max_bytes), T(test_capped_deep_groups),
+	     T(test_nesting_limit_from_trace),
 	     T(test_opaque), T(test_corrupt), T(test_body_trace_roundtrip),
 	     T(test_fixture_none))
