@@ -374,8 +374,7 @@ static void s3_free(tc_backend *be)
 
 	if (!s)
 		return;
-	tc_s3_http_pool_free(s);
-	pthread_mutex_destroy(&s->mu);
+	tc_s3_http_free(s);
 	if (s->secret_key)
 		OPENSSL_cleanse(s->secret_key, strlen(s->secret_key));
 	if (s->session_token)
@@ -544,15 +543,13 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 	*out = NULL;
 	if ((err = check_options(o)) < 0)
 		return err;
-	tc_s3_http_global_init();
 	if (!(s = calloc(1, sizeof(*s)))) {
 		tc_error_set("out of memory creating the s3 backend");
 		return TC_ERROR;
 	}
-	if (pthread_mutex_init(&s->mu, NULL) != 0) {
+	if ((err = tc_s3_http_init(s)) < 0) {
 		free(s);
-		tc_error_set("cannot create the s3 backend's mutex");
-		return TC_ERROR;
+		return err;
 	}
 	s->base.ops = &s3_ops;
 	s->metrics = metrics;

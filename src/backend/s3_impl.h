@@ -6,13 +6,13 @@
 #ifndef TC_BACKEND_S3_IMPL_H
 #define TC_BACKEND_S3_IMPL_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "src/metrics/metrics.h"
 #include "src/util/buf.h"
+#include "src/util/curl.h"
 #include "src/util/error.h"
 #include "src/util/strlist.h"
 #include "src/util/timeutil.h"
@@ -41,9 +41,7 @@ typedef struct tc_s3 {
 	tc_metrics *metrics;
 	atomic_int no_multi_delete; /* the store refused DeleteObjects once */
 	atomic_uint_fast64_t rng;   /* jitter */
-	pthread_mutex_t mu;         /* guards the handle pool */
-	void **pool;                /* idle CURL easy handles */
-	size_t npool, cappool;
+	tc_curl_pool *pool;         /* idle CURL easy handles */
 } tc_s3;
 
 /* One request and its response. Zero it, fill the request part, call tc_s3_http_do. */
@@ -87,8 +85,9 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c);
 void tc_s3_call_dispose(tc_s3_call *c);
 /* Sets the message for a failed call (used when a 2xx body holds an error). */
 int tc_s3_http_fail(tc_s3 *s, tc_s3_call *c, const char *code, const char *msg);
-void tc_s3_http_global_init(void);
-void tc_s3_http_pool_free(tc_s3 *s);
+/* The handle pool (and libxml2's and curl's global init, once per process). */
+int tc_s3_http_init(tc_s3 *s);
+void tc_s3_http_free(tc_s3 *s);
 
 /* ---- streamed appends (s3_append.c) ---- */
 

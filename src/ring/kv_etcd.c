@@ -563,12 +563,13 @@ int tc_kv_etcd_new(tc_kv **out, const tc_kv_etcd_options *o)
 		tc_error_set("etcd: username and password go together");
 		return TC_EINVALID;
 	}
-	tc_kv_etcd_http_init();
 	if (!(e = calloc(1, sizeof(*e))) || !(e->eps = calloc(o->n_endpoints, sizeof(*e->eps)))) {
 		tc_error_set("etcd: out of memory");
 		goto fail;
 	}
 	pthread_mutex_init(&e->mu, NULL);
+	if ((err = tc_kv_etcd_http_init(e)) < 0)
+		goto fail;
 	e->base.ops = &etcd_ops;
 	e->n = o->n_endpoints;
 	e->connect_ms = o->dial_timeout_ns > 0 ? ms_of(o->dial_timeout_ns) : DEFAULT_DIAL_MS;
