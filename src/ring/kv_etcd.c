@@ -213,6 +213,18 @@ static cJSON *put_new(const char *key, const void *value, size_t len, int64_t le
 	return p;
 }
 
+/* Sends, as c, "if key's target (field) equals want, put value on lease, else range key". */
+static int put_txn(tc_kv_etcd *e, tc_kv_etcd_call *c, const char *key, const char *target,
+		   const char *field, int64_t want, const void *value, size_t len, int64_t lease)
+{
+	cJSON *put = put_new(key, value, len, lease);
+
+	/* txn_new owns put from here */
+	if (!put || txn_new(&c->req, key, target, field, want, "request_put", put, 0) < 0)
+		return oom(e, c->op, key);
+	return tc_kv_etcd_do(e, c);
+}
+
 /* The kv the failure branch's range found (NULL: absent). */
 static const cJSON *txn_failure_kv(const cJSON *resp)
 {
@@ -241,15 +253,10 @@ static int etcd_cas(tc_kv *kv, const char *key, int64_t version, const void *val
 	tc_kv_etcd_call c = { "txn", "/v3/kv/txn", key, NULL, NULL, 0 };
 	tc_kv_value have = TC_KV_VALUE_INIT;
 	const cJSON *cur;
-	cJSON *put;
 	int err;
 
-	if (!(put = put_new(key, value, len, 0)) ||
-	    txn_new(&c.req, key, "VERSION", "version", version, "request_put", put, 0) < 0) {
-		err = oom(e, c.op, key);
-		goto cleanup;
-	}
-	if ((err = tc_kv_etcd_do(e, &c)) < 0 || txn_succeeded(c.resp))
+	if ((err = put_txn(e, &c, key, "VERSION", "version", version, value, len, 0)) < 0 ||
+	    txn_succeeded(c.resp))
 		goto cleanup;
 	cur = txn_failure_kv(c.resp);
 	if (cur && c.ambiguous && holds(e, &c, cur, value, len, &have) &&
@@ -271,15 +278,9 @@ static int etcd_create(int64_t *create_revision, tc_kv *kv, const char *key, con
 	tc_kv_etcd_call c = { "txn", "/v3/kv/txn", key, NULL, NULL, 0 };
 	tc_kv_value have = TC_KV_VALUE_INIT;
 	const cJSON *cur;
-	cJSON *put;
 	int err;
 
-	if (!(put = put_new(key, value, len, lease)) ||
-	    txn_new(&c.req, key, "CREATE", "create_revision", 0, "request_put", put, 0) < 0) {
-		err = oom(e, c.op, key);
-		goto cleanup;
-	}
-	if ((err = tc_kv_etcd_do(e, &c)) < 0)
+	if ((err = put_txn(e, &c, key, "CREATE", "create_revision", 0, value, len, lease)) < 0)
 		goto cleanup;
 	if (txn_succeeded(c.resp)) {
 		/* the txn's revision is the put's */
