@@ -61,6 +61,10 @@ static int d_create(int64_t *rev, tc_kv *kv, const char *key, const void *value,
 
 	if (down(d, "create"))
 		return TC_ERROR;
+	if (atomic_load(&d->fail_create)) {
+		tc_error_set("deco: create %s: store unreachable", key);
+		return TC_ERROR;
+	}
 	rc = d->inner->ops->create(rev, d->inner, key, value, len, lease);
 	if (rc == TC_OK && atomic_load(&d->create_lost)) {
 		tc_error_set("deco: create %s: answer lost", key);
@@ -139,6 +143,8 @@ rf_deco *rf_deco_new(tc_kv *inner)
 {
 	rf_deco *d = calloc(1, sizeof(*d));
 
+	if (!d)
+		return NULL;
 	d->base.ops = &deco_ops;
 	d->inner = inner;
 	pthread_mutex_init(&d->mu, NULL);

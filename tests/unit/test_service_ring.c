@@ -1,6 +1,7 @@
 /*
  * The service with a compactor ring (docs/COMPACTOR.md#sharding), in-process:
- * real rings on the in-memory kv store, services on one in-memory bucket.
+ * real rings on the in-memory kv store (behind tests/ring_fixture.h's
+ * decorator, which fails on demand), services on one in-memory bucket.
  * Every replica plans every tenant and does only what its ring says it
  * owns (jobs, retention, partial blocks, tenant indexes); a job runs under
  * its lock, is skipped when another replica holds it and is abandoned when
@@ -16,98 +17,12 @@
 #include "src/compactor/selector.h"
 #include "src/compactor/service.h"
 #include "src/gen/synth.h"
-#include "src/ring/kv_impl.h"
 #include "src/util/log.h"
-#include "tests/test.h"
+#include "tests/ring_fixture.h"
 
 #define SEC 1000000000LL
-#define MS 1000000LL
 #define PREFIX "collectors/"
 #define LOCKS PREFIX "compactor-jobs/"
-
-/* ---- a kv store that fails on demand, for outages ---- */
-
-typedef struct flaky_kv {
-	tc_kv base;
-	tc_kv *inner;
-	atomic_int down;        /* every call fails */
-	atomic_int create_down; /* creates (job locks) fail */
-} flaky_kv;
-
-static int flaky_fail(flaky_kv *f)
-{
-	if (!atomic_load(&f->down))
-		return 0;
-	tc_error_set("flaky kv: unreachable");
-	return 1;
-}
-
-#define FK(kv) ((flaky_kv *)(kv))
-static int fk_get(tc_kv_value *out, tc_kv *kv, const char *key)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_get(out, FK(kv)->inner, key);
-}
-static int fk_cas(tc_kv *kv, const char *key, int64_t version, const void *value, size_t len)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_cas(FK(kv)->inner, key, version, value, len);
-}
-static int fk_create(int64_t *rev, tc_kv *kv, const char *key, const void *value, size_t len, int64_t lease)
-{
-	if (flaky_fail(FK(kv)))
-		return TC_ERROR;
-	if (atomic_load(&FK(kv)->create_down)) {
-		tc_error_set("flaky kv: create unreachable");
-		return TC_ERROR;
-	}
-	return tc_kv_create(rev, FK(kv)->inner, key, value, len, lease);
-}
-static int fk_del(tc_kv *kv, const char *key, int64_t rev)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_delete(FK(kv)->inner, key, rev);
-}
-static int fk_list(tc_strlist *out, tc_kv *kv, const char *prefix)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_list(out, FK(kv)->inner, prefix);
-}
-static int fk_grant(int64_t *id, tc_kv *kv, int64_t ttl_s)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_lease_grant(id, FK(kv)->inner, ttl_s);
-}
-static int fk_keepalive(int64_t *ttl_s, tc_kv *kv, int64_t id)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_lease_keepalive(ttl_s, FK(kv)->inner, id);
-}
-static int fk_revoke(tc_kv *kv, int64_t id)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_lease_revoke(FK(kv)->inner, id);
-}
-static const char *fk_describe(const tc_kv *kv)
-{
-	(void)kv;
-	return "flaky memory";
-}
-static void fk_free(tc_kv *kv)
-{
-	tc_kv_free(FK(kv)->inner);
-	free(kv);
-}
-
-static const tc_kv_ops flaky_ops = { "flaky", fk_get, fk_cas, fk_create, fk_del, fk_list, fk_grant,
-				     fk_keepalive, fk_revoke, fk_describe, fk_free };
-
-static int flaky_new(flaky_kv **out)
-{
-	flaky_kv *f = calloc(1, sizeof(*f));
-
-	*out = NULL;
-	if (!f || tc_kv_mem_new(&f->inner) < 0) {
-		free(f);
-		return TC_ERROR;
-	}
-	f->base.ops = &flaky_ops;
-	*out = f;
-	return TC_OK;
-}
 
 /* Deletes every job lock: what a lease expiring or an operator would do. */
 static void drop_locks(tc_kv *kv)
@@ -200,7 +115,8 @@ typedef struct env {
 	tc_config cfg;
 	tc_backend *be;   /* what the services use */
 	tc_backend *mem;  /* the bucket itself */
-	flaky_kv *kv;
+	tc_kv *store;     /* the ring's */
+	rf_deco *kv;      /* in front of store: what the rings and the test use */
 	tc_overrides *ov;
 	replica r[2];
 	size_t n;
@@ -230,7 +146,8 @@ static int env_init(env *e, const char *tripwire_suffix)
 {
 	memset(e, 0, sizeof(*e));
 	tc_log_set_level(TC_LOG_ERROR);
-	if (tc_config_default(&e->cfg) < 0 || tc_backend_mem_new(&e->mem) < 0 || flaky_new(&e->kv) < 0)
+	if (tc_config_default(&e->cfg) < 0 || tc_backend_mem_new(&e->mem) < 0 ||
+	    tc_kv_mem_new(&e->store) < 0 || !(e->kv = rf_deco_new(e->store)))
 		return -1;
 	e->cfg.compactor.compaction.compacted_block_retention_ns = 3600 * SEC;
 	e->cfg.compactor.compaction.block_retention_ns = 72 * 3600 * SEC;
@@ -290,6 +207,7 @@ static void env_dispose(env *e)
 	tc_backend_free(e->mem);
 	if (e->kv)
 		tc_kv_free(&e->kv->base);
+	tc_kv_free(e->store);
 	tc_overrides_free(e->ov);
 	tc_config_dispose(&e->cfg);
 }
@@ -639,13 +557,13 @@ static void ring_unavailable_starts_nothing(void)
 	CHECK_OK(add_replica(&e, 500 * MS));
 	CHECK_OK(tc_service_poll_once(e.r[0].svc));
 
-	atomic_store(&e.kv->create_down, 1);
+	atomic_store(&e.kv->fail_create, 1);
 	CHECK_OK(tc_service_compact_once(e.r[0].svc));
 	CHECK_EQ_U64(count(e.mem, "a", 0), 4);
 	CHECK(abandoned(&e.r[0], "ring_unavailable") == 1);
-	atomic_store(&e.kv->create_down, 0);
+	atomic_store(&e.kv->fail_create, 0);
 
-	atomic_store(&e.kv->down, 1);
+	atomic_store(&e.kv->fail, 1);
 	usleep(1000 * 1000); /* two heartbeat_timeouts: the view is stale */
 	CHECK_ERR(tc_ring_owns(e.r[0].ring, "x"), TC_ERROR);
 	CHECK_OK(tc_service_compact_once(e.r[0].svc));
@@ -653,7 +571,7 @@ static void ring_unavailable_starts_nothing(void)
 	CHECK(abandoned(&e.r[0], "ring_unavailable") == 1);
 	CHECK(tc_metrics_get(e.r[0].metrics, TC_M_COMPACTION_ERRORS_TOTAL, NULL, NULL) == 0);
 
-	atomic_store(&e.kv->down, 0);
+	atomic_store(&e.kv->fail, 0);
 	for (int i = 0; i < 100 && tc_ring_owns(e.r[0].ring, "x") < 0; i++)
 		usleep(50000);
 	CHECK_EQ_U64(tc_ring_owns(e.r[0].ring, "x"), 1);
@@ -676,7 +594,7 @@ static void ready_waits_for_ring(void)
 	e.cfg.storage.blocklist_poll_ns = 100 * MS;
 	CHECK_OK(add_replica(&e, 500 * MS));
 	/* The store down before the service starts: the ring's view goes stale and never shows us ACTIVE again. */
-	atomic_store(&e.kv->down, 1);
+	atomic_store(&e.kv->fail, 1);
 	usleep(700 * 1000);
 	CHECK_OK(tc_service_start(e.r[0].svc));
 	CHECK(!tc_service_ready(e.r[0].svc));
@@ -686,7 +604,7 @@ static void ready_waits_for_ring(void)
 	CHECK(!tc_service_ready(e.r[0].svc));
 	CHECK_EQ_U64(count(e.mem, "a", 0), 4);
 	tc_service_stop(e.r[0].svc, SEC);
-	atomic_store(&e.kv->down, 0);
+	atomic_store(&e.kv->fail, 0);
 	env_dispose(&e);
 
 	/* A healthy ring: ready, then the work is done. */
