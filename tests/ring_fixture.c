@@ -163,15 +163,15 @@ void rf_opts(tc_ring_options *o, rf_member *m)
 	memset(o, 0, sizeof(*o));
 	o->prefix = "t/";
 	o->key = "compactor";
-	o->instance_id = m->id;
-	o->instance_addr = m->addr;
+	o->instance_id = m ? m->id : NULL;
+	o->instance_addr = m ? m->addr : NULL;
 	o->heartbeat_period_ns = 200 * MS;
 	o->heartbeat_timeout_ns = 2 * S;
 	o->wait_stability_min_ns = 0;
 	o->wait_stability_max_ns = 3 * S;
 	o->wait_active_instance_timeout_ns = 5 * S;
 	o->max_cas_retries = 10;
-	o->metrics = m->metrics;
+	o->metrics = m ? m->metrics : NULL;
 }
 
 int rf_member_new(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_options *o)
@@ -194,10 +194,15 @@ int rf_member_new(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_opt
 	return tc_ring_new(&m->ring, &m->kv->base, o);
 }
 
+int rf_member_start_with(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_options *o)
+{
+	int rc = rf_member_new(m, store, id, n, o);
+	return rc < 0 ? rc : tc_ring_start(m->ring);
+}
+
 int rf_member_start(rf_member *m, tc_kv *store, const char *id, int n)
 {
-	int rc = rf_member_new(m, store, id, n, NULL);
-	return rc < 0 ? rc : tc_ring_start(m->ring);
+	return rf_member_start_with(m, store, id, n, NULL);
 }
 
 void rf_member_free(rf_member *m)

@@ -51,10 +51,15 @@ typedef struct rf_member {
 	tc_ring *ring;
 } rf_member;
 
-/* Prefix "t/", key "compactor", heartbeat 200 ms, timeout 2 s, no stability wait. */
+/*
+ * Prefix "t/", key "compactor", heartbeat 200 ms, timeout 2 s, no stability
+ * wait; m's ID, address and metrics (m may be NULL: rf_member_new fills them in).
+ */
 void rf_opts(tc_ring_options *o, rf_member *m);
 /* A member named id at addr 10.0.0.<n>:9095, not started; o (may be NULL) from opts. */
 int rf_member_new(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_options *o);
+/* rf_member_new, then tc_ring_start. */
+int rf_member_start_with(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_options *o);
 int rf_member_start(rf_member *m, tc_kv *store, const char *id, int n);
 void rf_member_free(rf_member *m);
 
