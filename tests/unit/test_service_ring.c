@@ -253,6 +253,17 @@ static int plan_tenant(plan *p, const tc_config *cfg, tc_backend *be, const char
 /* Eight tenants of one job each (2 flushes x 2 replicas): what two replicas split. */
 static const char *const eight_tenants[] = { "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7" };
 
+/* A fresh env with the eight tenants' blocks and replicas r0 and r1 that agree. */
+static int eight_tenants_two_replicas(env *e)
+{
+	if (env_init(e, NULL) < 0)
+		return -1;
+	for (size_t i = 0; i < 8; i++)
+		if (gen(e->mem, eight_tenants[i], 2, 2, 30, 10 + i) < 0)
+			return -1;
+	return add_two_replicas(e);
+}
+
 static double abandoned(replica *r, const char *reason)
 {
 	return tc_metrics_get(r->metrics, TC_M_COMPACTION_JOBS_ABANDONED_TOTAL, reason, NULL);
@@ -267,10 +278,7 @@ static void replicas_split_jobs(void)
 	double want[2] = { 0, 0 };
 	env e;
 
-	CHECK_OK(env_init(&e, NULL));
-	for (size_t i = 0; i < 8; i++)
-		CHECK_OK(gen(e.mem, eight_tenants[i], 2, 2, 30, 10 + i));
-	CHECK_OK(add_two_replicas(&e));
+	CHECK_OK(eight_tenants_two_replicas(&e));
 	for (size_t i = 0; i < 8; i++) {
 		plan p;
 		CHECK_OK(plan_tenant(&p, &e.cfg, e.mem, eight_tenants[i]));
@@ -312,10 +320,7 @@ static void cycles_go_to_owned_work(void)
 	size_t owned[2] = { 0, 0 };
 	env e;
 
-	CHECK_OK(env_init(&e, NULL));
-	for (size_t i = 0; i < 8; i++)
-		CHECK_OK(gen(e.mem, eight_tenants[i], 2, 2, 30, 10 + i));
-	CHECK_OK(add_two_replicas(&e));
+	CHECK_OK(eight_tenants_two_replicas(&e));
 	for (size_t i = 0; i < 8; i++) {
 		plan p;
 		CHECK_OK(plan_tenant(&p, &e.cfg, e.mem, eight_tenants[i]));
