@@ -41,28 +41,33 @@ pids_matching() {
   done | grep -vx -e "$$" -e "$BASHPID" || true
 }
 
+# wait_gone TENTHS PIDS...: waits up to TENTHS tenths of a second for all of
+# PIDS to exit; if some do not, prints them (" 12 34") and fails.
+wait_gone() {
+  local n=$1 i p left
+  shift
+  for i in $(seq 1 "$n"); do
+    left=""
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+    [ -z "$left" ] && return 0
+    sleep 0.1
+  done
+  echo "$left"
+  return 1
+}
+
 # term_wait PIDS...: SIGCONT (a stopped process cannot act on SIGTERM),
 # SIGTERM, wait up to 10 s, then SIGKILL and wait again.
 term_wait() {
-  local p i left
+  local left
   [ $# -gt 0 ] || return 0
   kill -CONT "$@" 2>/dev/null || true
   kill -TERM "$@" 2>/dev/null || true
-  for i in $(seq 1 100); do
-    left=""
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.1
-  done
+  left=$(wait_gone 100 "$@") && return 0
   log "SIGKILL to$left (did not exit on SIGTERM within 10 s)"
   # shellcheck disable=SC2086
   kill -KILL $left 2>/dev/null || true
-  for i in $(seq 1 50); do
-    left=""
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.1
-  done
+  left=$(wait_gone 50 "$@") && return 0
   log "WARNING: still running after SIGKILL:$left"
 }
 
