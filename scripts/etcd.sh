@@ -41,52 +41,23 @@ CONF=$D/run/instance.conf
 PIDF=$D/run/etcd.pid
 ETCD=${ETCD_BIN:-/usr/bin/etcd}
 
-log() { echo "$PROG: $*" >&2; }
+# log, cmdline_has, pids_matching, term_wait (SIGCONT first: a paused etcd
+# cannot act on SIGTERM), port_busy, who_listens, watchdog_*
+# shellcheck source=scripts/lib-daemon.sh
+. "$(dirname -- "$(realpath -- "${BASH_SOURCE[0]}")")/lib-daemon.sh"
 
 # The etcd of this DIR: its pid file, cross-checked against its command line
 # (a pid file may outlive its process and the pid be reused).
 etcd_pid() {
   local p
   p=$(cat "$PIDF" 2>/dev/null || true)
-  [ -n "$p" ] && tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "--data-dir $D/data " && echo "$p"
+  [ -n "$p" ] && cmdline_has "$p" "--data-dir $D/data " && echo "$p"
   return 0
 }
 
 # Also any etcd whose command line names DIR/data (killed mid-start before its pid file).
 our_pids() {
-  local f p cl
-  {
-    etcd_pid
-    for f in /proc/[0-9]*/cmdline; do
-      cl=$(tr '\0' ' ' 2>/dev/null <"$f") || continue
-      case "$cl" in *" --data-dir $D/data "*) p=${f#/proc/}; echo "${p%/cmdline}" ;; esac
-    done
-  } | sort -un | grep -vx -e "$$" -e "$BASHPID" || true
-}
-
-# term_wait PIDS...: SIGCONT (a paused etcd cannot act on SIGTERM), SIGTERM,
-# wait up to 10 s, then SIGKILL and wait again.
-term_wait() {
-  local p i left
-  [ $# -gt 0 ] || return 0
-  kill -CONT "$@" 2>/dev/null || true
-  kill -TERM "$@" 2>/dev/null || true
-  for i in $(seq 1 100); do
-    left=""
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.1
-  done
-  log "SIGKILL to$left (did not exit on SIGTERM within 10 s)"
-  # shellcheck disable=SC2086
-  kill -KILL $left 2>/dev/null || true
-  for i in $(seq 1 50); do
-    left=""
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.1
-  done
-  log "WARNING: still running after SIGKILL:$left"
+  { etcd_pid; pids_matching " --data-dir $D/data "; } | sort -un | grep -vx -e "$$" -e "$BASHPID" || true
 }
 
 stop_etcd() {
@@ -95,29 +66,13 @@ stop_etcd() {
   rm -f "$PIDF"
 }
 
-stop_watchdog() {
-  local p
-  [ -f "$D/run/watchdog.pid" ] || return 0
-  p=$(cat "$D/run/watchdog.pid" 2>/dev/null || true)
-  if [ -n "$p" ] && [ "$p" != "$$" ] && tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF "etcd.sh _watch $D "; then
-    kill "$p" 2>/dev/null || true
-  fi
-  rm -f "$D/run/watchdog.pid"
-}
-
 ours() { grep -qxF "$MARK" "$CONF" 2>/dev/null; }
 
 stop() {
-  stop_watchdog
+  watchdog_kill
   stop_etcd
   # Only in a directory this script made.
   if ours; then rm -rf "$D/data"; fi
-}
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-who_listens() {
-  command -v ss >/dev/null 2>&1 && ss -Hltnp "sport = :$1" 2>/dev/null | sed 's/^/    /' >&2 || true
 }
 
 # Reads PORT, TLS and ETCD_ARGS back from DIR/run/instance.conf.
@@ -175,13 +130,7 @@ launch() {
 }
 
 watch() {     # _watch DIR OWNER_PID OWNER_START: stop the instance when the owner goes
-  local owner=$1 start=$2
-  echo $$ >"$D/run/watchdog.pid"
-  while sleep 1; do
-    [ "$(awk '{print $22}' "/proc/$owner/stat" 2>/dev/null)" = "$start" ] || break
-  done
-  log "$(date -u +%T) owner pid $owner is gone: stopping the instance"
-  rm -f "$D/run/watchdog.pid"
+  watchdog_wait "$1" "$2"
   stop_etcd
   if ours; then rm -rf "$D/data"; fi
 }
@@ -261,12 +210,7 @@ mkdir -p "$D/run" "$D/log"
 launch || { stop; exit 1; }
 trap - INT TERM HUP
 
-if [ $WATCH = 1 ]; then
-  owner=$PPID
-  ostart=$(awk '{print $22}' "/proc/$owner/stat")
-  setsid bash "$0" _watch "$D" "$owner" "$ostart" </dev/null >>"$D/log/watchdog.log" 2>&1 &
-  for i in $(seq 1 50); do [ -s "$D/run/watchdog.pid" ] && break; sleep 0.1; done
-fi
+if [ $WATCH = 1 ]; then watchdog_spawn; fi
 
 secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 echo "etcd up in ${secs}s: endpoint 127.0.0.1:$PORT dir=$D"

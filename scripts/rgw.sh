@@ -40,66 +40,34 @@ SECRET=${S3_SECRET:-TCSECRET}
 CONF=$D/ceph.conf
 MARK="# written by tracecompactor scripts/rgw.sh"
 
-log() { echo "$PROG: $*" >&2; }
+# log, cmdline, cmdline_has, pids_matching, term_wait, port_busy, who_listens, watchdog_*
+# shellcheck source=scripts/lib-daemon.sh
+. "$(dirname -- "$(realpath -- "${BASH_SOURCE[0]}")")/lib-daemon.sh"
 
 # Our processes: pids from DIR/run/*.pid plus anything whose command line
 # names DIR/ceph.conf (covers a daemon killed mid-start before its pid file),
 # never this script itself.
 our_pids() {
-  local f p cl
+  local f p
   {
     for f in "$D"/run/*.pid; do [ -e "$f" ] && cat "$f" 2>/dev/null; echo; done
-    for f in /proc/[0-9]*/cmdline; do
-      cl=$(tr '\0' ' ' 2>/dev/null <"$f") || continue
-      case "$cl" in *" $CONF "*|*" $CONF") p=${f#/proc/}; echo "${p%/cmdline}" ;; esac
-    done
+    pids_matching " $CONF "
   } | sort -un | while read -r p; do
     [ -n "$p" ] && [ "$p" != "$$" ] && [ "$p" != "$BASHPID" ] || continue
-    [ -r "/proc/$p/cmdline" ] || continue
-    cl=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
     # the watchdog is "bash .../rgw.sh _watch DIR ..."; daemons carry "-c DIR/ceph.conf"
-    case "$cl" in *" $CONF "*|*" $CONF"|*"rgw.sh _watch $D "*) echo "$p" ;; esac
+    if cmdline_has "$p" " $CONF " "rgw.sh _watch $D "; then echo "$p"; fi
   done
-}
-
-# term_wait PIDS...: SIGTERM, wait up to 10 s, then SIGKILL and wait again.
-term_wait() {
-  local p i left="" left2
-  [ $# -gt 0 ] || return 0
-  kill -TERM "$@" 2>/dev/null || true
-  for i in $(seq 1 100); do
-    left=""
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.1
-  done
-  log "SIGKILL to$left (did not exit on SIGTERM within 10 s)"
-  # shellcheck disable=SC2086
-  kill -KILL $left 2>/dev/null || true
-  for i in $(seq 1 50); do
-    left2=""
-    for p in $left; do kill -0 "$p" 2>/dev/null && left2="$left2 $p"; done
-    [ -z "$left2" ] && return 0
-    sleep 0.1
-  done
-  log "WARNING: still running after SIGKILL:$left2"
 }
 
 stop() {
   local p cl first=() rgw=() osd=() mon=()
   # The watchdog first, so it cannot race with us.
-  if [ -f "$D/run/watchdog.pid" ]; then
-    p=$(cat "$D/run/watchdog.pid" 2>/dev/null || true)
-    if [ -n "$p" ] && [ "$p" != "$$" ] && tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF "rgw.sh _watch $D "; then
-      kill "$p" 2>/dev/null || true
-    fi
-    rm -f "$D/run/watchdog.pid"
-  fi
+  watchdog_kill
   # In dependency order: the gateway and any client, then the OSD (it tells the
   # mon it is going down), then the mon. All at once is slower: an OSD whose
   # mon is gone waits 5 s for it.
   for p in $(our_pids); do
-    cl=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
+    cl=$(cmdline "$p") || continue
     case "$cl" in
       radosgw\ *|*/radosgw\ *) rgw+=("$p") ;;
       ceph-osd\ *|*/ceph-osd\ *) osd+=("$p") ;;
@@ -131,12 +99,6 @@ die() {        # die MESSAGE [LOGNAME...]: show logs, stop what was started, exi
   stop
   log "instance in $D stopped; full logs in $D/log"
   exit 1
-}
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-who_listens() {
-  command -v ss >/dev/null 2>&1 && ss -Hltnp "sport = :$1" 2>/dev/null | sed 's/^/    /' >&2 || true
 }
 
 alive() { [ -f "$D/run/$1.pid" ] && kill -0 "$(cat "$D/run/$1.pid" 2>/dev/null)" 2>/dev/null; }
@@ -187,13 +149,7 @@ s3_ok() {     # a signed ListAllMyBuckets as the test user answers 200
 }
 
 watch() {     # _watch DIR OWNER_PID OWNER_START: stop the instance when the owner goes
-  local owner=$1 start=$2
-  echo $$ >"$D/run/watchdog.pid"
-  while sleep 1; do
-    [ "$(awk '{print $22}' "/proc/$owner/stat" 2>/dev/null)" = "$start" ] || break
-  done
-  log "$(date -u +%T) owner pid $owner is gone: stopping the instance"
-  rm -f "$D/run/watchdog.pid"
+  watchdog_wait "$1" "$2"
   stop
 }
 
@@ -346,12 +302,7 @@ for i in $(seq 1 100); do s3_ok && { ok=1; break; }; sleep 0.2; done
 [ $ok = 1 ] || die "a signed request with key $KEY is refused" client.rgw.a
 
 trap - INT TERM HUP
-if [ $WATCH = 1 ]; then
-  owner=$PPID
-  ostart=$(awk '{print $22}' "/proc/$owner/stat")
-  setsid bash "$0" _watch "$D" "$owner" "$ostart" </dev/null >>"$D/log/watchdog.log" 2>&1 &
-  for i in $(seq 1 50); do [ -s "$D/run/watchdog.pid" ] && break; sleep 0.1; done
-fi
+if [ $WATCH = 1 ]; then watchdog_spawn; fi
 
 secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 echo "rgw up in ${secs}s: endpoint 127.0.0.1:$PORT key=$KEY dir=$D"

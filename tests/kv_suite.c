@@ -30,8 +30,7 @@ void tc_kv_suite_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Reads key as a string (values under 4 KiB) into out. */
-static int get_str(char out[4096], int64_t *version, tc_kv *kv, const char *key)
+int tc_kv_suite_get_str(char out[4096], int64_t *version, tc_kv *kv, const char *key)
 {
 	tc_kv_value v = TC_KV_VALUE_INIT;
 	int err = tc_kv_get(&v, kv, key);
@@ -100,7 +99,7 @@ void tc_kv_suite_cas(tc_kv_suite_fx *f)
 	CHECK_ERR(cas_str(f->kv, k, 0, "zero again"), TC_ECONFLICT);
 	CHECK_ERRMSG(k);
 	CHECK_ERR(cas_str(f->kv, k, 2, "ahead"), TC_ECONFLICT);
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_STR(s, "one");
 	CHECK_EQ_U64(ver, 1);
 	/* the current version wins: one more version, same create revision */
@@ -114,12 +113,12 @@ void tc_kv_suite_cas(tc_kv_suite_fx *f)
 	CHECK(v2.mod_revision > mod1);
 	CHECK(v.mod_revision > v2.mod_revision);
 	CHECK_ERR(cas_str(f->kv, k, 1, "stale"), TC_ECONFLICT);
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_STR(s, "two");
 	CHECK_EQ_U64(ver, 2);
 	/* a version an absent key never had creates nothing */
 	CHECK_ERR(cas_str(f->kv, k3, 3, "x"), TC_ECONFLICT);
-	CHECK_OK(get_str(s, &ver, f->kv, k3));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k3));
 	CHECK_EQ_U64(ver, 0);
 	/* an empty value is a value: the key exists */
 	CHECK_OK(tc_kv_cas(f->kv, k3, 0, NULL, 0));
@@ -208,7 +207,7 @@ void tc_kv_suite_cas_concurrent(tc_kv_suite_fx *f)
 	fprintf(stderr, "  %d writers x %d increments, %d conflicts retried\n", n, f->increments,
 		conflicts);
 	/* every increment landed once: none lost to a concurrent writer */
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_EQ_U64(atol(s), n * f->increments);
 	CHECK_EQ_U64(ver, n * f->increments);
 }
@@ -236,7 +235,7 @@ void tc_kv_suite_create_lease(tc_kv_suite_fx *f)
 	CHECK_ERR(tc_kv_create(&rev2, f->kv, k, "replica-b", 9, lease), TC_ECONFLICT);
 	CHECK_ERRMSG(k);
 	CHECK_EQ_U64(rev2, 0);
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_STR(s, "replica-a");
 	CHECK_EQ_U64(ver, 1);
 	/* without a lease */
@@ -244,23 +243,23 @@ void tc_kv_suite_create_lease(tc_kv_suite_fx *f)
 	CHECK(rev2 > rev);
 	/* revoking the lease deletes its keys, and only those */
 	CHECK_OK(tc_kv_lease_revoke(f->kv, lease));
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_EQ_U64(ver, 0);
-	CHECK_OK(get_str(s, &ver, f->kv, k2));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k2));
 	CHECK_EQ_U64(ver, 1);
 	/* a revoked lease: keepalive says so, revoking again is fine, creating on it fails */
 	CHECK_ERR(tc_kv_lease_keepalive(NULL, f->kv, lease), TC_ENOTFOUND);
 	CHECK_OK(tc_kv_lease_revoke(f->kv, lease));
 	CHECK_ERR(tc_kv_create(&rev2, f->kv, k, "replica-b", 9, lease), TC_ENOTFOUND);
 	CHECK_ERRMSG(k);
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_EQ_U64(ver, 0);
 	/* the key is free again: another replica takes it, at a later revision */
 	CHECK_OK(tc_kv_lease_grant(&lease2, f->kv, 60));
 	CHECK(lease2 != lease);
 	CHECK_OK(tc_kv_create(&rev2, f->kv, k, "replica-b", 9, lease2));
 	CHECK(rev2 > rev);
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_STR(s, "replica-b");
 	CHECK_OK(tc_kv_lease_revoke(f->kv, lease2));
 	tc_kv_value_dispose(&v);
@@ -280,7 +279,7 @@ void tc_kv_suite_lease_keepalive(tc_kv_suite_fx *f)
 	while (tc_mono_ns() - t0 < 4000000000ULL) {
 		CHECK_OK(tc_kv_lease_keepalive(&ttl, f->kv, lease));
 		CHECK_EQ_U64(ttl, 2);
-		CHECK_OK(get_str(s, &ver, f->kv, k));
+		CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 		CHECK_EQ_U64(ver, 1);
 		tc_kv_suite_sleep_ms(500);
 	}
@@ -301,7 +300,7 @@ void tc_kv_suite_lease_expiry(tc_kv_suite_fx *f)
 	/* no more keepalives: the key goes within the TTL and some slack for etcd's reaper */
 	t0 = tc_mono_ns();
 	while (tc_mono_ns() - t0 < 15000000000ULL) {
-		CHECK_OK(get_str(s, &ver, f->kv, k));
+		CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 		if (ver == 0)
 			break;
 		tc_kv_suite_sleep_ms(100);
@@ -325,10 +324,10 @@ void tc_kv_suite_delete(tc_kv_suite_fx *f)
 	/* someone else's create revision: refused, naming the key, key kept */
 	CHECK_ERR(tc_kv_delete(f->kv, k, rev1 + 1000), TC_ECONFLICT);
 	CHECK_ERRMSG(k);
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_EQ_U64(ver, 1);
 	CHECK_OK(tc_kv_delete(f->kv, k, rev1));
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_EQ_U64(ver, 0);
 	/* gone already: not an error */
 	CHECK_OK(tc_kv_delete(f->kv, k, rev1));
@@ -336,17 +335,17 @@ void tc_kv_suite_delete(tc_kv_suite_fx *f)
 	CHECK_OK(tc_kv_create(&rev2, f->kv, k, "b", 1, 0));
 	CHECK(rev2 > rev1);
 	CHECK_ERR(tc_kv_delete(f->kv, k, rev1), TC_ECONFLICT);
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_STR(s, "b");
 	/* a later write keeps the create revision, so the holder can still delete */
 	CHECK_OK(cas_str(f->kv, k, 1, "b2"));
 	CHECK_OK(tc_kv_delete(f->kv, k, rev2));
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_EQ_U64(ver, 0);
 	/* 0: unconditionally */
 	CHECK_OK(cas_str(f->kv, k, 0, "c"));
 	CHECK_OK(tc_kv_delete(f->kv, k, 0));
-	CHECK_OK(get_str(s, &ver, f->kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f->kv, k));
 	CHECK_EQ_U64(ver, 0);
 	CHECK_OK(tc_kv_delete(f->kv, k, 0));
 }

@@ -61,6 +61,10 @@ static int d_create(int64_t *rev, tc_kv *kv, const char *key, const void *value,
 
 	if (down(d, "create"))
 		return TC_ERROR;
+	if (atomic_load(&d->fail_create)) {
+		tc_error_set("deco: create %s: store unreachable", key);
+		return TC_ERROR;
+	}
 	rc = d->inner->ops->create(rev, d->inner, key, value, len, lease);
 	if (rc == TC_OK && atomic_load(&d->create_lost)) {
 		tc_error_set("deco: create %s: answer lost", key);
@@ -139,6 +143,8 @@ rf_deco *rf_deco_new(tc_kv *inner)
 {
 	rf_deco *d = calloc(1, sizeof(*d));
 
+	if (!d)
+		return NULL;
 	d->base.ops = &deco_ops;
 	d->inner = inner;
 	pthread_mutex_init(&d->mu, NULL);
@@ -157,15 +163,15 @@ void rf_opts(tc_ring_options *o, rf_member *m)
 	memset(o, 0, sizeof(*o));
 	o->prefix = "t/";
 	o->key = "compactor";
-	o->instance_id = m->id;
-	o->instance_addr = m->addr;
+	o->instance_id = m ? m->id : NULL;
+	o->instance_addr = m ? m->addr : NULL;
 	o->heartbeat_period_ns = 200 * MS;
 	o->heartbeat_timeout_ns = 2 * S;
 	o->wait_stability_min_ns = 0;
 	o->wait_stability_max_ns = 3 * S;
 	o->wait_active_instance_timeout_ns = 5 * S;
 	o->max_cas_retries = 10;
-	o->metrics = m->metrics;
+	o->metrics = m ? m->metrics : NULL;
 }
 
 int rf_member_new(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_options *o)
@@ -188,10 +194,15 @@ int rf_member_new(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_opt
 	return tc_ring_new(&m->ring, &m->kv->base, o);
 }
 
+int rf_member_start_with(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_options *o)
+{
+	int rc = rf_member_new(m, store, id, n, o);
+	return rc < 0 ? rc : tc_ring_start(m->ring);
+}
+
 int rf_member_start(rf_member *m, tc_kv *store, const char *id, int n)
 {
-	int rc = rf_member_new(m, store, id, n, NULL);
-	return rc < 0 ? rc : tc_ring_start(m->ring);
+	return rf_member_start_with(m, store, id, n, NULL);
 }
 
 void rf_member_free(rf_member *m)

@@ -3,6 +3,8 @@
  * test_ring_status): members of one ring over the in-memory kv store, each
  * behind a decorator (src/ring/kv_impl.h) that fails on demand, with short
  * periods (heartbeat 200 ms, timeout 2 s), and the log captured to a file.
+ * test_service_ring uses the decorator, test_ring_etcd the time and log
+ * helpers.
  */
 #ifndef TC_TESTS_RING_FIXTURE_H
 #define TC_TESTS_RING_FIXTURE_H
@@ -28,6 +30,7 @@ typedef struct rf_deco {
 	atomic_int fail;           /* every call: TC_ERROR, as an unreachable store */
 	atomic_int fail_keepalive; /* lease keep-alives only */
 	atomic_int fail_delete;    /* deletes only */
+	atomic_int fail_create;    /* creates only (job locks cannot be taken) */
 	atomic_int create_lost;    /* creates apply, then answer TC_ERROR (a lost answer) */
 	atomic_int delay_ms;       /* every call waits this long first (a store that hangs) */
 	pthread_mutex_t mu;
@@ -35,6 +38,7 @@ typedef struct rf_deco {
 	size_t n_writes;
 } rf_deco;
 
+/* A decorator in front of inner (not owned: free it after the decorator); NULL if out of memory. */
 rf_deco *rf_deco_new(tc_kv *inner);
 /* The i-th last ring value d wrote (0: the last), or NULL. */
 const tc_buf *rf_deco_write(rf_deco *d, size_t i);
@@ -47,10 +51,15 @@ typedef struct rf_member {
 	tc_ring *ring;
 } rf_member;
 
-/* Prefix "t/", key "compactor", heartbeat 200 ms, timeout 2 s, no stability wait. */
+/*
+ * Prefix "t/", key "compactor", heartbeat 200 ms, timeout 2 s, no stability
+ * wait; m's ID, address and metrics (m may be NULL: rf_member_new fills them in).
+ */
 void rf_opts(tc_ring_options *o, rf_member *m);
 /* A member named id at addr 10.0.0.<n>:9095, not started; o (may be NULL) from opts. */
 int rf_member_new(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_options *o);
+/* rf_member_new, then tc_ring_start. */
+int rf_member_start_with(rf_member *m, tc_kv *store, const char *id, int n, tc_ring_options *o);
 int rf_member_start(rf_member *m, tc_kv *store, const char *id, int n);
 void rf_member_free(rf_member *m);
 

@@ -36,25 +36,15 @@ typedef struct mem_stream {
 	tc_buf buf;
 } mem_stream;
 
+static int obj_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const mem_obj *)elem)->key);
+}
+
 /* Index of key if present (returns 1), else where it would go (returns 0). */
 static int find(const mem *m, const char *key, size_t *idx)
 {
-	size_t lo = 0, hi = m->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->objs[mid].key, key);
-		if (c == 0) {
-			*idx = mid;
-			return 1;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*idx = lo;
-	return 0;
+	return tc_array_search(idx, m->objs, m->n, sizeof(*m->objs), key, obj_cmp);
 }
 
 /* Stores (key, data) taking ownership of both; called with the lock held. */

@@ -481,7 +481,7 @@ static void s3_free(tc_backend *be)
 
 	if (!s)
 		return;
-	tc_s3_http_pool_free(s);
+	tc_s3_http_free(s);
 	pthread_cond_destroy(&s->cancel_cv);
 	pthread_mutex_destroy(&s->mu);
 	if (s->secret_key)
@@ -659,7 +659,6 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 	*out = NULL;
 	if ((err = check_options(o)) < 0)
 		return err;
-	tc_s3_http_global_init();
 	if (!(s = calloc(1, sizeof(*s)))) {
 		tc_error_set("out of memory creating the s3 backend");
 		return TC_ERROR;
@@ -677,6 +676,12 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 		return TC_ERROR;
 	}
 	pthread_condattr_destroy(&ca);
+	if ((err = tc_s3_http_init(s)) < 0) {
+		pthread_cond_destroy(&s->cancel_cv);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return err;
+	}
 	s->base.ops = &s3_ops;
 	s->metrics = metrics;
 	s->skip_verify = o->insecure_skip_verify;

@@ -1,7 +1,6 @@
 /*
- * One signed S3 request with retries, over a pool of libcurl easy handles.
- * A handle is taken per request and returned afterwards; curl keeps its
- * connections across curl_easy_reset, so a busy backend reuses them.
+ * One signed S3 request with retries, on a handle from the backend's pool
+ * of libcurl easy handles (src/util/curl.h).
  */
 #include "src/backend/s3_impl.h"
 
@@ -9,13 +8,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libxml/parser.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "src/util/array.h"
+#include "src/util/curl.h"
 #include "src/util/error.h"
 #include "src/util/ids.h"
 #include "src/util/log.h"
@@ -33,49 +33,19 @@ static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
 static void global_init_once(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	xmlInitParser();
 }
 
-void tc_s3_http_global_init(void)
+int tc_s3_http_init(tc_s3 *s)
 {
 	pthread_once(&global_once, global_init_once);
+	return tc_curl_pool_new(&s->pool, POOL_MAX);
 }
 
-static CURL *pool_get(tc_s3 *s)
+void tc_s3_http_free(tc_s3 *s)
 {
-	CURL *h = NULL;
-
-	pthread_mutex_lock(&s->mu);
-	if (s->npool)
-		h = s->pool[--s->npool];
-	pthread_mutex_unlock(&s->mu);
-	return h ? h : curl_easy_init();
-}
-
-static void pool_put(tc_s3 *s, CURL *h)
-{
-	curl_easy_reset(h);
-	pthread_mutex_lock(&s->mu);
-	/* Best effort: a full pool, or one that cannot grow, closes the handle instead. */
-	if (s->npool < POOL_MAX)
-		(void)tc_array_reserve(s->pool, s->cappool, s->npool + 1, POOL_MAX);
-	if (s->npool < s->cappool) {
-		s->pool[s->npool++] = h;
-		h = NULL;
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (h)
-		curl_easy_cleanup(h);
-}
-
-void tc_s3_http_pool_free(tc_s3 *s)
-{
-	for (size_t i = 0; i < s->npool; i++)
-		curl_easy_cleanup(s->pool[i]);
-	free(s->pool);
+	tc_curl_pool_free(s->pool);
 	s->pool = NULL;
-	s->npool = s->cappool = 0;
 }
 
 void tc_s3_call_dispose(tc_s3_call *c)
@@ -318,16 +288,11 @@ static int make_headers(struct curl_slist **l, tc_s3 *s, const tc_s3_call *c, co
 static void setup(CURL *h, const tc_s3 *s, tc_s3_call *c, const char *url, struct curl_slist *l,
 		  xfer *x, char *errbuf)
 {
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	tc_curl_setup(h, url, l, errbuf, s->skip_verify);
 	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_S);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -335,10 +300,6 @@ static void setup(CURL *h, const tc_s3 *s, tc_s3_call *c, const char *url, struc
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-	if (s->skip_verify) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
 	if (!strcmp(c->method, "HEAD")) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(c->method, "GET")) {
@@ -354,20 +315,7 @@ static void setup(CURL *h, const tc_s3 *s, tc_s3_call *c, const char *url, struc
 
 static int retryable_curl(CURLcode rc)
 {
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
-	}
+	return tc_curl_transient(rc) || rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM;
 }
 
 static int retryable_status(long st, const char *code)
@@ -381,17 +329,10 @@ static int retryable_status(long st, const char *code)
 /* Sleeps before retry attempt+1; returns non-zero, at once, when the backend is canceled. */
 static int backoff(tc_s3 *s, unsigned attempt)
 {
-	uint64_t r = atomic_fetch_add(&s->rng, 0x9e3779b97f4a7c15ULL);
-	unsigned ms = BACKOFF_BASE_MS << (attempt < 7 ? attempt : 7);
+	unsigned ms = tc_backoff_ms(&s->rng, attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
 	struct timespec until;
 	int canceled;
 
-	r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
-	r ^= r >> 31;
-	if (ms > BACKOFF_MAX_MS)
-		ms = BACKOFF_MAX_MS;
-	ms = ms / 2 + (unsigned)(r % (ms / 2 + 1)); /* jitter: [d/2, d] */
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += ms / 1000;
 	until.tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -580,7 +521,7 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c)
 			payload_hash = hash;
 		}
 	}
-	if (!(h = pool_get(s))) {
+	if (!(h = tc_curl_pool_get(s->pool))) {
 		tc_error_set("s3: cannot create a curl handle");
 		err = TC_ERROR;
 		goto cleanup;
@@ -607,7 +548,7 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c)
 		c->out->len = out_start;
 cleanup:
 	if (h)
-		pool_put(s, h);
+		tc_curl_pool_put(s->pool, h);
 	tc_buf_dispose(&path);
 	tc_buf_dispose(&url);
 	return err;

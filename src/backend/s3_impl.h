@@ -6,13 +6,13 @@
 #ifndef TC_BACKEND_S3_IMPL_H
 #define TC_BACKEND_S3_IMPL_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "src/metrics/metrics.h"
 #include "src/util/buf.h"
+#include "src/util/curl.h"
 #include "src/util/error.h"
 #include "src/util/strlist.h"
 #include "src/util/timeutil.h"
@@ -46,9 +46,8 @@ typedef struct tc_s3 {
 	atomic_uint_fast64_t rng;   /* jitter */
 	atomic_int canceled;        /* tc_backend_cancel was called */
 	pthread_cond_t cancel_cv;   /* wakes backoff sleeps at cancel (CLOCK_MONOTONIC, with mu) */
-	pthread_mutex_t mu;         /* guards the handle pool */
-	void **pool;                /* idle CURL easy handles */
-	size_t npool, cappool;
+	pthread_mutex_t mu;         /* for cancel_cv */
+	tc_curl_pool *pool;         /* idle CURL easy handles */
 } tc_s3;
 
 /* One request and its response. Zero it, fill the request part, call tc_s3_http_do. */
@@ -93,10 +92,11 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c);
 void tc_s3_call_dispose(tc_s3_call *c);
 /* Sets the message for a failed call (used when a 2xx body holds an error). */
 int tc_s3_http_fail(tc_s3 *s, tc_s3_call *c, const char *code, const char *msg);
-void tc_s3_http_global_init(void);
+/* The handle pool (and libxml2's and curl's global init, once per process). */
+int tc_s3_http_init(tc_s3 *s);
+void tc_s3_http_free(tc_s3 *s);
 /* tc_backend_cancel: sets the flag and wakes every backoff sleep. */
 void tc_s3_http_cancel(tc_s3 *s);
-void tc_s3_http_pool_free(tc_s3 *s);
 
 /* ---- streamed appends (s3_append.c) ---- */
 

@@ -160,39 +160,26 @@ static size_t label_at(const family_def *d, size_t k)
 	return k;
 }
 
-static int cmp_key(const family_def *d, const series *s, const char *const key[MAX_LABELS])
-{
-	size_t n = nlabels(d);
+/* What a series is looked up by: its family and its label values. */
+typedef struct series_key {
+	const family_def *d;
+	const char *const *lv; /* MAX_LABELS values in the family's label order */
+} series_key;
 
-	for (size_t k = 0; k < n; k++) {
-		size_t i = label_at(d, k);
-		int c = strcmp(s->lv[i], key[i]);
+/* A series_key against a series, label values in label-name order (tc_array_search's cmp). */
+static int cmp_key(const void *key, const void *elem)
+{
+	const series_key *k = key;
+	const series *s = elem;
+	size_t n = nlabels(k->d);
+
+	for (size_t j = 0; j < n; j++) {
+		size_t i = label_at(k->d, j);
+		int c = strcmp(k->lv[i], s->lv[i]);
 		if (c != 0)
 			return c;
 	}
 	return 0;
-}
-
-/* Index of the series with key, or of where it would go (*found = 0). */
-static size_t search(const family_def *d, const family *f, const char *const key[MAX_LABELS],
-		     int *found)
-{
-	size_t lo = 0, hi = f->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_key(d, &f->s[mid], key);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = 0;
-	return lo;
 }
 
 static void series_dispose(series *s)
@@ -224,12 +211,11 @@ static series *lookup(tc_metrics *m, tc_metric_id id, const char *l1, const char
 	const family_def *d = &defs[id];
 	family *f = &m->f[id];
 	const char *key[MAX_LABELS] = { l1 ? l1 : "", l2 ? l2 : "" };
+	series_key k = { d, key };
 	series s;
 	size_t at;
-	int found;
 
-	at = search(d, f, key, &found);
-	if (found)
+	if (tc_array_search(&at, f->s, f->n, sizeof(*f->s), &k, cmp_key))
 		return &f->s[at];
 	if (!create)
 		return NULL;

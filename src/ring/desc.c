@@ -361,25 +361,19 @@ void tc_ring_desc_at(tc_ring_instance *out, const tc_ring_desc *d, size_t i)
 	out->registered_timestamp = v->registered_timestamp;
 }
 
+static int entry_cmp(const void *id, const void *elem)
+{
+	return strcmp(id, (*(const entry *const *)elem)->key);
+}
+
 /* The index of id, or where it would go (*found = 0). */
 static size_t find(const tc_ring_desc *d, const char *id, int *found)
 {
-	size_t lo = 0, hi = d->pb->n_ingesters;
+	size_t i;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(d->pb->ingesters[mid]->key, id);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = 0;
-	return lo;
+	*found = tc_array_search(&i, d->pb->ingesters, d->pb->n_ingesters,
+				 sizeof(*d->pb->ingesters), id, entry_cmp);
+	return i;
 }
 
 int tc_ring_desc_get(tc_ring_instance *out, const tc_ring_desc *d, const char *id)

@@ -214,6 +214,18 @@ static cJSON *put_new(const char *key, const void *value, size_t len, int64_t le
 	return p;
 }
 
+/* Sends, as c, "if key's target (field) equals want, put value on lease, else range key". */
+static int put_txn(tc_kv_etcd *e, tc_kv_etcd_call *c, const char *key, const char *target,
+		   const char *field, int64_t want, const void *value, size_t len, int64_t lease)
+{
+	cJSON *put = put_new(key, value, len, lease);
+
+	/* txn_new owns put from here */
+	if (!put || txn_new(&c->req, key, target, field, want, "request_put", put, 0) < 0)
+		return oom(e, c->op, key);
+	return tc_kv_etcd_do(e, c);
+}
+
 /* The kv the failure branch's range found (NULL: absent). */
 static const cJSON *txn_failure_kv(const cJSON *resp)
 {
@@ -242,15 +254,10 @@ static int etcd_cas(tc_kv *kv, const char *key, int64_t version, const void *val
 	tc_kv_etcd_call c = { "txn", "/v3/kv/txn", key, NULL, NULL, 0 };
 	tc_kv_value have = TC_KV_VALUE_INIT;
 	const cJSON *cur;
-	cJSON *put;
 	int err;
 
-	if (!(put = put_new(key, value, len, 0)) ||
-	    txn_new(&c.req, key, "VERSION", "version", version, "request_put", put, 0) < 0) {
-		err = oom(e, c.op, key);
-		goto cleanup;
-	}
-	if ((err = tc_kv_etcd_do(e, &c)) < 0 || txn_succeeded(c.resp))
+	if ((err = put_txn(e, &c, key, "VERSION", "version", version, value, len, 0)) < 0 ||
+	    txn_succeeded(c.resp))
 		goto cleanup;
 	cur = txn_failure_kv(c.resp);
 	if (cur && c.ambiguous && holds(e, &c, cur, value, len, &have) &&
@@ -272,15 +279,9 @@ static int etcd_create(int64_t *create_revision, tc_kv *kv, const char *key, con
 	tc_kv_etcd_call c = { "txn", "/v3/kv/txn", key, NULL, NULL, 0 };
 	tc_kv_value have = TC_KV_VALUE_INIT;
 	const cJSON *cur;
-	cJSON *put;
 	int err;
 
-	if (!(put = put_new(key, value, len, lease)) ||
-	    txn_new(&c.req, key, "CREATE", "create_revision", 0, "request_put", put, 0) < 0) {
-		err = oom(e, c.op, key);
-		goto cleanup;
-	}
-	if ((err = tc_kv_etcd_do(e, &c)) < 0)
+	if ((err = put_txn(e, &c, key, "CREATE", "create_revision", 0, value, len, lease)) < 0)
 		goto cleanup;
 	if (txn_succeeded(c.resp)) {
 		/* the txn's revision is the put's */
@@ -565,12 +566,13 @@ int tc_kv_etcd_new(tc_kv **out, const tc_kv_etcd_options *o)
 		tc_error_set("etcd: username and password go together");
 		return TC_EINVALID;
 	}
-	tc_kv_etcd_http_init();
 	if (!(e = calloc(1, sizeof(*e))) || !(e->eps = calloc(o->n_endpoints, sizeof(*e->eps)))) {
 		tc_error_set("etcd: out of memory");
 		goto fail;
 	}
 	pthread_mutex_init(&e->mu, NULL);
+	if ((err = tc_kv_etcd_http_init(e)) < 0)
+		goto fail;
 	e->base.ops = &etcd_ops;
 	e->n = o->n_endpoints;
 	e->connect_ms = o->dial_timeout_ns > 0 ? ms_of(o->dial_timeout_ns) : DEFAULT_DIAL_MS;

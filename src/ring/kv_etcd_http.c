@@ -1,8 +1,8 @@
 /*
- * One call to etcd's JSON gateway, carried to an endpoint: a pool of curl
- * easy handles, the endpoint that answered last first, retries with
- * backoff, a per-endpoint auth token, and etcd's answers judged into our
- * error codes. See kv_etcd.c for what the calls are.
+ * One call to etcd's JSON gateway, carried to an endpoint: a handle from
+ * the store's curl pool (src/util/curl.h), the endpoint that answered last
+ * first, retries with backoff, a per-endpoint auth token, and etcd's
+ * answers judged into our error codes. See kv_etcd.c for what the calls are.
  */
 #include "src/ring/kv_etcd_impl.h"
 
@@ -10,9 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "src/util/array.h"
+#include "src/util/curl.h"
 #include "src/util/error.h"
 #include "src/util/log.h"
 #include "src/util/timeutil.h"
@@ -39,16 +38,9 @@ typedef struct attempt_out {
 	int reauth; /* etcd refused our token */
 } attempt_out;
 
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-
-static void global_init_once(void)
+int tc_kv_etcd_http_init(tc_kv_etcd *e)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-void tc_kv_etcd_http_init(void)
-{
-	pthread_once(&global_once, global_init_once);
+	return tc_curl_pool_new(&e->pool, POOL_MAX);
 }
 
 int64_t tc_kv_etcd_num(const cJSON *o, const char *name)
@@ -60,31 +52,6 @@ int64_t tc_kv_etcd_num(const cJSON *o, const char *name)
 	if (cJSON_IsNumber(v))
 		return (int64_t)v->valuedouble;
 	return 0;
-}
-
-static CURL *pool_get(tc_kv_etcd *e)
-{
-	CURL *h = NULL;
-
-	pthread_mutex_lock(&e->mu);
-	if (e->npool)
-		h = e->pool[--e->npool];
-	pthread_mutex_unlock(&e->mu);
-	return h ? h : curl_easy_init();
-}
-
-static void pool_put(tc_kv_etcd *e, CURL *h)
-{
-	pthread_mutex_lock(&e->mu);
-	if (e->npool < POOL_MAX)
-		(void)tc_array_reserve(e->pool, e->cappool, e->npool + 1, POOL_MAX);
-	if (e->npool < e->cappool) {
-		e->pool[e->npool++] = h;
-		h = NULL;
-	}
-	pthread_mutex_unlock(&e->mu);
-	if (h)
-		curl_easy_cleanup(h);
 }
 
 typedef struct sink {
@@ -129,15 +96,10 @@ static void post(http *r, const tc_kv_etcd *e, CURL *h, const tc_kv_etcd_endpoin
 			hdr = x;
 	}
 	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	tc_curl_setup(h, url, hdr, r->errbuf, e->insecure);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, e->connect_ms < timeout_ms ? e->connect_ms
 										 : timeout_ms);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
@@ -148,10 +110,6 @@ static void post(http *r, const tc_kv_etcd *e, CURL *h, const tc_kv_etcd_endpoin
 		curl_easy_setopt(h, CURLOPT_SSLCERT, e->cert);
 	if (e->key)
 		curl_easy_setopt(h, CURLOPT_SSLKEY, e->key);
-	if (e->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
 	r->rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	r->full = s.full;
@@ -159,22 +117,6 @@ static void post(http *r, const tc_kv_etcd *e, CURL *h, const tc_kv_etcd_endpoin
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdr);
-}
-
-static int retryable_curl(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 /* A printable, bounded copy of bytes from the wire for a message. */
@@ -237,7 +179,7 @@ static int judge(cJSON **resp_json, const tc_kv_etcd_endpoint *ep, const tc_kv_e
 		return TC_ELIMIT;
 	}
 	if (r->rc != CURLE_OK) {
-		out->retry = retryable_curl(r->rc);
+		out->retry = tc_curl_transient(r->rc);
 		snprintf(what, sizeof(what), "%s (%s)", curl_easy_strerror(r->rc),
 			 r->errbuf[0] ? r->errbuf : "no details");
 		fail(ep, c, what);
@@ -368,21 +310,11 @@ static long remaining_ms(uint64_t deadline)
 
 static void backoff(tc_kv_etcd *e, unsigned round, long left_ms)
 {
-	uint64_t r = atomic_fetch_add(&e->rng, 0x9e3779b97f4a7c15ULL);
-	unsigned ms = BACKOFF_BASE_MS << (round < 5 ? round : 5);
-	struct timespec ts;
+	unsigned ms = tc_backoff_ms(&e->rng, round, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
 
-	r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
-	r ^= r >> 31;
-	if (ms > BACKOFF_MAX_MS)
-		ms = BACKOFF_MAX_MS;
-	ms = ms / 2 + (unsigned)(r % (ms / 2 + 1)); /* jitter: [d/2, d] */
 	if ((long)ms > left_ms)
 		ms = (unsigned)(left_ms > 0 ? left_ms : 0);
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
+	tc_sleep_ms(ms);
 }
 
 /* One attempt on endpoint i, renewing the token once if etcd refuses it. */
@@ -435,7 +367,7 @@ int tc_kv_etcd_do(tc_kv_etcd *e, tc_kv_etcd_call *c)
 	CURL *h = NULL;
 	int err = TC_ERROR;
 
-	if (!(body = cJSON_PrintUnformatted(c->req)) || !(h = pool_get(e))) {
+	if (!(body = cJSON_PrintUnformatted(c->req)) || !(h = tc_curl_pool_get(e->pool))) {
 		tc_error_set("%s: %s %s: out of memory", e->desc, c->op, c->subject);
 		goto cleanup;
 	}
@@ -466,7 +398,7 @@ int tc_kv_etcd_do(tc_kv_etcd *e, tc_kv_etcd_call *c)
 	}
 cleanup:
 	if (h)
-		pool_put(e, h);
+		tc_curl_pool_put(e->pool, h);
 	free(body);
 	return err;
 }
@@ -480,9 +412,6 @@ void tc_kv_etcd_call_dispose(tc_kv_etcd_call *c)
 
 void tc_kv_etcd_http_free(tc_kv_etcd *e)
 {
-	for (size_t i = 0; i < e->npool; i++)
-		curl_easy_cleanup(e->pool[i]);
-	free(e->pool);
+	tc_curl_pool_free(e->pool);
 	e->pool = NULL;
-	e->npool = e->cappool = 0;
 }

@@ -7,11 +7,11 @@
 #define TC_RING_KV_ETCD_IMPL_H
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "src/ring/kv_impl.h"
+#include "src/util/curl.h"
 
 typedef struct tc_kv_etcd_endpoint {
 	char *url;      /* "http://127.0.0.1:2379" */
@@ -29,9 +29,8 @@ typedef struct tc_kv_etcd {
 	char *username, *password;
 	char *cert, *key, *ca;
 	int insecure;
-	pthread_mutex_t mu; /* pool and tokens */
-	CURL **pool;
-	size_t npool, cappool;
+	pthread_mutex_t mu; /* tokens */
+	tc_curl_pool *pool;
 	atomic_size_t cur;  /* the endpoint that answered last */
 	atomic_uint_fast64_t rng;
 } tc_kv_etcd;
@@ -48,8 +47,8 @@ typedef struct tc_kv_etcd_call {
 
 /* A 64-bit field of an answer: a JSON string (or number); absent is 0, its default. */
 int64_t tc_kv_etcd_num(const cJSON *o, const char *name);
-/* curl_global_init, once per process. */
-void tc_kv_etcd_http_init(void);
+/* The handle pool (and curl's global init, once per process). */
+int tc_kv_etcd_http_init(tc_kv_etcd *e);
 /*
  * Sends c->req and parses the answer into c->resp. etcd's errors become
  * TC_ENOTFOUND (gRPC NotFound) or TC_ERROR, the message naming the

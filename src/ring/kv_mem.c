@@ -43,25 +43,15 @@ typedef struct kv_mem {
 	int64_t next_lease;
 } kv_mem;
 
+static int key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const mem_key *)elem)->key);
+}
+
 /* Index of key if present (returns 1), else where it would go (returns 0). */
 static int find(const kv_mem *m, const char *key, size_t *idx)
 {
-	size_t lo = 0, hi = m->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->keys[mid].key, key);
-		if (c == 0) {
-			*idx = mid;
-			return 1;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*idx = lo;
-	return 0;
+	return tc_array_search(idx, m->keys, m->n, sizeof(*m->keys), key, key_cmp);
 }
 
 static mem_lease *lease_find(kv_mem *m, int64_t id)

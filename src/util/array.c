@@ -49,3 +49,24 @@ int tc_array_grow_to(void *ptrp, size_t *asize, size_t need, size_t elem_size, s
 	*asize = ncap;
 	return TC_OK;
 }
+
+int tc_array_search(size_t *idx, const void *base, size_t n, size_t size, const void *key,
+		    int (*cmp)(const void *key, const void *elem))
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp(key, (const char *)base + mid * size);
+		if (c == 0) {
+			*idx = mid;
+			return 1;
+		}
+		if (c > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*idx = lo;
+	return 0;
+}

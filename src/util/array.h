@@ -37,4 +37,13 @@ int tc_array_grow_to(void *ptrp, size_t *asize, size_t need, size_t elem_size, s
  */
 size_t tc_array_next_cap(size_t asize, size_t need, size_t min, size_t max);
 
+/*
+ * Binary search of n elements of size bytes at base, sorted in the order
+ * cmp (bsearch's: key first, then an element) gives. Returns 1 with *idx
+ * the index of an element equal to key, or 0 with *idx where key would be
+ * inserted to keep the order (n when it goes last).
+ */
+int tc_array_search(size_t *idx, const void *base, size_t n, size_t size, const void *key,
+		    int (*cmp)(const void *key, const void *elem));
+
 #endif

@@ -161,6 +161,30 @@ uint64_t tc_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+void tc_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+unsigned tc_backoff_ms(atomic_uint_fast64_t *rng, unsigned round, unsigned base_ms,
+		       unsigned max_ms)
+{
+	/* splitmix64: a Weyl step on the shared state, then its finalizer */
+	uint64_t r = atomic_fetch_add(rng, 0x9e3779b97f4a7c15ULL);
+	unsigned ms = base_ms;
+
+	r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
+	r ^= r >> 31;
+	for (unsigned i = 0; i < round && ms < max_ms; i++)
+		ms = ms > max_ms / 2 ? max_ms : ms * 2;
+	if (ms > max_ms)
+		ms = max_ms;
+	return ms / 2 + (unsigned)(r % (ms / 2 + 1));
+}
+
 /*
  * Go's time.ParseDuration grammar, [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+ or "0",
  * with Prometheus's units added (d = 24h, w = 7d, y = 365d): every string

@@ -5,6 +5,7 @@
 #ifndef TC_UTIL_TIMEUTIL_H
 #define TC_UTIL_TIMEUTIL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,16 @@ tc_time tc_time_from_unix(int64_t sec, int32_t nsec);
 int tc_time_cmp(const tc_time *a, const tc_time *b);
 /* Nanoseconds on CLOCK_MONOTONIC, for durations. */
 uint64_t tc_mono_ns(void);
+/* Sleeps ms milliseconds (less if a signal interrupts). */
+void tc_sleep_ms(unsigned ms);
+/*
+ * The wait before retry number round + 1 (round 0 is the first retry):
+ * base_ms doubled round times, at most max_ms, then drawn from [d/2, d] so
+ * clients that failed together do not retry together. rng is the caller's
+ * jitter state (seed it once); threads may share it.
+ */
+unsigned tc_backoff_ms(atomic_uint_fast64_t *rng, unsigned round, unsigned base_ms,
+		       unsigned max_ms);
 
 /*
  * The one duration syntax of the config and the overrides file: Go's

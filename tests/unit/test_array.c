@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "src/util/array.h"
 
@@ -113,5 +114,43 @@ static void test_buf_uses_it(void)
 	tc_buf_dispose(&b);
 }
 
+typedef struct named {
+	const char *key;
+	int v;
+} named;
+
+static int named_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const named *)elem)->key);
+}
+
+/* Found: its index; absent: where it goes to keep the order, first to last. */
+static void test_search(void)
+{
+	static const named v[] = { { "b", 0 }, { "d", 1 }, { "f", 2 }, { "h", 3 }, { "j", 4 } };
+	static const struct {
+		const char *key;
+		int found;
+		size_t idx;
+	} cases[] = {
+		{ "b", 1, 0 }, { "d", 1, 1 }, { "f", 1, 2 }, { "h", 1, 3 }, { "j", 1, 4 },
+		{ "a", 0, 0 }, { "c", 0, 1 }, { "e", 0, 2 }, { "i", 0, 4 }, { "k", 0, 5 },
+		{ "", 0, 0 },  { "dd", 0, 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t idx = 99;
+		int found = tc_array_search(&idx, v, 5, sizeof(v[0]), cases[i].key, named_cmp);
+		CHECK_MSG(found == cases[i].found && idx == cases[i].idx,
+			  "\"%s\": found %d at %zu, want %d at %zu", cases[i].key, found, idx,
+			  cases[i].found, cases[i].idx);
+	}
+	for (size_t n = 0; n <= 5; n++) {
+		size_t idx = 99;
+		CHECK(!tc_array_search(&idx, n ? v : NULL, n, sizeof(v[0]), "z", named_cmp));
+		CHECK_EQ_U64(idx, n);
+	}
+}
+
 TC_TEST_MAIN(T(test_growth_keeps_contents), T(test_cap_refused), T(test_overflow_refused),
-	     T(test_next_cap), T(test_buf_uses_it))
+	     T(test_next_cap), T(test_buf_uses_it), T(test_search))

@@ -19,9 +19,9 @@
 #include "src/backend/backend_impl.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/service.h"
-#include "src/gen/synth.h"
 #include "src/util/array.h"
 #include "src/util/log.h"
+#include "tests/service_fixture.h"
 #include "tests/spans.h"
 #include "tests/test.h"
 
@@ -246,24 +246,10 @@ static rv_backend *rv_new(tc_backend *inner, unsigned want, int64_t wait_ns)
 
 /* ---- the bucket ---- */
 
-/* flushes x replicas blocks of one tenant ending about age_h hours ago, in one window. */
+/* Two flushes x two replicas of one tenant, in one window about age_h hours ago. */
 static int gen(tc_backend *be, const char *tenant, uint32_t traces, int64_t age_h, uint64_t seed)
 {
-	tc_synth_opts o;
-	tc_time now = tc_time_now();
-	int64_t end = (now.sec - age_h * 3600) / 3600 * 3600 + 1200;
-
-	tc_synth_opts_default(&o);
-	o.tenant = tenant;
-	o.flushes = 2;
-	o.replicas = 2;
-	o.traces = traces;
-	o.spans = 5;
-	o.seed = seed;
-	o.age_ns = (now.sec - end) * SEC;
-	o.flush_interval_ns = 60 * SEC;
-	o.now = now;
-	return tc_synth_generate(be, &o, NULL, NULL);
+	return sf_gen(be, tenant, 2, 2, traces, 5, age_h, seed);
 }
 
 /* A sorted set of 64-bit hashes of (trace ID, span bytes): the distinct spans of a bucket. */

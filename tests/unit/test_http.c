@@ -205,42 +205,15 @@ static int request_ex(resp *out, const char *method, const char *url, const char
 	return 0;
 }
 
-/* Sends method url; fills out (body NUL-terminated). Returns 0 on a transport success. */
+/*
+ * Sends method url (a POST with the form x=1); fills out (body
+ * NUL-terminated). Returns 0 on a transport success.
+ */
 static int request(resp *out, const char *method, const char *url)
 {
-	CURL *c = curl_easy_init();
-	const char *ct = NULL;
-	CURLcode rc;
+	const char *post = strcmp(method, "POST") == 0 ? "x=1" : NULL;
 
-	memset(out, 0, sizeof(*out));
-	tc_buf_init(&out->body, 1 << 24);
-	if (!c)
-		return -1;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "POST") == 0)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "x=1");
-	else if (strcmp(method, "GET") != 0)
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
-			snprintf(out->ctype, sizeof(out->ctype), "%s", ct);
-	} else {
-		fprintf(stderr, "curl %s %s: %s\n", method, url, curl_easy_strerror(rc));
-	}
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK || tc_buf_cstr(&out->body) < 0)
-		return -1;
-	return 0;
+	return request_ex(out, method, url, NULL, post, post ? 3 : 0, NULL);
 }
 
 static const char *body(const resp *r)

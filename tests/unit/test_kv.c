@@ -27,17 +27,7 @@ static int fx_mem(tc_kv_suite_fx *f, const char *check)
 		tc_kv_free(f.kv);                                                  \
 	}
 
-CONFORM(get_absent)
-CONFORM(cas)
-CONFORM(cas_concurrent)
-CONFORM(create_lease)
-CONFORM(lease_keepalive)
-CONFORM(lease_expiry)
-CONFORM(delete)
-CONFORM(list)
-CONFORM(binary)
-CONFORM(large_value)
-CONFORM(bad_args)
+TC_KV_SUITE_CHECKS(CONFORM)
 
 /* Two users of one store see each other's writes and leases. */
 static void mem_shared(void)
@@ -60,6 +50,5 @@ static void mem_shared(void)
 	tc_kv_free(NULL);
 }
 
-TC_TEST_MAIN(T(mem_get_absent), T(mem_cas), T(mem_cas_concurrent), T(mem_create_lease),
-	     T(mem_lease_keepalive), T(mem_lease_expiry), T(mem_delete), T(mem_list),
-	     T(mem_binary), T(mem_large_value), T(mem_bad_args), T(mem_shared))
+#define CASE(name) T(mem_##name),
+TC_TEST_MAIN(TC_KV_SUITE_CHECKS(CASE) T(mem_shared))

@@ -157,24 +157,6 @@ static int64_t ms_since(uint64_t t0)
 	return (int64_t)((tc_mono_ns() - t0) / 1000000);
 }
 
-static int get_str(char out[4096], int64_t *version, tc_kv *kv, const char *key)
-{
-	tc_kv_value v = TC_KV_VALUE_INIT;
-	int err = tc_kv_get(&v, kv, key);
-
-	out[0] = '\0';
-	if (err == TC_OK) {
-		size_t n = v.data.len < 4095 ? v.data.len : 4095;
-		if (n)
-			memcpy(out, v.data.ptr, n);
-		out[n] = '\0';
-		if (version)
-			*version = v.version;
-	}
-	tc_kv_value_dispose(&v);
-	return err;
-}
-
 static void key_for(char out[TC_KV_SUITE_KEY_MAX], const char *check, const char *name)
 {
 	tc_kv_suite_fx f;
@@ -214,17 +196,7 @@ static int fx_etcd(tc_kv_suite_fx *f, const char *check)
 		tc_kv_free(f.kv);                                                  \
 	}
 
-CONFORM(get_absent)
-CONFORM(cas)
-CONFORM(cas_concurrent)
-CONFORM(create_lease)
-CONFORM(lease_keepalive)
-CONFORM(lease_expiry)
-CONFORM(delete)
-CONFORM(list)
-CONFORM(binary)
-CONFORM(large_value)
-CONFORM(bad_args)
+TC_KV_SUITE_CHECKS(CONFORM)
 
 /* ---- etcd only ---- */
 
@@ -252,7 +224,7 @@ static void etcd_etcdctl_interop(void)
 	snprintf(cmd, sizeof(cmd), "ETCDCTL_API=3 etcdctl --endpoints=%s put '%s' 'from etcdctl' "
 		 ">/dev/null", shared_endpoint(), k2);
 	CHECK(system(cmd) == 0);
-	CHECK_OK(get_str(s, &ver, f.kv, k2));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, f.kv, k2));
 	CHECK_STR(s, "from etcdctl");
 	CHECK_EQ_U64(ver, 1);
 	/* etcdctl's put bumped the version: our CAS on the old one loses */
@@ -305,7 +277,7 @@ static void etcd_second_endpoint(void)
 	CHECK_STR(tc_kv_name(kv), want);
 	key_for(k, "second", "k");
 	CHECK_OK(tc_kv_cas(kv, k, 0, "v", 1));
-	CHECK_OK(get_str(s, NULL, kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, NULL, kv, k));
 	CHECK_STR(s, "v");
 	tc_kv_free(kv);
 }
@@ -346,13 +318,13 @@ static void etcd_paused(void)
 	CHECK_MSG(ms_since(t0) < 5000, "cas took %lld ms", (long long)ms_since(t0));
 	/* the shared etcd answers for the stopped one */
 	t0 = tc_mono_ns();
-	CHECK_OK(get_str(s, &ver, kv2, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, kv2, k));
 	CHECK_MSG(ms_since(t0) < 5000, "failover took %lld ms", (long long)ms_since(t0));
 	CHECK_EQ_U64(ver, 0); /* another cluster: the key is not there */
 	CHECK_OK(tc_kv_cas(kv2, k, 0, "elsewhere", 9));
 
 	CHECK(etcd_sh("resume", NULL) == 0);
-	CHECK_OK(get_str(s, &ver, kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, kv, k));
 	/*
 	 * The timed-out CAS sat in the socket while etcd was stopped and may have
 	 * been applied after all: a TC_ERROR write has an unknown outcome (kv.h).
@@ -361,7 +333,7 @@ static void etcd_paused(void)
 		  "version %lld \"%s\"", (long long)ver, s);
 	CHECK_OK(tc_kv_cas(kv, k, ver, "after", 5));
 	CHECK_ERR(tc_kv_cas(kv, k, ver, "stale", 5), TC_ECONFLICT);
-	CHECK_OK(get_str(s, &ver, kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, kv, k));
 	CHECK_STR(s, "after");
 	tc_kv_free(kv);
 	tc_kv_free(kv2);
@@ -382,7 +354,7 @@ static void etcd_restarted(void)
 	key_for(k, "restarted", "collectors/compactor");
 	CHECK_OK(tc_kv_cas(kv, k, 0, "v1", 2));
 	CHECK(etcd_sh("restart", NULL) == 0);
-	CHECK_OK(get_str(s, &ver, kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, kv, k));
 	CHECK_STR(s, "v1");
 	CHECK_OK(tc_kv_cas(kv, k, 1, "v2", 2));
 	tc_kv_free(kv);
@@ -635,13 +607,13 @@ static void etcd_auth(void)
 	o.password = PASSWORD;
 	CHECK_OK(tc_kv_etcd_new(&kv, &o));
 	CHECK_OK(tc_kv_cas(kv, k, 0, "v1", 2));
-	CHECK_OK(get_str(s, &ver, kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, kv, k));
 	CHECK_STR(s, "v1");
 	/* let the 1 s token expire (a fixed sleep: two TTLs must pass): renewed, not an error */
 	tc_kv_suite_sleep_ms(2500);
 	CHECK_OK(tc_kv_cas(kv, k, 1, "v2", 2));
 	CHECK(log_has(logf, "refused the auth token"));
-	CHECK_OK(get_str(s, &ver, kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, &ver, kv, k));
 	CHECK_STR(s, "v2");
 	tc_kv_free(kv);
 
@@ -696,7 +668,7 @@ static void etcd_tls(void)
 	o.tls_key_path = key;
 	CHECK_OK(tc_kv_etcd_new(&kv, &o));
 	CHECK_OK(tc_kv_cas(kv, k, 0, "secure", 6));
-	CHECK_OK(get_str(s, NULL, kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, NULL, kv, k));
 	CHECK_STR(s, "secure");
 	tc_kv_free(kv);
 	/* an explicit https:// works without tls_enabled too */
@@ -708,7 +680,7 @@ static void etcd_tls(void)
 		o2.endpoints = eps;
 		o2.tls_enabled = 0;
 		CHECK_OK(tc_kv_etcd_new(&kv, &o2));
-		CHECK_OK(get_str(s, NULL, kv, k));
+		CHECK_OK(tc_kv_suite_get_str(s, NULL, kv, k));
 		CHECK_STR(s, "secure");
 		tc_kv_free(kv);
 	}
@@ -723,7 +695,7 @@ static void etcd_tls(void)
 	/* ... unless told not to check it */
 	o.tls_insecure_skip_verify = 1;
 	CHECK_OK(tc_kv_etcd_new(&kv, &o));
-	CHECK_OK(get_str(s, NULL, kv, k));
+	CHECK_OK(tc_kv_suite_get_str(s, NULL, kv, k));
 	CHECK_STR(s, "secure");
 	tc_kv_free(kv);
 	/* no client certificate: etcd refuses the handshake */
@@ -776,9 +748,7 @@ static void etcd_endpoint_syntax(void)
 	}
 }
 
-TC_TEST_MAIN(T(etcd_get_absent), T(etcd_cas), T(etcd_cas_concurrent), T(etcd_create_lease),
-	     T(etcd_lease_keepalive), T(etcd_lease_expiry), T(etcd_delete), T(etcd_list),
-	     T(etcd_binary), T(etcd_large_value), T(etcd_bad_args), T(etcd_etcdctl_interop),
-	     T(etcd_unreachable), T(etcd_second_endpoint), T(etcd_paused), T(etcd_restarted),
-	     T(etcd_lost_answers), T(etcd_5xx_retried), T(etcd_auth), T(etcd_tls),
-	     T(etcd_endpoint_syntax))
+#define CASE(name) T(etcd_##name),
+TC_TEST_MAIN(TC_KV_SUITE_CHECKS(CASE) T(etcd_etcdctl_interop), T(etcd_unreachable),
+	     T(etcd_second_endpoint), T(etcd_paused), T(etcd_restarted), T(etcd_lost_answers),
+	     T(etcd_5xx_retried), T(etcd_auth), T(etcd_tls), T(etcd_endpoint_syntax))

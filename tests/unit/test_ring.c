@@ -15,6 +15,17 @@
 
 #define NKEYS 10000
 
+/* compactor-a, -b and -c at 10.0.0.1..3, started. */
+static int start_three(rf_member m[3], tc_kv *store)
+{
+	static const char *const ids[] = { "compactor-a", "compactor-b", "compactor-c" };
+	int rc = 0;
+
+	for (int i = 0; i < 3 && rc >= 0; i++)
+		rc = rf_member_start(&m[i], store, ids[i], i + 1);
+	return rc;
+}
+
 /* ---- tests ---- */
 
 static void test_bad_options(void)
@@ -59,9 +70,7 @@ static void test_join_own_leave(void)
 
 	CHECK_OK(tc_kv_mem_new(&store));
 	rf_log_capture();
-	CHECK_OK(rf_member_start(&m[0], store, "compactor-a", 1));
-	CHECK_OK(rf_member_start(&m[1], store, "compactor-b", 2));
-	CHECK_OK(rf_member_start(&m[2], store, "compactor-c", 3));
+	CHECK_OK(start_three(m, store));
 	for (int i = 0; i < 3; i++)
 		CHECK_OK(tc_ring_wait_ready(m[i].ring, &stop));
 
@@ -383,9 +392,7 @@ static void test_member_stops_heartbeating(void)
 
 	CHECK_OK(tc_kv_mem_new(&store));
 	rf_log_capture();
-	CHECK_OK(rf_member_start(&m[0], store, "compactor-a", 1));
-	CHECK_OK(rf_member_start(&m[1], store, "compactor-b", 2));
-	CHECK_OK(rf_member_start(&m[2], store, "compactor-c", 3));
+	CHECK_OK(start_three(m, store));
 	for (int i = 0; i < 3; i++)
 		CHECK(rf_wait_members(&m[i], 3, 0, 3000));
 
@@ -489,11 +496,9 @@ static void test_wait_ready(void)
 	CHECK_OK(tc_kv_mem_new(&store));
 	rf_log_capture();
 	/* stable for 1 s; b joins 0.5 s in, so a waits until 1 s after it sees b */
-	memset(&a, 0, sizeof(a));
-	rf_opts(&o, &a);
+	rf_opts(&o, NULL);
 	o.wait_stability_min_ns = 1 * S;
-	CHECK_OK(rf_member_new(&a, store, "compactor-a", 1, &o));
-	CHECK_OK(tc_ring_start(a.ring));
+	CHECK_OK(rf_member_start_with(&a, store, "compactor-a", 1, &o));
 	j = (joiner){ store, &b, 500, -1 };
 	t0 = tc_mono_ns();
 	pthread_create(&th, NULL, join_later, &j);
@@ -505,12 +510,10 @@ static void test_wait_ready(void)
 	CHECK(rf_members(&a, "ACTIVE") == 2);
 
 	/* stop is honoured within the poll interval */
-	memset(&c, 0, sizeof(c));
-	rf_opts(&o, &c);
+	rf_opts(&o, NULL);
 	o.wait_stability_min_ns = 10 * S;
 	o.wait_stability_max_ns = 20 * S;
-	CHECK_OK(rf_member_new(&c, store, "compactor-c", 3, &o));
-	CHECK_OK(tc_ring_start(c.ring));
+	CHECK_OK(rf_member_start_with(&c, store, "compactor-c", 3, &o));
 	t0 = tc_mono_ns();
 	pthread_create(&th, NULL, stop_later, &s);
 	CHECK_ERR(tc_ring_wait_ready(c.ring, &stop), TC_ECANCELED);
@@ -520,12 +523,10 @@ static void test_wait_ready(void)
 	rf_member_free(&c);
 
 	/* never stable within max: ready anyway, as Tempo proceeds */
-	memset(&c, 0, sizeof(c));
-	rf_opts(&o, &c);
+	rf_opts(&o, NULL);
 	o.wait_stability_min_ns = 10 * S;
 	o.wait_stability_max_ns = 500 * MS;
-	CHECK_OK(rf_member_new(&c, store, "compactor-c", 3, &o));
-	CHECK_OK(tc_ring_start(c.ring));
+	CHECK_OK(rf_member_start_with(&c, store, "compactor-c", 3, &o));
 	stop = 0;
 	t0 = tc_mono_ns();
 	CHECK_OK(tc_ring_wait_ready(c.ring, &stop));
@@ -534,12 +535,10 @@ static void test_wait_ready(void)
 
 	/* a store that stops answering: never seen ACTIVE in a current view */
 	rf_member_free(&c);
-	memset(&c, 0, sizeof(c));
-	rf_opts(&o, &c);
+	rf_opts(&o, NULL);
 	o.heartbeat_timeout_ns = 400 * MS;
 	o.wait_active_instance_timeout_ns = 300 * MS;
-	CHECK_OK(rf_member_new(&c, store, "compactor-c", 3, &o));
-	CHECK_OK(tc_ring_start(c.ring));
+	CHECK_OK(rf_member_start_with(&c, store, "compactor-c", 3, &o));
 	atomic_store(&c.kv->fail, 1);
 	rf_nap_ms(600);
 	t0 = tc_mono_ns();

@@ -9,39 +9,18 @@
  * processes would, and each test its own key prefix. Pausing the shared
  * etcd makes this test RUN_SERIAL (tests/CMakeLists.txt).
  */
-#include "tests/test.h"
+#include "tests/ring_fixture.h"
 
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "src/metrics/metrics.h"
-#include "src/ring/desc.h"
-#include "src/ring/ring.h"
-#include "src/util/log.h"
 #include "src/util/timeutil.h"
-
-#define MS 1000000LL
-#define S 1000000000LL
 
 static const char *endpoint(void)
 {
 	const char *e = getenv("TC_ETCD_ENDPOINT");
 	return e && *e ? e : NULL;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * MS };
-	nanosleep(&ts, NULL);
-}
-
-static double since_s(uint64_t t0)
-{
-	return (double)(tc_mono_ns() - t0) / 1e9;
 }
 
 /* ---- etcd paused and resumed by scripts/etcd.sh; resumed at exit whatever happens ---- */
@@ -150,7 +129,7 @@ static int all_see(member *m, size_t n, double active, int timeout_ms)
 					     "Unhealthy") == 0;
 		if (ok == n)
 			return 1;
-		nap_ms(50);
+		rf_nap_ms(50);
 	}
 	return 0;
 }
@@ -190,28 +169,29 @@ static tc_ring_desc *etcdctl_ring(void)
 	return d;
 }
 
-/* ---- log capture ---- */
-
-static char log_path[4096];
-
-static void log_capture(void)
+/*
+ * compactor-a, -b and -c (10.0.1.1..3) under a prefix of test's own, the
+ * log captured; when each is ready and all three see three ACTIVE members.
+ */
+static int start_three(member m[3], const char *test)
 {
-	snprintf(log_path, sizeof(log_path), "%s/ring.log", tc_test_tmpdir());
-	tc_log_set_fd(open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644));
-}
+	static const char *const ids[] = { "compactor-a", "compactor-b", "compactor-c" };
+	atomic_int stop = 0;
+	int rc;
 
-static int log_count(const char *needle)
-{
-	tc_buf b = TC_BUF_INIT;
-	int n = 0;
-
-	if (tc_test_read_file(&b, log_path) < 0)
-		return -1;
-	tc_buf_cstr(&b);
-	for (const char *p = (const char *)b.ptr; (p = strstr(p, needle)); p++)
-		n++;
-	tc_buf_dispose(&b);
-	return n;
+	set_prefix(test);
+	rf_log_capture();
+	for (int i = 0; i < 3; i++)
+		if ((rc = member_start(&m[i], ids[i], i + 1)) < 0)
+			return rc;
+	for (int i = 0; i < 3; i++)
+		if ((rc = tc_ring_wait_ready(m[i].ring, &stop)) < 0)
+			return rc;
+	if (!all_see(m, 3, 3, 5000)) {
+		tc_error_set("the three members never all saw three ACTIVE members");
+		return TC_ERROR;
+	}
+	return TC_OK;
 }
 
 /* ---- tests ---- */
@@ -233,18 +213,10 @@ static void etcd_join_lock_leave(void)
 	tc_ring_desc *d = NULL;
 	tc_ring_job_lock *la = NULL, *lb = NULL;
 	tc_buf out = TC_BUF_INIT;
-	atomic_int stop = 0;
 	char key[64], lock_key[256];
 
 	CHECK(endpoint());
-	set_prefix("join");
-	log_capture();
-	CHECK_OK(member_start(&m[0], "compactor-a", 1));
-	CHECK_OK(member_start(&m[1], "compactor-b", 2));
-	CHECK_OK(member_start(&m[2], "compactor-c", 3));
-	for (int i = 0; i < 3; i++)
-		CHECK_OK(tc_ring_wait_ready(m[i].ring, &stop));
-	CHECK(all_see(m, 3, 3, 5000));
+	CHECK_OK(start_three(m, "join"));
 
 	CHECK((d = etcdctl_ring()) != NULL);
 	CHECK_EQ_U64(tc_ring_desc_count(d), 3);
@@ -293,7 +265,7 @@ static void etcd_join_lock_leave(void)
 	CHECK((d = etcdctl_ring()) != NULL);
 	CHECK_EQ_U64(tc_ring_desc_count(d), 0);
 	tc_ring_desc_free(d);
-	CHECK_EQ_U64(log_count("msg=\"left the ring\""), 3);
+	CHECK_EQ_U64(rf_log_count("msg=\"left the ring\"", NULL), 3);
 	member_free(&m[0]);
 	tc_buf_dispose(&out);
 }
@@ -310,37 +282,29 @@ static void etcd_pause_resume(void)
 	member m[3];
 	tc_ring_desc *d = NULL;
 	tc_ring_job_lock *la = NULL, *l2 = NULL;
-	atomic_int stop = 0;
 	uint64_t t0;
 	double first_err[3] = { -1, -1, -1 }, confirm_failed = -1;
 	int ok_during_pause = 0, paused_ok;
 
 	CHECK(endpoint());
-	set_prefix("pause");
-	log_capture();
-	CHECK_OK(member_start(&m[0], "compactor-a", 1));
-	CHECK_OK(member_start(&m[1], "compactor-b", 2));
-	CHECK_OK(member_start(&m[2], "compactor-c", 3));
-	for (int i = 0; i < 3; i++)
-		CHECK_OK(tc_ring_wait_ready(m[i].ring, &stop));
-	CHECK(all_see(m, 3, 3, 5000));
+	CHECK_OK(start_three(m, "pause"));
 	CHECK_OK(tc_ring_lock(&la, m[0].ring, "tenant-2-19000"));
 
 	/* No CHECK returns while paused: etcd is resumed before anything is judged. */
 	paused_ok = etcd_pause() == 0;
 	t0 = tc_mono_ns();
-	while (paused_ok && since_s(t0) < 3.2) {
+	while (paused_ok && rf_since_s(t0) < 3.2) {
 		for (int i = 0; i < 3; i++) {
 			int rc = tc_ring_owns(m[i].ring, "tenant-3-19000");
 			if (rc < 0 && first_err[i] < 0)
-				first_err[i] = since_s(t0);
+				first_err[i] = rf_since_s(t0);
 			if (rc >= 0 && first_err[i] >= 0)
 				first_err[i] = 1e9; /* answered again while still paused */
 			ok_during_pause += rc >= 0;
 		}
-		if (confirm_failed < 0 && since_s(t0) > 1.6 && tc_ring_lock_confirm(la) != TC_OK)
-			confirm_failed = since_s(t0);
-		nap_ms(50);
+		if (confirm_failed < 0 && rf_since_s(t0) > 1.6 && tc_ring_lock_confirm(la) != TC_OK)
+			confirm_failed = rf_since_s(t0);
+		rf_nap_ms(50);
 	}
 	CHECK_MSG(etcd_resume() == 0 && paused_ok, "scripts/etcd.sh pause/resume failed");
 	for (int i = 0; i < 3; i++)
@@ -353,17 +317,17 @@ static void etcd_pause_resume(void)
 	t0 = tc_mono_ns();
 	for (int i = 0; i < 3; i++)
 		while (tc_ring_owns(m[i].ring, "tenant-3-19000") < 0)
-			CHECK_MSG(since_s(t0) < 5, "member %d: %s", i, tc_error_last());
+			CHECK_MSG(rf_since_s(t0) < 5, "member %d: %s", i, tc_error_last());
 	CHECK(all_see(m, 3, 3, 8000));
-	while (log_count("kv store reachable again") < 3)
-		CHECK_MSG(since_s(t0) < 8, "not every member saw etcd back");
-	CHECK_EQ_U64(log_count("kv store unreachable"), 3);
+	while (rf_log_count("kv store reachable again", NULL) < 3)
+		CHECK_MSG(rf_since_s(t0) < 8, "not every member saw etcd back");
+	CHECK_EQ_U64(rf_log_count("kv store unreachable", NULL), 3);
 	CHECK((d = etcdctl_ring()) != NULL);
 	CHECK_EQ_U64(tc_ring_desc_count(d), 3);
 	tc_ring_desc_free(d);
 	/* locks work again (on a new lease if the old one expired during the pause) */
 	while (tc_ring_lock(&l2, m[0].ring, "tenant-4-19000") != TC_OK)
-		CHECK_MSG(since_s(t0) < 8, "no lock after resume: %s", tc_error_last());
+		CHECK_MSG(rf_since_s(t0) < 8, "no lock after resume: %s", tc_error_last());
 	CHECK_OK(tc_ring_lock_confirm(l2));
 	tc_ring_unlock(l2);
 	tc_ring_unlock(la);

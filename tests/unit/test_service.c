@@ -16,8 +16,8 @@
 #include "src/backend/backend_impl.h"
 #include "src/compactor/blocklist.h"
 #include "src/compactor/service.h"
-#include "src/gen/synth.h"
 #include "src/util/log.h"
+#include "tests/service_fixture.h"
 #include "tests/test.h"
 
 #define SEC 1000000000LL
@@ -34,21 +34,7 @@ typedef struct env {
 
 static int gen(tc_backend *be, const char *tenant, uint32_t flushes, uint32_t replicas, int64_t age_h, uint64_t seed)
 {
-	tc_synth_opts o;
-	tc_time now = tc_time_now();
-	tc_synth_opts_default(&o);
-	o.tenant = tenant;
-	o.flushes = flushes;
-	o.replicas = replicas;
-	o.traces = 60;
-	o.spans = 5;
-	o.seed = seed;
-	/* 20 minutes into an hour, so the flushes share a compaction window. */
-	int64_t end = (now.sec - age_h * 3600) / 3600 * 3600 + 1200;
-	o.age_ns = (now.sec - end) * SEC;
-	o.flush_interval_ns = 60 * SEC;
-	o.now = now;
-	return tc_synth_generate(be, &o, NULL, NULL);
+	return sf_gen(be, tenant, flushes, replicas, 60, 5, age_h, seed);
 }
 
 static int setup(env *e)
@@ -80,17 +66,6 @@ static void teardown(env *e)
 	tc_config_dispose(&e->cfg);
 }
 
-static size_t count(tc_backend *be, const char *tenant, int compacted)
-{
-	tc_blocklist bl;
-	size_t n;
-	if (tc_blocklist_read_tenant(&bl, be, tenant) < 0)
-		return 999;
-	n = compacted ? bl.n_compacted : bl.n_live;
-	tc_blocklist_dispose(&bl);
-	return n;
-}
-
 static void single_passes(void)
 {
 	env e;
@@ -100,21 +75,21 @@ static void single_passes(void)
 	CHECK_OK(tc_service_poll_once(e.svc));
 	/* Three tenants: the first cycle takes index 1 ("b"), as Tempo's offset does. */
 	CHECK_OK(tc_service_compact_once(e.svc));
-	CHECK_EQ_U64(count(e.be, "b", 0), 2); /* 6 blocks of one window: a job of 4, then of 2 */
-	CHECK_EQ_U64(count(e.be, "a", 0), 4);
+	CHECK_EQ_U64(sf_count(e.be, "b", 0), 2); /* 6 blocks of one window: a job of 4, then of 2 */
+	CHECK_EQ_U64(sf_count(e.be, "a", 0), 4);
 	CHECK_OK(tc_service_compact_once(e.svc)); /* "c" */
-	CHECK_EQ_U64(count(e.be, "c", 0), 1);
+	CHECK_EQ_U64(sf_count(e.be, "c", 0), 1);
 	CHECK_OK(tc_service_compact_once(e.svc)); /* "a" */
-	CHECK_EQ_U64(count(e.be, "a", 0), 1);
+	CHECK_EQ_U64(sf_count(e.be, "a", 0), 1);
 	/* The store saw the local changes without a poll. */
 	CHECK_OK(tc_service_blocklist_json(&js, e.svc, "a"));
 	CHECK_OK(tc_buf_cstr(&js));
 	CHECK(strstr((char *)js.ptr, "\"compactionLevel\":1") != NULL);
 	/* Retention: "c" (100h) is past 72h: marked; compacted blocks (grace 0) cleared. */
 	CHECK_OK(tc_service_retention_once(e.svc));
-	CHECK_EQ_U64(count(e.be, "c", 0), 0);
+	CHECK_EQ_U64(sf_count(e.be, "c", 0), 0);
 	CHECK_EQ_U64(tc_metrics_get(e.metrics, TC_M_RETENTION_MARKED_TOTAL, NULL, NULL), 1);
-	CHECK_EQ_U64(count(e.be, "a", 1), 0);
+	CHECK_EQ_U64(sf_count(e.be, "a", 1), 0);
 	CHECK_EQ_U64(tc_metrics_get(e.metrics, TC_M_RETENTION_DELETED_TOTAL, NULL, NULL), 4 + 6 + 2);
 	/* The tenant index is what a poll sees. */
 	CHECK_OK(tc_service_poll_once(e.svc));
@@ -135,15 +110,15 @@ static void threaded_converges(void)
 	CHECK_OK(setup(&e));
 	CHECK_OK(tc_service_start(e.svc));
 	for (int i = 0; i < 400; i++) {
-		if (count(e.be, "a", 0) == 1 && count(e.be, "b", 0) == 1 && count(e.be, "c", 0) == 0 &&
-		    count(e.be, "a", 1) + count(e.be, "b", 1) == 0)
+		if (sf_count(e.be, "a", 0) == 1 && sf_count(e.be, "b", 0) == 1 && sf_count(e.be, "c", 0) == 0 &&
+		    sf_count(e.be, "a", 1) + sf_count(e.be, "b", 1) == 0)
 			break;
 		usleep(50000);
 	}
 	tc_service_stop(e.svc, 5 * SEC);
-	CHECK_EQ_U64(count(e.be, "a", 0), 1);
-	CHECK_EQ_U64(count(e.be, "b", 0), 1);
-	CHECK_EQ_U64(count(e.be, "c", 0), 0);
+	CHECK_EQ_U64(sf_count(e.be, "a", 0), 1);
+	CHECK_EQ_U64(sf_count(e.be, "b", 0), 1);
+	CHECK_EQ_U64(sf_count(e.be, "c", 0), 0);
 	CHECK_EQ_U64(tc_metrics_get(e.metrics, TC_M_COMPACTION_ERRORS_TOTAL, NULL, NULL), 0);
 	teardown(&e);
 }

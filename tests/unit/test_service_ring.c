@@ -1,6 +1,7 @@
 /*
  * The service with a compactor ring (docs/COMPACTOR.md#sharding), in-process:
- * real rings on the in-memory kv store, services on one in-memory bucket.
+ * real rings on the in-memory kv store (behind tests/ring_fixture.h's
+ * decorator, which fails on demand), services on one in-memory bucket.
  * Every replica plans every tenant and does only what its ring says it
  * owns (jobs, retention, partial blocks, tenant indexes); a job runs under
  * its lock, is skipped when another replica holds it and is abandoned when
@@ -15,99 +16,13 @@
 #include "src/compactor/blocklist.h"
 #include "src/compactor/selector.h"
 #include "src/compactor/service.h"
-#include "src/gen/synth.h"
-#include "src/ring/kv_impl.h"
 #include "src/util/log.h"
-#include "tests/test.h"
+#include "tests/ring_fixture.h"
+#include "tests/service_fixture.h"
 
 #define SEC 1000000000LL
-#define MS 1000000LL
 #define PREFIX "collectors/"
 #define LOCKS PREFIX "compactor-jobs/"
-
-/* ---- a kv store that fails on demand, for outages ---- */
-
-typedef struct flaky_kv {
-	tc_kv base;
-	tc_kv *inner;
-	atomic_int down;        /* every call fails */
-	atomic_int create_down; /* creates (job locks) fail */
-} flaky_kv;
-
-static int flaky_fail(flaky_kv *f)
-{
-	if (!atomic_load(&f->down))
-		return 0;
-	tc_error_set("flaky kv: unreachable");
-	return 1;
-}
-
-#define FK(kv) ((flaky_kv *)(kv))
-static int fk_get(tc_kv_value *out, tc_kv *kv, const char *key)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_get(out, FK(kv)->inner, key);
-}
-static int fk_cas(tc_kv *kv, const char *key, int64_t version, const void *value, size_t len)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_cas(FK(kv)->inner, key, version, value, len);
-}
-static int fk_create(int64_t *rev, tc_kv *kv, const char *key, const void *value, size_t len, int64_t lease)
-{
-	if (flaky_fail(FK(kv)))
-		return TC_ERROR;
-	if (atomic_load(&FK(kv)->create_down)) {
-		tc_error_set("flaky kv: create unreachable");
-		return TC_ERROR;
-	}
-	return tc_kv_create(rev, FK(kv)->inner, key, value, len, lease);
-}
-static int fk_del(tc_kv *kv, const char *key, int64_t rev)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_delete(FK(kv)->inner, key, rev);
-}
-static int fk_list(tc_strlist *out, tc_kv *kv, const char *prefix)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_list(out, FK(kv)->inner, prefix);
-}
-static int fk_grant(int64_t *id, tc_kv *kv, int64_t ttl_s)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_lease_grant(id, FK(kv)->inner, ttl_s);
-}
-static int fk_keepalive(int64_t *ttl_s, tc_kv *kv, int64_t id)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_lease_keepalive(ttl_s, FK(kv)->inner, id);
-}
-static int fk_revoke(tc_kv *kv, int64_t id)
-{
-	return flaky_fail(FK(kv)) ? TC_ERROR : tc_kv_lease_revoke(FK(kv)->inner, id);
-}
-static const char *fk_describe(const tc_kv *kv)
-{
-	(void)kv;
-	return "flaky memory";
-}
-static void fk_free(tc_kv *kv)
-{
-	tc_kv_free(FK(kv)->inner);
-	free(kv);
-}
-
-static const tc_kv_ops flaky_ops = { "flaky", fk_get, fk_cas, fk_create, fk_del, fk_list, fk_grant,
-				     fk_keepalive, fk_revoke, fk_describe, fk_free };
-
-static int flaky_new(flaky_kv **out)
-{
-	flaky_kv *f = calloc(1, sizeof(*f));
-
-	*out = NULL;
-	if (!f || tc_kv_mem_new(&f->inner) < 0) {
-		free(f);
-		return TC_ERROR;
-	}
-	f->base.ops = &flaky_ops;
-	*out = f;
-	return TC_OK;
-}
 
 /* Deletes every job lock: what a lease expiring or an operator would do. */
 static void drop_locks(tc_kv *kv)
@@ -200,7 +115,8 @@ typedef struct env {
 	tc_config cfg;
 	tc_backend *be;   /* what the services use */
 	tc_backend *mem;  /* the bucket itself */
-	flaky_kv *kv;
+	tc_kv *store;     /* the ring's */
+	rf_deco *kv;      /* in front of store: what the rings and the test use */
 	tc_overrides *ov;
 	replica r[2];
 	size_t n;
@@ -208,29 +124,15 @@ typedef struct env {
 
 static int gen(tc_backend *be, const char *tenant, uint32_t flushes, uint32_t replicas, int64_t age_h, uint64_t seed)
 {
-	tc_synth_opts o;
-	tc_time now = tc_time_now();
-
-	tc_synth_opts_default(&o);
-	o.tenant = tenant;
-	o.flushes = flushes;
-	o.replicas = replicas;
-	o.traces = 20;
-	o.spans = 3;
-	o.seed = seed;
-	/* 20 minutes into an hour, so the flushes share a compaction window. */
-	int64_t end = (now.sec - age_h * 3600) / 3600 * 3600 + 1200;
-	o.age_ns = (now.sec - end) * SEC;
-	o.flush_interval_ns = 60 * SEC;
-	o.now = now;
-	return tc_synth_generate(be, &o, NULL, NULL);
+	return sf_gen(be, tenant, flushes, replicas, 20, 3, age_h, seed);
 }
 
 static int env_init(env *e, const char *tripwire_suffix)
 {
 	memset(e, 0, sizeof(*e));
 	tc_log_set_level(TC_LOG_ERROR);
-	if (tc_config_default(&e->cfg) < 0 || tc_backend_mem_new(&e->mem) < 0 || flaky_new(&e->kv) < 0)
+	if (tc_config_default(&e->cfg) < 0 || tc_backend_mem_new(&e->mem) < 0 ||
+	    tc_kv_mem_new(&e->store) < 0 || !(e->kv = rf_deco_new(e->store)))
 		return -1;
 	e->cfg.compactor.compaction.compacted_block_retention_ns = 3600 * SEC;
 	e->cfg.compactor.compaction.block_retention_ns = 72 * 3600 * SEC;
@@ -293,13 +195,19 @@ static void env_dispose(env *e)
 	tc_backend_free(e->mem);
 	if (e->kv)
 		tc_kv_free(&e->kv->base);
+	tc_kv_free(e->store);
 	tc_overrides_free(e->ov);
 	tc_config_dispose(&e->cfg);
 }
 
-/* Waits until the two rings agree that each of a few keys has exactly one owner. */
-static int views_agree(env *e)
+/*
+ * Joins replicas r0 and r1 (heartbeat_timeout 10 s) and waits until their
+ * rings agree that each of a few keys has exactly one owner.
+ */
+static int add_two_replicas(env *e)
 {
+	if (add_replica(e, 10 * SEC) < 0 || add_replica(e, 10 * SEC) < 0)
+		return -1;
 	for (int tries = 0; tries < 100; tries++) {
 		int ok = 1;
 		for (int k = 0; k < 64 && ok; k++) {
@@ -308,22 +216,11 @@ static int views_agree(env *e)
 			ok = tc_ring_owns(e->r[0].ring, key) + tc_ring_owns(e->r[1].ring, key) == 1;
 		}
 		if (ok)
-			return 1;
+			return 0;
 		usleep(50000);
 	}
-	return 0;
-}
-
-static size_t count(tc_backend *be, const char *tenant, int compacted)
-{
-	tc_blocklist bl;
-	size_t n;
-
-	if (tc_blocklist_read_tenant(&bl, be, tenant) < 0)
-		return 999;
-	n = compacted ? bl.n_compacted : bl.n_live;
-	tc_blocklist_dispose(&bl);
-	return n;
+	tc_error_set("the two rings never agreed");
+	return -1;
 }
 
 /* The groups the selector makes of a tenant's live blocks now, with their hashes. */
@@ -356,6 +253,20 @@ static int plan_tenant(plan *p, const tc_config *cfg, tc_backend *be, const char
 	return rc;
 }
 
+/* Eight tenants of one job each (2 flushes x 2 replicas): what two replicas split. */
+static const char *const eight_tenants[] = { "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7" };
+
+/* A fresh env with the eight tenants' blocks and replicas r0 and r1 that agree. */
+static int eight_tenants_two_replicas(env *e)
+{
+	if (env_init(e, NULL) < 0)
+		return -1;
+	for (size_t i = 0; i < 8; i++)
+		if (gen(e->mem, eight_tenants[i], 2, 2, 30, 10 + i) < 0)
+			return -1;
+	return add_two_replicas(e);
+}
+
 static double abandoned(replica *r, const char *reason)
 {
 	return tc_metrics_get(r->metrics, TC_M_COMPACTION_JOBS_ABANDONED_TOTAL, reason, NULL);
@@ -367,19 +278,13 @@ static double abandoned(replica *r, const char *reason)
  */
 static void replicas_split_jobs(void)
 {
-	static const char *tenants[] = { "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7" };
 	double want[2] = { 0, 0 };
 	env e;
 
-	CHECK_OK(env_init(&e, NULL));
-	for (size_t i = 0; i < 8; i++)
-		CHECK_OK(gen(e.mem, tenants[i], 2, 2, 30, 10 + i));
-	CHECK_OK(add_replica(&e, 10 * SEC));
-	CHECK_OK(add_replica(&e, 10 * SEC));
-	CHECK_MSG(views_agree(&e), "the two rings never agreed");
+	CHECK_OK(eight_tenants_two_replicas(&e));
 	for (size_t i = 0; i < 8; i++) {
 		plan p;
-		CHECK_OK(plan_tenant(&p, &e.cfg, e.mem, tenants[i]));
+		CHECK_OK(plan_tenant(&p, &e.cfg, e.mem, eight_tenants[i]));
 		CHECK_EQ_U64(p.n, 1);
 		for (size_t k = 0; k < 2; k++)
 			if (tc_ring_owns(e.r[k].ring, p.hash[0]) == 1)
@@ -393,8 +298,8 @@ static void replicas_split_jobs(void)
 		for (size_t k = 0; k < 2; k++)
 			CHECK_OK(tc_service_compact_once(e.r[k].svc));
 	for (size_t i = 0; i < 8; i++) {
-		CHECK_EQ_U64(count(e.mem, tenants[i], 0), 1);
-		CHECK_EQ_U64(count(e.mem, tenants[i], 1), 4);
+		CHECK_EQ_U64(sf_count(e.mem, eight_tenants[i], 0), 1);
+		CHECK_EQ_U64(sf_count(e.mem, eight_tenants[i], 1), 4);
 	}
 	for (size_t k = 0; k < 2; k++) {
 		CHECK_MSG(tc_metrics_get(e.r[k].metrics, TC_M_COMPACTION_BLOCKS_TOTAL, "0", NULL) == want[k],
@@ -415,19 +320,13 @@ static void replicas_split_jobs(void)
  */
 static void cycles_go_to_owned_work(void)
 {
-	static const char *tenants[] = { "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7" };
 	size_t owned[2] = { 0, 0 };
 	env e;
 
-	CHECK_OK(env_init(&e, NULL));
-	for (size_t i = 0; i < 8; i++)
-		CHECK_OK(gen(e.mem, tenants[i], 2, 2, 30, 10 + i));
-	CHECK_OK(add_replica(&e, 10 * SEC));
-	CHECK_OK(add_replica(&e, 10 * SEC));
-	CHECK_MSG(views_agree(&e), "the two rings never agreed");
+	CHECK_OK(eight_tenants_two_replicas(&e));
 	for (size_t i = 0; i < 8; i++) {
 		plan p;
-		CHECK_OK(plan_tenant(&p, &e.cfg, e.mem, tenants[i]));
+		CHECK_OK(plan_tenant(&p, &e.cfg, e.mem, eight_tenants[i]));
 		for (size_t k = 0; k < 2; k++)
 			owned[k] += tc_ring_owns(e.r[k].ring, p.hash[0]) == 1;
 	}
@@ -459,9 +358,7 @@ static void outstanding_counts_owned_jobs(void)
 	for (int w = 0; w < 6; w++)
 		CHECK_OK(gen(e.mem, "multi", 1, 2, 30 + w, 20 + (uint64_t)w));
 	e.cfg.compactor.compaction.max_time_per_tenant_ns = 0;
-	CHECK_OK(add_replica(&e, 10 * SEC));
-	CHECK_OK(add_replica(&e, 10 * SEC));
-	CHECK_MSG(views_agree(&e), "the two rings never agreed");
+	CHECK_OK(add_two_replicas(&e));
 	CHECK_OK(plan_tenant(&p, &e.cfg, e.mem, "multi"));
 	CHECK_EQ_U64(p.n, 6);
 	for (size_t j = 0; j < p.n; j++)
@@ -497,9 +394,7 @@ static void retention_partials_and_index_by_owner(void)
 	CHECK_OK(env_init(&e, NULL));
 	CHECK_OK(gen(e.mem, "old", 1, 6, 100, 5)); /* six blocks past the 72h retention */
 	CHECK_OK(gen(e.mem, "young", 1, 2, 30, 6));
-	CHECK_OK(add_replica(&e, 10 * SEC));
-	CHECK_OK(add_replica(&e, 10 * SEC));
-	CHECK_MSG(views_agree(&e), "the two rings never agreed");
+	CHECK_OK(add_two_replicas(&e));
 
 	/* A partial block (data, no meta), past its grace of 0. */
 	tc_key_block(key, sizeof(key), "young", partial, "data");
@@ -544,9 +439,9 @@ static void retention_partials_and_index_by_owner(void)
 	tc_blocklist_dispose(&bl);
 	CHECK(marked_owned[0] + marked_owned[1] == 6);
 	CHECK_OK(tc_service_retention_once(e.r[0].svc));
-	CHECK_EQ_U64(count(e.mem, "old", 0), 6 - (size_t)marked_owned[0]);
+	CHECK_EQ_U64(sf_count(e.mem, "old", 0), 6 - (size_t)marked_owned[0]);
 	CHECK_OK(tc_service_retention_once(e.r[1].svc));
-	CHECK_EQ_U64(count(e.mem, "old", 0), 0);
+	CHECK_EQ_U64(sf_count(e.mem, "old", 0), 0);
 	for (size_t k = 0; k < 2; k++) {
 		CHECK(tc_metrics_get(e.r[k].metrics, TC_M_RETENTION_MARKED_TOTAL, NULL, NULL) == marked_owned[k]);
 		CHECK(tc_metrics_get(e.r[k].metrics, TC_M_RETENTION_ERRORS_TOTAL, NULL, NULL) == 0);
@@ -574,13 +469,13 @@ static void held_lock_skips_job(void)
 	CHECK_OK(tc_kv_create(&rev, &e.kv->base, key, foreign, sizeof(foreign) - 1, 0));
 	CHECK_OK(tc_service_poll_once(e.r[0].svc));
 	CHECK_OK(tc_service_compact_once(e.r[0].svc));
-	CHECK_EQ_U64(count(e.mem, "a", 0), 4);
+	CHECK_EQ_U64(sf_count(e.mem, "a", 0), 4);
 	CHECK(abandoned(&e.r[0], "lock_held") == 1);
 	CHECK(tc_metrics_get(e.r[0].metrics, TC_M_COMPACTION_ERRORS_TOTAL, NULL, NULL) == 0);
 	/* Once it is released the job runs, and its own lock is gone afterwards. */
 	CHECK_OK(tc_kv_delete(&e.kv->base, key, 0));
 	CHECK_OK(tc_service_compact_once(e.r[0].svc));
-	CHECK_EQ_U64(count(e.mem, "a", 0), 1);
+	CHECK_EQ_U64(sf_count(e.mem, "a", 0), 1);
 	{
 		tc_strlist keys = TC_STRLIST_INIT;
 		CHECK_OK(tc_kv_list(&keys, &e.kv->base, LOCKS));
@@ -642,26 +537,26 @@ static void ring_unavailable_starts_nothing(void)
 	CHECK_OK(add_replica(&e, 500 * MS));
 	CHECK_OK(tc_service_poll_once(e.r[0].svc));
 
-	atomic_store(&e.kv->create_down, 1);
+	atomic_store(&e.kv->fail_create, 1);
 	CHECK_OK(tc_service_compact_once(e.r[0].svc));
-	CHECK_EQ_U64(count(e.mem, "a", 0), 4);
+	CHECK_EQ_U64(sf_count(e.mem, "a", 0), 4);
 	CHECK(abandoned(&e.r[0], "ring_unavailable") == 1);
-	atomic_store(&e.kv->create_down, 0);
+	atomic_store(&e.kv->fail_create, 0);
 
-	atomic_store(&e.kv->down, 1);
+	atomic_store(&e.kv->fail, 1);
 	usleep(1000 * 1000); /* two heartbeat_timeouts: the view is stale */
 	CHECK_ERR(tc_ring_owns(e.r[0].ring, "x"), TC_ERROR);
 	CHECK_OK(tc_service_compact_once(e.r[0].svc));
-	CHECK_EQ_U64(count(e.mem, "a", 0), 4);
+	CHECK_EQ_U64(sf_count(e.mem, "a", 0), 4);
 	CHECK(abandoned(&e.r[0], "ring_unavailable") == 1);
 	CHECK(tc_metrics_get(e.r[0].metrics, TC_M_COMPACTION_ERRORS_TOTAL, NULL, NULL) == 0);
 
-	atomic_store(&e.kv->down, 0);
+	atomic_store(&e.kv->fail, 0);
 	for (int i = 0; i < 100 && tc_ring_owns(e.r[0].ring, "x") < 0; i++)
 		usleep(50000);
 	CHECK_EQ_U64(tc_ring_owns(e.r[0].ring, "x"), 1);
 	CHECK_OK(tc_service_compact_once(e.r[0].svc));
-	CHECK_EQ_U64(count(e.mem, "a", 0), 2);
+	CHECK_EQ_U64(sf_count(e.mem, "a", 0), 2);
 	env_dispose(&e);
 }
 
@@ -679,7 +574,7 @@ static void ready_waits_for_ring(void)
 	e.cfg.storage.blocklist_poll_ns = 100 * MS;
 	CHECK_OK(add_replica(&e, 500 * MS));
 	/* The store down before the service starts: the ring's view goes stale and never shows us ACTIVE again. */
-	atomic_store(&e.kv->down, 1);
+	atomic_store(&e.kv->fail, 1);
 	usleep(700 * 1000);
 	CHECK_OK(tc_service_start(e.r[0].svc));
 	CHECK(!tc_service_ready(e.r[0].svc));
@@ -687,9 +582,9 @@ static void ready_waits_for_ring(void)
 		usleep(50000);
 	CHECK(tc_service_failed(e.r[0].svc));
 	CHECK(!tc_service_ready(e.r[0].svc));
-	CHECK_EQ_U64(count(e.mem, "a", 0), 4);
+	CHECK_EQ_U64(sf_count(e.mem, "a", 0), 4);
 	tc_service_stop(e.r[0].svc, SEC);
-	atomic_store(&e.kv->down, 0);
+	atomic_store(&e.kv->fail, 0);
 	env_dispose(&e);
 
 	/* A healthy ring: ready, then the work is done. */
@@ -702,10 +597,10 @@ static void ready_waits_for_ring(void)
 	for (int i = 0; i < 100 && !tc_service_ready(e.r[0].svc); i++)
 		usleep(50000);
 	CHECK(tc_service_ready(e.r[0].svc));
-	for (int i = 0; i < 100 && count(e.mem, "a", 0) != 1; i++)
+	for (int i = 0; i < 100 && sf_count(e.mem, "a", 0) != 1; i++)
 		usleep(50000);
 	tc_service_stop(e.r[0].svc, 5 * SEC);
-	CHECK_EQ_U64(count(e.mem, "a", 0), 1);
+	CHECK_EQ_U64(sf_count(e.mem, "a", 0), 1);
 	CHECK(!tc_service_failed(e.r[0].svc));
 	env_dispose(&e);
 }

@@ -1,0 +1,43 @@
+/*
+ * What our two HTTP clients (the S3 backend and the etcd kv store) share
+ * about libcurl: its global init, a pool of easy handles, the options
+ * every request sets, and which failures another attempt may cure.
+ */
+#ifndef TC_UTIL_CURL_H
+#define TC_UTIL_CURL_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+typedef struct tc_curl_pool tc_curl_pool;
+
+/* curl_global_init, once per process (tc_curl_pool_new calls it). */
+void tc_curl_global_init(void);
+
+/*
+ * A pool of idle easy handles that keeps at most max of them. A handle is
+ * taken per request and given back afterwards; curl keeps its connections
+ * across curl_easy_reset, so a busy client reuses them.
+ */
+int tc_curl_pool_new(tc_curl_pool **out, size_t max);
+/* Closes the idle handles; the taken ones are their takers' to give back first. */
+void tc_curl_pool_free(tc_curl_pool *p);
+/* An idle handle, or a new one; NULL when curl cannot make one (no message set). */
+CURL *tc_curl_pool_get(tc_curl_pool *p);
+/* Resets h and keeps it, or closes it when the pool is full (or cannot grow). */
+void tc_curl_pool_put(tc_curl_pool *p, CURL *h);
+
+/*
+ * Sets the options every request of ours needs on a reset handle: url,
+ * headers, errbuf (CURL_ERROR_SIZE bytes) for the reason of a failure, no
+ * signals (we are threaded), http and https only, TCP keepalive, and no
+ * certificate checks when insecure. The caller adds method, body,
+ * callbacks and timeouts.
+ */
+void tc_curl_setup(CURL *h, const char *url, struct curl_slist *headers, char *errbuf,
+		   int insecure);
+
+/* 1 for a transfer failure another attempt may cure (no connection, a timeout, a cut reply). */
+int tc_curl_transient(CURLcode rc);
+
+#endif
