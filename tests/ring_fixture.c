@@ -288,3 +288,15 @@ int rf_log_count(const char *needle, const char *also)
 	return n;
 }
 
+
+int rf_wait_log(const char *needle, const char *also, int n, int timeout_ms)
+{
+	int got;
+
+	for (int waited = 0;; waited += 20) {
+		got = rf_log_count(needle, also);
+		if (got >= n || waited >= timeout_ms)
+			return got;
+		rf_nap_ms(20);
+	}
+}

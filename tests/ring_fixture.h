@@ -77,5 +77,10 @@ void rf_key_name(char *out, size_t n, int i);
 void rf_log_capture(void);
 /* Lines of the captured log containing needle (and also, if not NULL). */
 int rf_log_count(const char *needle, const char *also);
+/*
+ * Polls until rf_log_count(needle, also) reaches n (another member's
+ * heartbeat writes its line on its own schedule); returns the last count.
+ */
+int rf_wait_log(const char *needle, const char *also, int n, int timeout_ms);
 
 #endif

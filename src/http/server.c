@@ -116,13 +116,17 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 		tc_log_debug("msg=\"http server\" detail=%s", tc_log_q(msg));
 }
 
+static const char *const cut_reasons[] = { "read_timeout", "write_timeout", "conn_limit" };
+
 /* Caller holds mu. MHD's connection thread reads the end of the stream and closes the connection. */
-static void cut_conn(tc_http *s, conn *k, const char *why)
+static void cut_conn(tc_http *s, conn *k, const char *reason, const char *why)
 {
 	shutdown(k->fd, SHUT_RDWR);
 	k->cut = 1;
 	s->live--;
+	/* One line per cut would let an attacker fill the log: the counter is what to watch. */
 	tc_log_debug("msg=\"http connection closed\" client=%s reason=%s", tc_log_q(k->peer), tc_log_q(why));
+	tc_metrics_add(s->h.metrics, TC_M_HTTP_CONNECTIONS_CUT_TOTAL, 1, reason, NULL);
 }
 
 static void *watchdog_main(void *arg)
@@ -140,8 +144,9 @@ static void *watchdog_main(void *arg)
 				continue;
 			due = k->since_ns + limit;
 			if (due <= now)
-				cut_conn(s, k, k->phase == PH_READ ? "request not received within http_server_read_timeout"
-								   : "request not answered within http_server_write_timeout");
+				cut_conn(s, k, k->phase == PH_READ ? "read_timeout" : "write_timeout",
+					 k->phase == PH_READ ? "request not received within http_server_read_timeout"
+							     : "request not answered within http_server_write_timeout");
 			else if (!next || due < next)
 				next = due;
 		}
@@ -173,7 +178,7 @@ static void make_room(tc_http *s, conn *fresh)
 		    (!oldest || k->since_ns < oldest->since_ns))
 			oldest = k;
 	/* Every other one is busy answering: refuse the newcomer. */
-	cut_conn(s, oldest ? oldest : fresh, "http_listen_conn_limit reached");
+	cut_conn(s, oldest ? oldest : fresh, "conn_limit", "http_listen_conn_limit reached");
 }
 
 static void conn_started(tc_http *s, struct MHD_Connection *c, void **socket_context)
@@ -261,53 +266,6 @@ static void set_phase(struct MHD_Connection *c, conn_phase phase)
 	pthread_mutex_unlock(&s->mu);
 }
 
-static int is_hidden_format(uint32_t cp)
-{
-	/* Marks that reorder or hide the text around them (bidi overrides, zero widths, BOM). */
-	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff;
-}
-
-/*
- * Appends s with every control character escaped (\n, \t, \r, \xNN for
- * other C0 bytes, DEL and bytes that are not UTF-8, \uNNNN for C1 and the
- * marks above): error messages quote request data, and a client's
- * terminal or browser must not act on it.
- */
-static int put_escaped(tc_buf *b, const char *s)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		uint32_t cp = 0;
-		size_t k = tc_utf8_seq(p, n, &cp);
-		int r;
-
-		if (k == 0) {
-			k = 1;
-			r = tc_buf_printf(b, "\\x%02x", p[0]);
-		} else if (cp == '\n') {
-			r = tc_buf_puts(b, "\\n");
-		} else if (cp == '\r') {
-			r = tc_buf_puts(b, "\\r");
-		} else if (cp == '\t') {
-			r = tc_buf_puts(b, "\\t");
-		} else if (cp < 0x20 || cp == 0x7f) {
-			r = tc_buf_printf(b, "\\x%02x", (unsigned)cp);
-		} else if ((cp >= 0x80 && cp <= 0x9f) || is_hidden_format(cp)) {
-			r = tc_buf_printf(b, "\\u%04x", (unsigned)cp);
-		} else {
-			r = tc_buf_put(b, p, k);
-		}
-		if (r < 0)
-			return r;
-		p += k;
-		n -= k;
-	}
-	return TC_OK;
-}
-
 /*
  * Queues body (taken from b, which is left empty) with the given status and
  * type, and header name: value when name is set.
@@ -345,11 +303,19 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, cons
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
 	tc_buf b = TC_BUF_INIT;
+	size_t n = strlen(text);
+	/* an escape is at most four bytes per input byte (\xNN) */
+	char *esc = n < SIZE_MAX / 4 ? malloc(4 * n + 1) : NULL;
 
-	if (put_escaped(&b, text) < 0 || tc_buf_putc(&b, '\n') < 0) {
+	if (!esc)
+		return MHD_NO;
+	tc_utf8_escape_controls(esc, 4 * n + 1, text, n);
+	if (tc_buf_puts(&b, esc) < 0 || tc_buf_putc(&b, '\n') < 0) {
+		free(esc);
 		tc_buf_dispose(&b);
 		return MHD_NO;
 	}
+	free(esc);
 	return reply_buf(c, status, CT_TEXT, &b);
 }
 
@@ -708,6 +674,8 @@ int tc_http_start(tc_http **out, const char *address, uint16_t port, const tc_ht
 	}
 	if (h)
 		s->h = *h;
+	for (size_t i = 0; i < sizeof(cut_reasons) / sizeof(cut_reasons[0]); i++)
+		tc_metrics_touch(s->h.metrics, TC_M_HTTP_CONNECTIONS_CUT_TOTAL, cut_reasons[i], NULL);
 	s->read_ns = opt->read_timeout_ns > 0 ? (uint64_t)opt->read_timeout_ns : 0;
 	s->write_ns = opt->write_timeout_ns > 0 ? (uint64_t)opt->write_timeout_ns : 0;
 	s->conn_limit = opt->conn_limit ? opt->conn_limit : TC_HTTP_CONN_LIMIT;

@@ -118,6 +118,9 @@ static const family_def defs[TC_M_COUNT] = {
 	[TC_M_OVERRIDES_RELOAD_ERRORS_TOTAL] = { "tracecompactor_overrides_reload_errors_total",
 		COUNTER, "Total number of failed reloads of the per-tenant overrides file.",
 		{ NULL } },
+	[TC_M_HTTP_CONNECTIONS_CUT_TOTAL] = { "tracecompactor_http_connections_cut_total", COUNTER,
+		"Total number of HTTP connections the server closed: read_timeout, write_timeout "
+		"or conn_limit.", { "reason" } },
 };
 
 typedef struct series {

@@ -46,6 +46,7 @@ typedef enum tc_metric_id {
 	/* process */
 	TC_M_BUILD_INFO,                       /* gauge {version,revision} */
 	TC_M_OVERRIDES_RELOAD_ERRORS_TOTAL,    /* counter */
+	TC_M_HTTP_CONNECTIONS_CUT_TOTAL,       /* counter {reason} */
 	TC_M_COUNT
 } tc_metric_id;
 

@@ -96,14 +96,18 @@ int tc_json_put_string(tc_buf *b, const char *str)
 	return tc_buf_putc(b, '"');
 }
 
-/* Code points that reorder or break the text around them on display. */
+/*
+ * Code points that reorder, hide or break the text around them on display:
+ * C1 controls, bidi marks and overrides, zero widths, line and paragraph
+ * separators, the BOM.
+ */
 static int invisible_control(uint32_t cp)
 {
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f || cp == 0x2028 ||
-	       cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff;
 }
 
-char *tc_utf8_escape(char *out, size_t size, const char *str, size_t max)
+static char *escape(char *out, size_t size, const char *str, size_t max, int quotes)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *s = (const uint8_t *)str;
@@ -118,7 +122,7 @@ char *tc_utf8_escape(char *out, size_t size, const char *str, size_t max)
 		uint32_t cp;
 		uint8_t c = s[i];
 
-		if (c == '\\' || c == '"') {
+		if (quotes && (c == '\\' || c == '"')) {
 			esc[0] = '\\', esc[1] = (char)c;
 		} else if (c == '\n' || c == '\r' || c == '\t') {
 			esc[0] = '\\', esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
@@ -148,6 +152,16 @@ char *tc_utf8_escape(char *out, size_t size, const char *str, size_t max)
 	if (size)
 		out[o] = '\0';
 	return out;
+}
+
+char *tc_utf8_escape(char *out, size_t size, const char *str, size_t max)
+{
+	return escape(out, size, str, max, 1);
+}
+
+char *tc_utf8_escape_controls(char *out, size_t size, const char *str, size_t max)
+{
+	return escape(out, size, str, max, 0);
 }
 
 #define PRINTABLE_SLOTS 8

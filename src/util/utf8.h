@@ -29,12 +29,19 @@ int tc_json_put_string(tc_buf *b, const char *str);
  * line: writes the first max bytes of s (fewer at a NUL) to out so that
  * every byte shows and none acts on a terminal or splits a log line.
  * \ and " become \\ and \", tab, CR and LF \t \r \n, other C0 controls and
- * DEL \xNN, bytes that are not UTF-8 \xNN, and the C1 controls, U+2028/2029
- * and the bidirectional controls \uNNNN; the rest of UTF-8 is kept. out
+ * DEL \xNN, bytes that are not UTF-8 \xNN, and the C1 controls, U+2028/2029,
+ * the bidirectional controls, zero widths and the BOM \uNNNN; the rest of
+ * UTF-8 is kept. out
  * (size > 0) is always NUL-terminated; what does not fit is cut at a whole
  * character. Returns out.
  */
 char *tc_utf8_escape(char *out, size_t size, const char *s, size_t max);
+
+/*
+ * tc_utf8_escape for a whole message that quotes names itself (an HTTP
+ * error body): \ and " are kept as they are.
+ */
+char *tc_utf8_escape_controls(char *out, size_t size, const char *s, size_t max);
 
 /*
  * tc_utf8_escape into a per-thread ring of small buffers, for printf

@@ -4,7 +4,8 @@
 # one address gets at most http_listen_conn_limit_per_ip connections (the
 # default, 32), /ready and /metrics from another address answer within 1 s
 # throughout, and SIGTERM in the middle of the attack stops the service
-# with exit 0. The attackers use 127.0.0.2-9: the whole of 127/8 is
+# with exit 0; the cuts show in tracecompactor_http_connections_cut_total.
+# The attackers use 127.0.0.2-9: the whole of 127/8 is
 # loopback on Linux, so the per-IP limit sees them as other clients.
 source "$(dirname "$0")/lib.sh"
 
@@ -41,6 +42,16 @@ for _ in $(seq 400); do
   sleep 0.1
 done
 [ -e "$TMP/done" ] || { cat "$TMP/attack"; kill -TERM $pid; fail "the attack script stopped early"; }
+
+# Cut connections are counted where an operator can alert on them.
+cut=0
+for _ in $(seq 100); do
+  cut=$(curl -sf --max-time 1 "http://127.0.0.1:$port/metrics" |
+    awk '/^tracecompactor_http_connections_cut_total\{reason="read_timeout"\}/ { print $2 }')
+  [ "${cut:-0}" != 0 ] && break
+  sleep 0.1
+done
+[ "${cut:-0}" != 0 ] || { kill -TERM $pid; fail "no read_timeout cut counted in /metrics"; }
 
 # The attack goes on: SIGTERM now.
 t0=$(date +%s.%N)
