@@ -80,6 +80,9 @@ static const family_def defs[TC_M_COUNT] = {
 		"Total number of blocks marked for deletion.", { NULL } },
 	[TC_M_RETENTION_DELETED_TOTAL] = { "tempodb_retention_deleted_total", COUNTER,
 		"Total number of blocks deleted.", { NULL } },
+	[TC_M_RETENTION_EXPIRED_BLOCKS] = { "tracecompactor_retention_expired_blocks", GAUGE,
+		"Number of blocks past their retention at the last poll: live blocks past block_retention "
+		"and compacted blocks past compacted_block_retention.", { "tenant" } },
 	[TC_M_POLL_DURATION_SECONDS] = { "tempodb_blocklist_poll_duration_seconds",
 		HIST(poll_buckets),
 		.help = "Records the amount of time to poll and update the blocklist." },

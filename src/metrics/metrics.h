@@ -28,6 +28,7 @@ typedef enum tc_metric_id {
 	TC_M_RETENTION_ERRORS_TOTAL,           /* counter */
 	TC_M_RETENTION_MARKED_TOTAL,           /* counter */
 	TC_M_RETENTION_DELETED_TOTAL,          /* counter */
+	TC_M_RETENTION_EXPIRED_BLOCKS,         /* gauge {tenant} */
 	/* blocklist poller */
 	TC_M_POLL_DURATION_SECONDS,            /* histogram */
 	TC_M_POLL_ERRORS_TOTAL,                /* counter {tenant} */
