@@ -21,7 +21,7 @@ for arg in "$@"; do
     --s3) pkgs+=(radosgw ceph-mon ceph-osd ceph-common) ;;
     --etcd) pkgs+=(etcd-server etcd-client) ;;
     --bench) pkgs+=(linux-perf) ;;
-    --prometheus) pkgs+=(prometheus) ;;
+    --prometheus) pkgs+=(prometheus python3-yaml) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
