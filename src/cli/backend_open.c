@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/backend/instrumented.h"
 #include "src/backend/s3.h"
 
 static int empty(const char *s)
@@ -64,13 +65,22 @@ int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metr
 
 	*out = NULL;
 	if (!strcmp(name, "local")) {
+		tc_backend *be = NULL;
+		int rc;
 		if (!cfg->storage.local_path) {
 			tc_error_set("storage.trace.local.path is required for the local backend");
 			return TC_EINVALID;
 		}
 		if (cfg->storage.local_create)
-			return tc_backend_local_create(out, cfg->storage.local_path);
-		return tc_backend_local_new(out, cfg->storage.local_path);
+			rc = tc_backend_local_create(&be, cfg->storage.local_path);
+		else
+			rc = tc_backend_local_new(&be, cfg->storage.local_path);
+		if (rc < 0 || !metrics) {
+			*out = be;
+			return rc;
+		}
+		/* S3 times its own HTTP requests; the local backend is timed per call. */
+		return tc_backend_instrumented_new(out, be, metrics);
 	}
 	if (!strcmp(name, "s3"))
 		return open_s3(out, cfg, metrics);

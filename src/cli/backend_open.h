@@ -7,8 +7,9 @@
 #include "src/backend/backend.h"
 
 /*
- * metrics (may be NULL) receives the request durations and retries of remote
- * backends. A local path that does not exist is TC_ENOTFOUND unless
+ * metrics (may be NULL) receives the request durations and retries of every
+ * backend: S3 observes its HTTP requests, the local backend is wrapped in
+ * tc_backend_instrumented_new. A local path that does not exist is TC_ENOTFOUND unless
  * storage.trace.local.create is set. Errors in the config's storage keys
  * are TC_EINVALID or TC_EUNSUPPORTED; anything else is the storage's.
  */

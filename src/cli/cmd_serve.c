@@ -23,6 +23,17 @@
 #include "src/util/utf8.h"
 #include "tc_revision.h"
 
+/*
+ * tempo_build_info's labels. goversion names the C compiler instead: there is
+ * no Go runtime, and the label is there so the tempo-mixin's queries match.
+ */
+#ifdef __clang__
+#define TC_COMPILER __VERSION__
+#else
+#define TC_COMPILER "gcc " __VERSION__
+#endif
+static const char *const tempo_build_info[] = { TC_VERSION, TC_REVISION, TC_BRANCH, TC_COMPILER };
+
 static const char USAGE[] =
 	"usage: tracecompactor serve -config.file=FILE [-log.level=LEVEL] [-<config.key>=VALUE ...]\n"
 	"       (also: --config FILE; any config key can be set as a flag, e.g. -storage.trace.local.path=/data)\n";
@@ -239,6 +250,7 @@ static int start(app *a, int *status)
 		return rc;
 	tc_service_set_ring(a->svc, a->ring.ring);
 	tc_metrics_set(a->metrics, TC_M_BUILD_INFO, 1, TC_VERSION, TC_REVISION);
+	tc_metrics_setv(a->metrics, TC_M_BUILD_INFO_TEMPO, 1, tempo_build_info);
 	h.metrics = a->metrics;
 	if ((rc = tc_http_start(&a->http, a->cfg.server.http_listen_address, (uint16_t)a->cfg.server.http_listen_port,
 				&h, &hopt)) < 0)

@@ -91,6 +91,31 @@ static void abort_stale_uploads(tc_service *s)
 	}
 }
 
+/*
+ * Blocks retention should remove (docs/COMPACTOR.md#retention): live ones
+ * past the tenant's retention, compacted ones past compacted_block_retention.
+ * Counted here, not by retention itself, so a retention that has stopped
+ * running still shows.
+ */
+static double expired_blocks(tc_service *s, const char *tenant, const tc_blocklist *bl)
+{
+	tc_time now = tc_time_now();
+	int64_t now_ns = now.sec * 1000000000LL + now.nsec;
+	int64_t retention = tc_overrides_block_retention_ns(s->ov, tenant);
+	int64_t grace = s->cfg->compactor.compaction.compacted_block_retention_ns;
+	double n = 0;
+
+	for (size_t i = 0; retention > 0 && i < bl->n_live; i++) {
+		const tc_time *t = &bl->live[i].end;
+		n += t->sec * 1000000000LL + t->nsec < now_ns - retention;
+	}
+	for (size_t i = 0; i < bl->n_compacted; i++) {
+		const tc_time *t = &bl->compacted[i].compacted_time;
+		n += t->sec * 1000000000LL + t->nsec < now_ns - grace;
+	}
+	return n;
+}
+
 static void publish(tc_service *s, const char *tenant, const tc_blocklist *bl)
 {
 	double objs[2] = { 0, 0 }, bytes[2] = { 0, 0 };
@@ -108,6 +133,8 @@ static void publish(tc_service *s, const char *tenant, const tc_blocklist *bl)
 	tc_metrics_set(s->metrics, TC_M_BACKEND_OBJECTS_TOTAL, objs[1], tenant, "compacted");
 	tc_metrics_set(s->metrics, TC_M_BACKEND_BYTES_TOTAL, bytes[0], tenant, "live");
 	tc_metrics_set(s->metrics, TC_M_BACKEND_BYTES_TOTAL, bytes[1], tenant, "compacted");
+	tc_metrics_set(s->metrics, TC_M_RETENTION_EXPIRED_BLOCKS, expired_blocks(s, tenant, bl), tenant,
+		       NULL);
 }
 
 /*

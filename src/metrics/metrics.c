@@ -11,7 +11,7 @@
 #include "src/util/array.h"
 #include "src/util/error.h"
 
-#define MAX_LABELS 2
+#define MAX_LABELS 4
 
 typedef enum fam_type { COUNTER, GAUGE, HISTOGRAM } fam_type;
 
@@ -80,6 +80,9 @@ static const family_def defs[TC_M_COUNT] = {
 		"Total number of blocks marked for deletion.", { NULL } },
 	[TC_M_RETENTION_DELETED_TOTAL] = { "tempodb_retention_deleted_total", COUNTER,
 		"Total number of blocks deleted.", { NULL } },
+	[TC_M_RETENTION_EXPIRED_BLOCKS] = { "tracecompactor_retention_expired_blocks", GAUGE,
+		"Number of blocks past their retention at the last poll: live blocks past block_retention "
+		"and compacted blocks past compacted_block_retention.", { "tenant" } },
 	[TC_M_POLL_DURATION_SECONDS] = { "tempodb_blocklist_poll_duration_seconds",
 		HIST(poll_buckets),
 		.help = "Records the amount of time to poll and update the blocklist." },
@@ -115,6 +118,10 @@ static const family_def defs[TC_M_COUNT] = {
 	[TC_M_BUILD_INFO] = { "tracecompactor_build_info", GAUGE,
 		"A metric with a constant '1' value labeled by version and revision from which "
 		"tracecompactor was built.", { "version", "revision" } },
+	/* Tempo's own build info, which the tempo-mixin counts compactor replicas by */
+	[TC_M_BUILD_INFO_TEMPO] = { "tempo_build_info", GAUGE,
+		"A metric with a constant '1' value labeled by version, revision, branch, and goversion "
+		"from which tempo was built.", { "version", "revision", "branch", "goversion" } },
 	[TC_M_OVERRIDES_RELOAD_ERRORS_TOTAL] = { "tracecompactor_overrides_reload_errors_total",
 		COUNTER, "Total number of failed reloads of the per-tenant overrides file.",
 		{ NULL } },
@@ -155,11 +162,18 @@ static size_t nlabels(const family_def *d)
 	return n;
 }
 
-/* The k-th label index in label-name order (labels print sorted by name). */
+/* The k-th label index in label-name order (labels print sorted by name; names are distinct). */
 static size_t label_at(const family_def *d, size_t k)
 {
-	if (nlabels(d) == 2 && strcmp(d->labels[0], d->labels[1]) > 0)
-		return 1 - k;
+	size_t n = nlabels(d);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t below = 0;
+		for (size_t j = 0; j < n; j++)
+			below += strcmp(d->labels[j], d->labels[i]) < 0;
+		if (below == k)
+			return i;
+	}
 	return k;
 }
 
@@ -208,16 +222,18 @@ fail:
 	return TC_ERROR;
 }
 
-/* The series for (l1, l2), created if absent; called with f->mu held. NULL if out of memory. */
-static series *lookup(tc_metrics *m, tc_metric_id id, const char *l1, const char *l2, int create)
+/* The series for the label values lv, created if absent; called with f->mu held. NULL if out of memory. */
+static series *lookupv(tc_metrics *m, tc_metric_id id, const char *const lv[MAX_LABELS], int create)
 {
 	const family_def *d = &defs[id];
 	family *f = &m->f[id];
-	const char *key[MAX_LABELS] = { l1 ? l1 : "", l2 ? l2 : "" };
+	const char *key[MAX_LABELS];
 	series_key k = { d, key };
 	series s;
 	size_t at;
 
+	for (size_t i = 0; i < MAX_LABELS; i++)
+		key[i] = lv && lv[i] ? lv[i] : "";
 	if (tc_array_search(&at, f->s, f->n, sizeof(*f->s), &k, cmp_key))
 		return &f->s[at];
 	if (!create)
@@ -230,6 +246,13 @@ static series *lookup(tc_metrics *m, tc_metric_id id, const char *l1, const char
 	f->s[at] = s;
 	f->n++;
 	return &f->s[at];
+}
+
+static series *lookup(tc_metrics *m, tc_metric_id id, const char *l1, const char *l2, int create)
+{
+	const char *lv[MAX_LABELS] = { l1, l2 };
+
+	return lookupv(m, id, lv, create);
 }
 
 static int valid(const tc_metrics *m, tc_metric_id id)
@@ -307,6 +330,21 @@ void tc_metrics_set(tc_metrics *m, tc_metric_id id, double v, const char *l1, co
 		return;
 	pthread_mutex_lock(&m->f[id].mu);
 	if ((s = lookup(m, id, l1, l2, 1)))
+		s->v = v;
+	pthread_mutex_unlock(&m->f[id].mu);
+}
+
+void tc_metrics_setv(tc_metrics *m, tc_metric_id id, double v, const char *const lv[])
+{
+	const char *key[MAX_LABELS] = { NULL };
+	series *s;
+
+	if (!valid(m, id) || defs[id].type == HISTOGRAM)
+		return;
+	for (size_t i = 0; i < nlabels(&defs[id]); i++)
+		key[i] = lv[i];
+	pthread_mutex_lock(&m->f[id].mu);
+	if ((s = lookupv(m, id, key, 1)))
 		s->v = v;
 	pthread_mutex_unlock(&m->f[id].mu);
 }

@@ -1,6 +1,6 @@
 /*
  * Prometheus metrics: a fixed table of families (Tempo's names where Tempo
- * has the metric), each with up to two labels. Thread-safe; rendering gives
+ * has the metric), each with up to four labels. Thread-safe; rendering gives
  * the text exposition format.
  */
 #ifndef TC_METRICS_METRICS_H
@@ -28,6 +28,7 @@ typedef enum tc_metric_id {
 	TC_M_RETENTION_ERRORS_TOTAL,           /* counter */
 	TC_M_RETENTION_MARKED_TOTAL,           /* counter */
 	TC_M_RETENTION_DELETED_TOTAL,          /* counter */
+	TC_M_RETENTION_EXPIRED_BLOCKS,         /* gauge {tenant} */
 	/* blocklist poller */
 	TC_M_POLL_DURATION_SECONDS,            /* histogram */
 	TC_M_POLL_ERRORS_TOTAL,                /* counter {tenant} */
@@ -45,6 +46,7 @@ typedef enum tc_metric_id {
 	TC_M_RING_MEMBERS_TEMPO,               /* gauge {name,state}: tempo_ring_members */
 	/* process */
 	TC_M_BUILD_INFO,                       /* gauge {version,revision} */
+	TC_M_BUILD_INFO_TEMPO,                 /* gauge {version,revision,branch,goversion} */
 	TC_M_OVERRIDES_RELOAD_ERRORS_TOTAL,    /* counter */
 	TC_M_HTTP_CONNECTIONS_CUT_TOTAL,       /* counter {reason} */
 	TC_M_COUNT
@@ -57,10 +59,13 @@ void tc_metrics_free(tc_metrics *m);
 
 /*
  * Label values are given in the family's label order; pass NULL for
- * families with fewer labels. A series is created on first use.
+ * families with fewer labels (the two-value calls leave labels past the
+ * second empty). A series is created on first use.
  */
 void tc_metrics_add(tc_metrics *m, tc_metric_id id, double v, const char *l1, const char *l2);
 void tc_metrics_set(tc_metrics *m, tc_metric_id id, double v, const char *l1, const char *l2);
+/* tc_metrics_set for families with more than two labels: lv holds one value per label. */
+void tc_metrics_setv(tc_metrics *m, tc_metric_id id, double v, const char *const lv[]);
 void tc_metrics_observe(tc_metrics *m, tc_metric_id id, double v, const char *l1, const char *l2);
 /*
  * Creates the series at 0 if it does not exist yet, and leaves an existing

@@ -137,6 +137,29 @@ static void test_two_labels_sorted(void)
 	free(s);
 }
 
+/* Four labels (tempo_build_info) print sorted by name, whatever order they are declared in. */
+static void test_four_labels(void)
+{
+	static const char *const v1[] = { "1.2.3", "abc123", "main", "gcc 12" };
+	static const char *const v2[] = { "1.2.3", "abc123", "dev", "gcc 12" };
+	tc_metrics *m = NULL;
+	char *s;
+
+	CHECK_OK(tc_metrics_new(&m));
+	tc_metrics_setv(m, TC_M_BUILD_INFO_TEMPO, 1, v1);
+	tc_metrics_setv(m, TC_M_BUILD_INFO_TEMPO, 2, v2);
+	tc_metrics_setv(m, TC_M_BUILD_INFO_TEMPO, 1, v2); /* the same series again */
+	s = render(m);
+	tc_metrics_free(m);
+	CHECK(s != NULL);
+	CHECK_MSG(strstr(s, "# TYPE tempo_build_info gauge\n"
+			    "tempo_build_info{branch=\"dev\",goversion=\"gcc 12\",revision=\"abc123\","
+			    "version=\"1.2.3\"} 1\n"
+			    "tempo_build_info{branch=\"main\",goversion=\"gcc 12\",revision=\"abc123\","
+			    "version=\"1.2.3\"} 1\n# HELP") != NULL, "%s", s);
+	free(s);
+}
+
 static void test_histogram(void)
 {
 	tc_metrics *m = NULL;
@@ -435,6 +458,6 @@ static void test_concurrent_adds(void)
 }
 
 TC_TEST_MAIN(T(test_fresh_render), T(test_process_values), T(test_counter_labels),
-	     T(test_two_labels_sorted), T(test_histogram), T(test_escaping), T(test_forget), T(test_touch),
+	     T(test_two_labels_sorted), T(test_four_labels), T(test_histogram), T(test_escaping), T(test_forget), T(test_touch),
 	     T(test_float_format), T(test_family_order), T(test_null_and_bad_ids),
 	     T(test_concurrent_adds))

@@ -405,6 +405,30 @@ static char *render_metrics(tc_metrics *m)
  * exist at 0, so increase() sees the first event and dashboards list the
  * tenant.
  */
+/* tracecompactor_retention_expired_blocks: what retention has yet to remove, at each poll. */
+static void retention_expired_gauge(void)
+{
+	const tc_metric_id g = TC_M_RETENTION_EXPIRED_BLOCKS;
+	env e;
+
+	CHECK_OK(setup(&e));
+	CHECK_OK(tc_service_poll_once(e.svc));
+	CHECK_EQ_U64(tc_metrics_get(e.metrics, g, "c", NULL), 2); /* 100h old, retention 72h */
+	CHECK_EQ_U64(tc_metrics_get(e.metrics, g, "a", NULL), 0);
+	CHECK_EQ_U64(tc_metrics_get(e.metrics, g, "b", NULL), 0);
+	CHECK_OK(tc_service_retention_once(e.svc)); /* marks c's two blocks compacted */
+	e.cfg.compactor.compaction.compacted_block_retention_ns = 3600 * SEC;
+	CHECK_OK(tc_service_poll_once(e.svc));
+	CHECK_EQ_U64(tc_metrics_get(e.metrics, g, "c", NULL), 0); /* compacted, within the grace */
+	e.cfg.compactor.compaction.compacted_block_retention_ns = 0;
+	CHECK_OK(tc_service_poll_once(e.svc));
+	CHECK_EQ_U64(tc_metrics_get(e.metrics, g, "c", NULL), 2); /* compacted, past it */
+	CHECK_OK(tc_service_retention_once(e.svc));
+	CHECK_OK(tc_service_poll_once(e.svc));
+	CHECK_EQ_U64(tc_metrics_get(e.metrics, g, "c", NULL), 0);
+	teardown(&e);
+}
+
 static void metrics_from_first_poll(void)
 {
 	static const char *const per_tenant[] = {
@@ -644,5 +668,5 @@ static void logs_parse(void)
 	tc_buf_dispose(&log);
 }
 
-TC_TEST_MAIN(T(quarantine_marker_is_json), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(stop_cancels_hung_listing), T(corrupt_block_is_quarantined),
+TC_TEST_MAIN(T(quarantine_marker_is_json), T(retention_expired_gauge), T(blocklist_sorted_by_start), T(single_passes), T(threaded_converges), T(stop_cancels_promptly), T(stop_cancels_hung_listing), T(corrupt_block_is_quarantined),
 	     T(metrics_from_first_poll), T(logs_parse))
