@@ -303,7 +303,12 @@ static int verify(app *a, const char *file)
 		problems++;
 	}
 	if (tc_overrides_new(&ov, &a->cfg) < 0) {
-		fprintf(stderr, "%s\n", tc_error_last());
+		const char *at = tc_config_where(&a->cfg, "overrides.per_tenant_override_config");
+		/* The overrides file's own lines when it has them; else the key that names it. */
+		int flag = at && !strncmp(at, "flag ", 5);
+		fprintf(stderr, "%s%s%s\n", at ? at : "",
+			!at ? "" : flag ? ": " : ": overrides.per_tenant_override_config: ",
+			tc_error_last());
 		problems++;
 	}
 	tc_overrides_free(ov);

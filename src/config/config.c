@@ -28,6 +28,9 @@ enum {
 	CF_UNSUPPORTED = 256,   /* a value outside choices is "not supported" (Tempo has it, we don't) */
 };
 
+/* Longest dotted key path. */
+#define PATH_MAX_LEN 256
+
 /* Most items in a list key: config lists are a handful of names. */
 #define LIST_MAX 256
 
@@ -617,12 +620,22 @@ int tc_config_default(tc_config *out)
 int tc_config_set(tc_config *c, const char *key, const char *value)
 {
 	const cfg_row *r = find_row(key);
+	char at[PATH_MAX_LEN + 16];
+	int error;
 
 	if (!r) {
 		tc_error_set("unknown config key \"%s\"", tc_utf8_printable(key, 128));
 		return TC_EINVALID;
 	}
-	return row_set(c, r, key, value);
+	if ((error = row_set(c, r, key, value)) < 0)
+		return error;
+	/* A flag wins over the file: messages then name the flag, not the file's line. */
+	snprintf(at, sizeof(at), "flag -%s", r->key);
+	if (tc_strlist_add(&c->src.keys, r->key) < 0 || tc_strlist_add(&c->src.at, at) < 0) {
+		tc_error_set("out of memory");
+		return TC_ERROR;
+	}
+	return TC_OK;
 }
 
 /* "file:line: " where the file set key, or "" when a default or a flag did. */
@@ -685,7 +698,6 @@ typedef struct load_ctx {
 	size_t n_problems;
 } load_ctx;
 
-#define PATH_MAX_LEN 256
 
 /* Joins parent and key into out; TC_EINVALID (with message) if too long. */
 static int join_path(char *out, const char *parent, const char *key, const load_ctx *lc,
