@@ -16,7 +16,7 @@ static int empty(const char *s)
  * from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, as
  * with the AWS tools; the config wins when it names a key.
  */
-static int open_s3(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
+static int s3_options(tc_s3_options *out, const tc_config *cfg)
 {
 	const tc_s3_config *c = &cfg->storage.s3;
 	tc_s3_options o;
@@ -56,14 +56,20 @@ static int open_s3(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
 	o.part_size = c->part_size;
 	o.max_retries = c->max_retries;
 	o.max_list_pages = c->max_list_pages;
-	return tc_backend_s3_new(out, &o, metrics);
+	*out = o;
+	return TC_OK;
 }
 
-int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
+static const char *backend_name(const tc_config *cfg)
 {
-	const char *name = cfg->storage.backend ? cfg->storage.backend : "local";
+	return cfg->storage.backend ? cfg->storage.backend : "local";
+}
 
-	*out = NULL;
+int tc_cli_backend_check(const tc_config *cfg)
+{
+	const char *name = backend_name(cfg), *at = tc_config_where(cfg, "storage.trace.backend");
+	tc_s3_options o;
+
 	if (!strcmp(name, "local")) {
 		tc_backend *be = NULL;
 		int rc;
@@ -71,6 +77,25 @@ int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metr
 			tc_error_set("storage.trace.local.path is required for the local backend");
 			return TC_EINVALID;
 		}
+		return TC_OK;
+	}
+	if (!strcmp(name, "s3"))
+		return s3_options(&o, cfg);
+	/* Tempo's gcs and azure load (a Tempo config does), but we cannot run them yet. */
+	tc_error_set("%s%sstorage.trace.backend: the %s backend is not supported yet "
+		     "(supported: local, s3)", at ? at : "", at ? ": " : "", name);
+	return TC_EUNSUPPORTED;
+}
+
+int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
+{
+	tc_s3_options o;
+	int error;
+
+	*out = NULL;
+	if ((error = tc_cli_backend_check(cfg)) < 0)
+		return error;
+	if (!strcmp(backend_name(cfg), "local")) {
 		if (cfg->storage.local_create)
 			rc = tc_backend_local_create(&be, cfg->storage.local_path);
 		else
@@ -82,8 +107,7 @@ int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metr
 		/* S3 times its own HTTP requests; the local backend is timed per call. */
 		return tc_backend_instrumented_new(out, be, metrics);
 	}
-	if (!strcmp(name, "s3"))
-		return open_s3(out, cfg, metrics);
-	tc_error_set("storage.trace.backend: unsupported backend \"%s\" (supported: local, s3)", name);
-	return TC_EUNSUPPORTED;
+	if ((error = s3_options(&o, cfg)) < 0)
+		return error;
+	return tc_backend_s3_new(out, &o, metrics);
 }

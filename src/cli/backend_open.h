@@ -14,5 +14,11 @@
  * are TC_EINVALID or TC_EUNSUPPORTED; anything else is the storage's.
  */
 int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics);
+/*
+ * The storage keys' checks of tc_cli_backend_open without opening anything
+ * (-config.verify): TC_EINVALID for a missing or inconsistent key,
+ * TC_EUNSUPPORTED for Tempo's gcs and azure backends.
+ */
+int tc_cli_backend_check(const tc_config *cfg);
 
 #endif

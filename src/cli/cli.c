@@ -22,7 +22,11 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tracecompactor <command> [flags]\n\ncommands:\n");
+	fprintf(f, "usage: tracecompactor <command> [flags]\n"
+		   "       tracecompactor -config.file=FILE [-config.expand-env=true] [-config.verify] "
+		   "[-key=value ...]\n"
+		   "           (as Tempo's image: runs the service; flags in any order; "
+		   "`tracecompactor serve --help`)\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "  %-10s %s\n", "version", "print the version");
@@ -38,13 +42,16 @@ int tc_cli_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	/* Tempo's spelling: `tracecompactor -config.file=FILE` runs the service. */
-	if (argv[1][0] == '-' && strstr(argv[1], "config.file"))
-		return tc_cmd_serve(argc, argv);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("tracecompactor %s\n", TC_VERSION);
 		return 0;
 	}
+	/*
+	 * Tempo's spelling: flags without a command run the service, in any
+	 * order (`tracecompactor -config.verify -config.file=FILE`).
+	 */
+	if (argv[1][0] == '-')
+		return tc_cmd_serve(argc, argv);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

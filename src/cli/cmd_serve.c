@@ -35,8 +35,18 @@
 static const char *const tempo_build_info[] = { TC_VERSION, TC_REVISION, TC_BRANCH, TC_COMPILER };
 
 static const char USAGE[] =
-	"usage: tracecompactor serve -config.file=FILE [-log.level=LEVEL] [-<config.key>=VALUE ...]\n"
-	"       (also: --config FILE; any config key can be set as a flag, e.g. -storage.trace.local.path=/data)\n";
+	"usage: tracecompactor [serve] -config.file=FILE [-config.expand-env=true] [-config.verify]\n"
+	"                      [-log.level=LEVEL] [-<config.key>=VALUE ...]\n"
+	"  -config.file=FILE        the config: tracecompactor's, or the deployment's whole tempo.yaml\n"
+	"                           (also --config FILE)\n"
+	"  -config.expand-env=true  replace ${VAR} and ${VAR:-default} in the file from the environment\n"
+	"                           first, as Tempo does ($$ is a literal $; docs/CONFIG.md)\n"
+	"  -config.verify           check the config and its overrides file, print each problem with\n"
+	"                           file:line, exit 0 if valid and 2 if not; starts nothing\n"
+	"  -log.level=LEVEL         debug, info, warn or error (default: server.log_level); debug\n"
+	"                           lists the Tempo keys the config has that are ignored\n"
+	"  -<config.key>=VALUE      any config key, e.g. -storage.trace.local.path=/data\n"
+	"Flags may come in any order.\n";
 
 /*
  * SIGTERM/SIGINT while starting. The first poll runs on the main thread
@@ -138,17 +148,82 @@ static int h_ring_forget(void *ctx, const char *instance_id)
 	return rc;
 }
 
-/* Loads the config file, then applies -key=value flags on top. */
-static int parse_args(app *a, int argc, char **argv)
+/*
+ * A boolean flag in Go's spellings: -name, --name, -name=true|false (and
+ * Go's other truth values). 1 if arg is this flag (*on set), 0 if it is
+ * not, -1 (message printed) for a value Go would refuse.
+ */
+static int bool_flag(int *on, const char *arg, const char *name)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+	size_t n = strlen(name);
+	const char *a = arg + (arg[1] == '-' ? 2 : 1);
+
+	if (arg[0] != '-' || strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+		return 0;
+	if (a[n] == '\0') {
+		*on = 1;
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(a + n + 1, yes[i]) || !strcmp(a + n + 1, no[i])) {
+			*on = !strcmp(a + n + 1, yes[i]);
+			return 1;
+		}
+	}
+	fprintf(stderr, "tracecompactor: -%s: want true or false, got \"%s\"\n", name,
+		tc_utf8_printable(a + n + 1, 64));
+	return -1;
+}
+
+/* Whether arg is one of the flags the first pass takes (file, expand-env, verify). */
+static int first_pass_flag(const char *arg, int *expand_env, int *verify)
+{
+	int on, r;
+
+	if ((r = bool_flag(&on, arg, "config.expand-env")) != 0) {
+		if (r > 0)
+			*expand_env = on;
+		return r;
+	}
+	if ((r = bool_flag(&on, arg, "config.verify")) != 0) {
+		if (r > 0)
+			*verify = on;
+		return r;
+	}
+	return 0;
+}
+
+/* Logs the Tempo keys the file had that we ignore, one debug line each. */
+static void log_ignored(const tc_config *c)
+{
+	for (size_t i = 0; i < c->src.ignored_keys.n; i++)
+		tc_log_debug("msg=\"Tempo config key accepted and ignored (not the compactor's)\" "
+			     "key=%s at=%s", tc_log_q(c->src.ignored_keys.items[i]),
+			     tc_log_q(c->src.ignored_at.items[i]));
+}
+
+/*
+ * Loads the config file, then applies -key=value flags on top. *verify is
+ * set by -config.verify; *file_out is the file's name (or NULL).
+ */
+static int parse_args(app *a, int argc, char **argv, int *verify, const char **file_out)
 {
 	const char *file = NULL, *level = NULL;
-	int rc;
+	int rc, expand_env = 0;
 
+	*verify = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "-help")) {
 			fputs(USAGE, stdout);
 			return 1;
+		}
+		if ((rc = first_pass_flag(arg, &expand_env, verify)) != 0) {
+			if (rc < 0)
+				return -1;
+			continue;
 		}
 		if (!strcmp(arg, "--config") || !strcmp(arg, "-config.file") || !strcmp(arg, "--config.file")) {
 			if (i + 1 >= argc) {
@@ -162,18 +237,31 @@ static int parse_args(app *a, int argc, char **argv)
 			file = arg + 9;
 		}
 	}
-	rc = file ? tc_config_load_file(&a->cfg, file) : tc_config_default(&a->cfg);
+	if (!file && (expand_env || *verify)) {
+		fprintf(stderr, "tracecompactor: %s needs -config.file=FILE\n%s",
+			*verify ? "-config.verify" : "-config.expand-env", USAGE);
+		return -1;
+	}
+	rc = file ? tc_config_load_file_ex(&a->cfg, file, expand_env ? TC_CONFIG_EXPAND_ENV : 0)
+		  : tc_config_default(&a->cfg);
 	if (rc < 0) {
-		fprintf(stderr, "tracecompactor: %s\n", tc_error_last());
+		/* One problem a line, each with its file:line. */
+		if (*verify)
+			fprintf(stderr, "%s\n", tc_error_last());
+		else
+			fprintf(stderr, "tracecompactor: %s\n", tc_error_last());
 		return -1;
 	}
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *eq;
 		char key[256];
+		int ignored, ignored_too;
 		if (!strcmp(arg, "--config") || !strcmp(arg, "-config.file") || !strcmp(arg, "--config.file")) {
 			i++;
 			continue;
 		}
+		if (first_pass_flag(arg, &ignored, &ignored_too) != 0)
+			continue;
 		if (strstr(arg, "config.file=") || !strncmp(arg, "--config=", 9))
 			continue;
 		if (arg[0] != '-' || !(eq = strchr(arg, '='))) {
@@ -202,6 +290,43 @@ static int parse_args(app *a, int argc, char **argv)
 		return -1;
 	}
 	tc_log_set_level(tc_log_level_parse(level));
+	log_ignored(&a->cfg);
+	*file_out = file;
+	return 0;
+}
+
+/*
+ * -config.verify: every check a start makes on the config, its storage keys
+ * and its overrides file, without connecting or listening. Prints each
+ * problem; 0 if there is none, 2 otherwise.
+ */
+static int verify(app *a, const char *file)
+{
+	tc_overrides *ov = NULL;
+	int problems = 0;
+
+	if (tc_config_validate(&a->cfg) < 0) {
+		fprintf(stderr, "%s\n", tc_error_last());
+		problems++;
+	}
+	if (tc_cli_backend_check(&a->cfg) < 0) {
+		fprintf(stderr, "%s\n", tc_error_last());
+		problems++;
+	}
+	if (tc_overrides_new(&ov, &a->cfg) < 0) {
+		const char *at = tc_config_where(&a->cfg, "overrides.per_tenant_override_config");
+		/* The overrides file's own lines when it has them; else the key that names it. */
+		int flag = at && !strncmp(at, "flag ", 5);
+		fprintf(stderr, "%s%s%s\n", at ? at : "",
+			!at ? "" : flag ? ": " : ": overrides.per_tenant_override_config: ",
+			tc_error_last());
+		problems++;
+	}
+	tc_overrides_free(ov);
+	if (problems)
+		return 2;
+	printf("%s: valid (%zu Tempo keys accepted and ignored)\n", tc_utf8_printable(file, 1024),
+	       a->cfg.src.ignored_keys.n);
 	return 0;
 }
 
@@ -315,13 +440,18 @@ int tc_cmd_serve(int argc, char **argv)
 {
 	app a;
 	sigset_t set;
-	int rc, sig, status = 0;
+	int rc, sig, status = 0, verify_only;
+	const char *file = NULL;
 
 	memset(&a, 0, sizeof(a));
-	rc = parse_args(&a, argc, argv);
-	if (rc != 0) {
+	rc = parse_args(&a, argc, argv, &verify_only, &file);
+	if (rc != 0 || verify_only) {
+		if (rc == 0)
+			rc = verify(&a, file);
+		else
+			rc = rc > 0 ? 0 : 2;
 		tc_config_dispose(&a.cfg);
-		return rc > 0 ? 0 : 2;
+		return rc;
 	}
 	/* Blocked before any thread starts, so every thread inherits the mask. */
 	sigemptyset(&set);

@@ -9,6 +9,8 @@
 #include "src/util/error.h"
 #include "src/util/timeutil.h"
 #include "src/util/utf8.h"
+#include "src/config/envsubst.h"
+#include "src/config/tempo_keys.h"
 #include "src/config/yamlnode.h"
 
 /* CT_LIST: a YAML sequence of strings; from a flag or a default, comma-separated. */
@@ -16,7 +18,7 @@ enum cfg_type { CT_DURATION, CT_U32, CT_U64, CT_BOOL, CT_STRING, CT_FLOAT, CT_EN
 
 enum {
 	CF_SECRET = 1,          /* redacted by tc_config_write_yaml */
-	CF_ZERO_IS_DEFAULT = 2, /* Tempo replaces 0 by the default; so do we */
+	CF_ZERO_IS_DEFAULT = 2, /* Tempo replaces 0 (or "") by the default; so do we */
 	CF_NONEMPTY = 4,
 	CF_NOSTORE = 8,         /* accepted and checked, but no field (block.version) */
 	CF_HOSTNAME = 16,       /* the default is this host's name (Tempo's instance_id) */
@@ -25,6 +27,9 @@ enum {
 	CF_IGNORED = 128,       /* a Tempo key we accept and check but do not act on; not written */
 	CF_UNSUPPORTED = 256,   /* a value outside choices is "not supported" (Tempo has it, we don't) */
 };
+
+/* Longest dotted key path. */
+#define PATH_MAX_LEN 256
 
 /* Most items in a list key: config lists are a handful of names. */
 #define LIST_MAX 256
@@ -47,8 +52,13 @@ typedef struct cfg_row {
 
 /* The order here is the order of tc_config_write_yaml. */
 static const cfg_row rows[] = {
+	ROW("target", CT_STRING, "all", F(target),
+	  "Tempo's module to run; every accepted value runs the compactor (the other modules' "
+	  "sections are accepted and ignored).",
+	  .choices = "all|compactor|scalable-single-binary", .flags = CF_UNSUPPORTED),
 	ROW("server.http_listen_address", CT_STRING, "0.0.0.0", F(server.http_listen_address),
-	  "Address the HTTP server (metrics, /config, /ready) listens on.", .flags = CF_NONEMPTY),
+	  "Address the HTTP server (metrics, /config, /ready) listens on; empty means 0.0.0.0 "
+	  "(every address, as in Tempo).", .flags = CF_ZERO_IS_DEFAULT),
 	ROW("server.http_listen_port", CT_U32, "3200", F(server.http_listen_port),
 	  "HTTP port; 0 picks a free one.", .max = 65535),
 	ROW("server.http_listen_conn_limit", CT_U32, "512", F(server.http_listen_conn_limit),
@@ -205,8 +215,10 @@ static const cfg_row rows[] = {
 	ROW("compactor.override_ring_key", CT_STRING, "compactor", F(compactor.override_ring_key),
 	  "Name of the ring's key under kvstore.prefix.", .flags = CF_NONEMPTY),
 
+	/* gcs and azure load, so a Tempo config does; the start refuses them (issue 15). */
 	ROW("storage.trace.backend", CT_STRING, "local", F(storage.backend),
-	  "Where blocks live: local or s3.", .choices = "local|s3"),
+	  "Where blocks live: local or s3 (gcs and azure: not supported yet); empty means local.",
+	  .choices = "local|s3|gcs|azure", .flags = CF_ZERO_IS_DEFAULT),
 	ROW("storage.trace.blocklist_poll", CT_DURATION, "5m", F(storage.blocklist_poll_ns),
 	  "Period of the blocklist poll and of retention; 0 means 5m.",
 	  .flags = CF_ZERO_IS_DEFAULT),
@@ -299,13 +311,6 @@ static const struct { const char *alias, *key; } aliases[] = {
 	{ "compactor.compaction.v2_out_buffer_bytes", "compactor.compaction.flush_size_bytes" },
 	{ "compactor.compaction.v2_prefetch_traces_count",
 	  "compactor.compaction.iterator_buffer_size" },
-};
-
-/* Tempo keys people will have; a hint beats a bare "unknown key". */
-static const struct { const char *key, *hint; } hints[] = {
-	{ "memberlist", "the compactor ring is kept in etcd: compactor.ring.kvstore.store: etcd" },
-	{ "storage.trace.gcs", "backend not supported (local or s3)" },
-	{ "storage.trace.azure", "backend not supported (local or s3)" },
 };
 
 static const cfg_row *find_row(const char *key)
@@ -511,6 +516,8 @@ static int row_store(void *dst, const cfg_row *r, const char *where, const char 
 
 	switch (r->type) {
 	case CT_STRING:
+		if (!*s && (r->flags & CF_ZERO_IS_DEFAULT))
+			s = r->def;
 		return set_string((char **)dst, r, where, s);
 	case CT_LIST:
 		return set_list((tc_strlist *)dst, where, s);
@@ -613,39 +620,66 @@ int tc_config_default(tc_config *out)
 int tc_config_set(tc_config *c, const char *key, const char *value)
 {
 	const cfg_row *r = find_row(key);
+	char at[PATH_MAX_LEN + 16];
+	int error;
 
 	if (!r) {
 		tc_error_set("unknown config key \"%s\"", tc_utf8_printable(key, 128));
 		return TC_EINVALID;
 	}
-	return row_set(c, r, key, value);
+	if ((error = row_set(c, r, key, value)) < 0)
+		return error;
+	/* A flag wins over the file: messages then name the flag, not the file's line. */
+	snprintf(at, sizeof(at), "flag -%s", r->key);
+	if (tc_strlist_add(&c->src.keys, r->key) < 0 || tc_strlist_add(&c->src.at, at) < 0) {
+		tc_error_set("out of memory");
+		return TC_ERROR;
+	}
+	return TC_OK;
+}
+
+/* "file:line: " where the file set key, or "" when a default or a flag did. */
+static const char *where_prefix(char *out, size_t size, const tc_config *c, const char *key)
+{
+	const char *at = tc_config_where(c, key);
+
+	snprintf(out, size, "%s%s", at ? at : "", at ? ": " : "");
+	return out;
 }
 
 int tc_config_validate(const tc_config *c)
 {
 	const tc_ring_config *r = &c->compactor.ring;
+	char at[TC_CFGYAML_NAME_SIZE + 32];
 
 	if (!r->store)
 		return TC_OK;
 	if (r->etcd.endpoints.n == 0) {
-		tc_error_set("compactor.ring.kvstore.etcd.endpoints: must not be empty when "
-			     "compactor.ring.kvstore.store is %s", r->store);
+		tc_error_set("%scompactor.ring.kvstore.etcd.endpoints: must not be empty when "
+			     "compactor.ring.kvstore.store is %s",
+			     where_prefix(at, sizeof(at), c, "compactor.ring.kvstore.store"),
+			     r->store);
 		return TC_EINVALID;
 	}
 	if (!r->instance_id) {
-		tc_error_set("compactor.ring.instance_id: must not be empty when "
-			     "compactor.ring.kvstore.store is %s", r->store);
+		tc_error_set("%scompactor.ring.instance_id: must not be empty when "
+			     "compactor.ring.kvstore.store is %s",
+			     where_prefix(at, sizeof(at), c, "compactor.ring.instance_id"), r->store);
 		return TC_EINVALID;
 	}
 	/* A replica would be unhealthy between two of its own heartbeats. */
 	if (r->heartbeat_timeout_ns <= r->heartbeat_period_ns) {
-		tc_error_set("compactor.ring.heartbeat_timeout: must be longer than "
-			     "compactor.ring.heartbeat_period");
+		tc_error_set("%scompactor.ring.heartbeat_timeout: must be longer than "
+			     "compactor.ring.heartbeat_period",
+			     where_prefix(at, sizeof(at), c, "compactor.ring.heartbeat_timeout"));
 		return TC_EINVALID;
 	}
 	if (r->etcd.tls_enabled && !r->etcd.tls_cert_path != !r->etcd.tls_key_path) {
-		tc_error_set("compactor.ring.kvstore.etcd: tls_cert_path and tls_key_path go "
-			     "together (one is set, the other is empty)");
+		tc_error_set("%scompactor.ring.kvstore.etcd: tls_cert_path and tls_key_path go "
+			     "together (one is set, the other is empty)",
+			     where_prefix(at, sizeof(at), c, r->etcd.tls_cert_path
+						     ? "compactor.ring.kvstore.etcd.tls_cert_path"
+						     : "compactor.ring.kvstore.etcd.tls_key_path"));
 		return TC_EINVALID;
 	}
 	return TC_OK;
@@ -653,13 +687,17 @@ int tc_config_validate(const tc_config *c)
 
 /* ---- YAML loading ---- */
 
+/* The first problems of a file are all reported; past this many, the rest are counted. */
+#define MAX_PROBLEMS 8
+
 typedef struct load_ctx {
 	tc_config *c;
 	yaml_document_t *doc;
 	const char *name;
+	tc_buf problems; /* one line each, for the message of a failed load */
+	size_t n_problems;
 } load_ctx;
 
-#define PATH_MAX_LEN 256
 
 /* Joins parent and key into out; TC_EINVALID (with message) if too long. */
 static int join_path(char *out, const char *parent, const char *key, const load_ctx *lc,
@@ -705,7 +743,72 @@ static int check_repeat(const load_ctx *lc, const char *parent, yaml_node_pair_t
 	return TC_OK;
 }
 
-static int load_mapping(const load_ctx *lc, const char *parent, yaml_node_t *map);
+static int load_mapping(load_ctx *lc, const char *parent, yaml_node_t *map);
+
+static int tempo_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const tc_tempo_key *)elem)->path);
+}
+
+static const tc_tempo_key *tempo_key_find(const char *path)
+{
+	return bsearch(path, tc_tempo_keys, tc_tempo_keys_n, sizeof(tc_tempo_keys[0]),
+		       tempo_key_cmp);
+}
+
+/* Appends key and "file:line" to two parallel lists. */
+static int note(tc_strlist *keys, tc_strlist *at, const load_ctx *lc, const char *key,
+		const yaml_node_t *n)
+{
+	char where[TC_CFGYAML_NAME_SIZE + 32];
+
+	snprintf(where, sizeof(where), "%s:%lu", lc->name, tc_cfgyaml_line(n));
+	if (tc_strlist_add(keys, key) < 0 || tc_strlist_add(at, where) < 0) {
+		tc_error_set("%s: out of memory", where);
+		return TC_ERROR;
+	}
+	return TC_OK;
+}
+
+/*
+ * A key of Tempo 1.5 we have no row for: its value must have the shape
+ * Tempo's struct gives it (yaml.v2 refuses a mapping for a string, and so
+ * on); a struct is walked key by key, so a typo inside one is still caught.
+ */
+static int load_tempo_key(load_ctx *lc, const tc_tempo_key *tk, const char *where,
+			  yaml_node_t *key, yaml_node_t *val)
+{
+	tc_config_source *src = &lc->c->src;
+	int is_null = tc_cfgyaml_is_null(val);
+
+	switch (tk->kind) {
+	case TC_TK_SECTION:
+		if (!is_null && val->type != YAML_MAPPING_NODE)
+			break;
+		if (!is_null)
+			return load_mapping(lc, tk->path, val);
+		return note(&src->ignored_keys, &src->ignored_at, lc, tk->path, key);
+	case TC_TK_MAP:
+		if (!is_null && val->type != YAML_MAPPING_NODE)
+			break;
+		return note(&src->ignored_keys, &src->ignored_at, lc, tk->path, key);
+	case TC_TK_SEQ:
+		if (!is_null && val->type != YAML_SEQUENCE_NODE) {
+			tc_error_set("%s: want a sequence, got %s", where, tc_cfgyaml_kind(val));
+			return TC_EINVALID;
+		}
+		return note(&src->ignored_keys, &src->ignored_at, lc, tk->path, key);
+	case TC_TK_SCALAR:
+		if (!tc_cfgyaml_scalar(val)) {
+			tc_error_set("%s: want a single value, got %s", where,
+				     tc_cfgyaml_kind(val));
+			return TC_EINVALID;
+		}
+		return note(&src->ignored_keys, &src->ignored_at, lc, tk->path, key);
+	}
+	tc_error_set("%s: want a mapping, got %s", where, tc_cfgyaml_kind(val));
+	return TC_EINVALID;
+}
 
 /* A list key: a YAML sequence of strings (null: the empty list). */
 static int load_list(const load_ctx *lc, const cfg_row *r, const char *path, const char *where,
@@ -741,30 +844,41 @@ static int load_list(const load_ctx *lc, const cfg_row *r, const char *path, con
 	return error;
 }
 
-static int load_value(const load_ctx *lc, const char *path, yaml_node_t *key, yaml_node_t *val)
+/* Sets row r from val and notes where the file set it. */
+static int load_row(load_ctx *lc, const cfg_row *r, const char *path, const char *where,
+		    yaml_node_t *key, yaml_node_t *val)
 {
-	char where[PATH_MAX_LEN + 256];
-	const cfg_row *r = find_row(path);
 	const char *s;
+	int error;
 
-	snprintf(where, sizeof(where), "%s:%lu: %s", lc->name, tc_cfgyaml_line(val), path);
-	if (r) {
-		if (r->type == CT_LIST)
-			return load_list(lc, r, path, where, val);
-		if (tc_cfgyaml_is_null(val)) {
-			if (r->type != CT_STRING) {
-				tc_error_set("%s: missing value", where);
-				return TC_EINVALID;
-			}
-			return row_set(lc->c, r, where, "");
-		}
-		if (!(s = tc_cfgyaml_scalar(val))) {
-			tc_error_set("%s: want a single value, got %s", where,
-				     tc_cfgyaml_kind(val));
+	if (!(r->flags & CF_IGNORED) &&
+	    (error = note(&lc->c->src.keys, &lc->c->src.at, lc, r->key, key)) < 0)
+		return error;
+	if (r->type == CT_LIST)
+		return load_list(lc, r, path, where, val);
+	if (tc_cfgyaml_is_null(val)) {
+		if (r->type != CT_STRING) {
+			tc_error_set("%s: missing value", where);
 			return TC_EINVALID;
 		}
-		return row_set(lc->c, r, where, s);
+		return row_set(lc->c, r, where, "");
 	}
+	if (!(s = tc_cfgyaml_scalar(val))) {
+		tc_error_set("%s: want a single value, got %s", where, tc_cfgyaml_kind(val));
+		return TC_EINVALID;
+	}
+	return row_set(lc->c, r, where, s);
+}
+
+static int load_value(load_ctx *lc, const char *path, yaml_node_t *key, yaml_node_t *val)
+{
+	char where[TC_CFGYAML_NAME_SIZE + PATH_MAX_LEN + 32];
+	const cfg_row *r = find_row(path);
+	const tc_tempo_key *tk;
+
+	snprintf(where, sizeof(where), "%s:%lu: %s", lc->name, tc_cfgyaml_line(val), path);
+	if (r)
+		return load_row(lc, r, path, where, key, val);
 	if (is_section(path)) {
 		if (tc_cfgyaml_is_null(val))
 			return TC_OK;
@@ -774,19 +888,32 @@ static int load_value(const load_ctx *lc, const char *path, yaml_node_t *key, ya
 		}
 		return load_mapping(lc, path, val);
 	}
-	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
-		if (!strcmp(hints[i].key, path)) {
-			tc_error_set("%s:%lu: %s: unknown key (%s)", lc->name,
-				     tc_cfgyaml_line(key), path, hints[i].hint);
-			return TC_EINVALID;
-		}
-	}
+	if ((tk = tempo_key_find(path)) != NULL)
+		return load_tempo_key(lc, tk, where, key, val);
 	tc_error_set("%s:%lu: %s: unknown key", lc->name, tc_cfgyaml_line(key),
 		     tc_utf8_printable(path, PATH_MAX_LEN));
 	return TC_EINVALID;
 }
 
-static int load_mapping(const load_ctx *lc, const char *parent, yaml_node_t *map)
+/*
+ * Keeps the message of a faulty key and lets the load go on, so one run
+ * shows every faulty key; anything but a bad value (no memory, a limit)
+ * ends the load at once.
+ */
+static int problem(load_ctx *lc, int error)
+{
+	if (error != TC_EINVALID)
+		return error;
+	if (lc->n_problems++ < MAX_PROBLEMS &&
+	    tc_buf_printf(&lc->problems, "%s%s", lc->problems.len ? "\n" : "",
+			  tc_error_last()) < 0) {
+		tc_error_set("%s: out of memory", lc->name);
+		return TC_ERROR;
+	}
+	return TC_OK;
+}
+
+static int load_mapping(load_ctx *lc, const char *parent, yaml_node_t *map)
 {
 	yaml_node_pair_t *begin = map->data.mapping.pairs.start;
 	yaml_node_pair_t *end = map->data.mapping.pairs.top;
@@ -802,17 +929,17 @@ static int load_mapping(const load_ctx *lc, const char *parent, yaml_node_t *map
 			tc_error_set("%s:%lu: %s%skeys must be plain names, got %s", lc->name,
 				     tc_cfgyaml_line(k), parent, *parent ? ": " : "",
 				     tc_cfgyaml_kind(k));
-			return TC_EINVALID;
-		}
-		if (strchr(ks, '.')) {
+			error = TC_EINVALID;
+		} else if (strchr(ks, '.')) {
 			/* Dotted names are for the command line; YAML nests. */
 			tc_error_set("%s:%lu: %s%s%s: unknown key", lc->name, tc_cfgyaml_line(k),
 				     parent, *parent ? "." : "", tc_utf8_printable(ks, 128));
-			return TC_EINVALID;
+			error = TC_EINVALID;
+		} else if ((error = join_path(path, parent, ks, lc, k)) >= 0 &&
+			   (error = check_repeat(lc, parent, begin, p, path)) >= 0) {
+			error = load_value(lc, path, k, v);
 		}
-		if ((error = join_path(path, parent, ks, lc, k)) < 0 ||
-		    (error = check_repeat(lc, parent, begin, p, path)) < 0 ||
-		    (error = load_value(lc, path, k, v)) < 0)
+		if (error < 0 && (error = problem(lc, error)) < 0)
 			return error;
 	}
 	return TC_OK;
@@ -823,7 +950,7 @@ int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const ch
 	char name[TC_CFGYAML_NAME_SIZE];
 	yaml_document_t doc;
 	tc_config c;
-	load_ctx lc = { &c, &doc, name };
+	load_ctx lc = { &c, &doc, name, TC_BUF_INIT, 0 };
 	yaml_node_t *root;
 	int has_root, error;
 
@@ -846,6 +973,16 @@ int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const ch
 		}
 	}
 	yaml_document_delete(&doc);
+	if (error >= 0 && lc.n_problems) {
+		if (lc.n_problems > MAX_PROBLEMS)
+			tc_error_set("%.*s\n%s: %zu more problems", (int)lc.problems.len,
+				     (const char *)lc.problems.ptr, name,
+				     lc.n_problems - MAX_PROBLEMS);
+		else
+			tc_error_set("%.*s", (int)lc.problems.len, (const char *)lc.problems.ptr);
+		error = TC_EINVALID;
+	}
+	tc_buf_dispose(&lc.problems);
 	if (error < 0) {
 		tc_config_dispose(&c);
 		return error;
@@ -854,17 +991,46 @@ int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const ch
 	return TC_OK;
 }
 
-int tc_config_load_file(tc_config *out, const char *path)
+int tc_config_load_file_ex(tc_config *out, const char *path, unsigned flags)
 {
-	tc_buf b;
+	char name[TC_CFGYAML_NAME_SIZE];
+	tc_buf b, x = TC_BUF_INIT;
 	int error;
 
 	memset(out, 0, sizeof(*out));
 	if ((error = tc_cfgyaml_read_file(&b, path)) < 0)
 		return error;
+	if (flags & TC_CONFIG_EXPAND_ENV) {
+		tc_cfgyaml_shown_name(name, path);
+		error = tc_envsubst(&x, (const char *)b.ptr, b.len, name);
+		tc_buf_dispose(&b);
+		if (error < 0) {
+			tc_buf_dispose(&x);
+			return error;
+		}
+		b = x;
+	}
 	error = tc_config_load_string(out, (const char *)b.ptr, b.len, path);
 	tc_buf_dispose(&b);
 	return error;
+}
+
+int tc_config_load_file(tc_config *out, const char *path)
+{
+	return tc_config_load_file_ex(out, path, 0);
+}
+
+const char *tc_config_where(const tc_config *c, const char *key)
+{
+	const cfg_row *r = find_row(key);
+
+	if (!r)
+		return NULL;
+	/* The last setting wins, as in the file. */
+	for (size_t i = c->src.keys.n; i-- > 0;)
+		if (!strcmp(c->src.keys.items[i], r->key))
+			return c->src.at.items[i];
+	return NULL;
 }
 
 /* ---- writing ---- */
@@ -1023,6 +1189,10 @@ void tc_config_dispose(tc_config *c)
 {
 	if (!c)
 		return;
+	tc_strlist_dispose(&c->src.keys);
+	tc_strlist_dispose(&c->src.at);
+	tc_strlist_dispose(&c->src.ignored_keys);
+	tc_strlist_dispose(&c->src.ignored_at);
 	for (size_t i = 0; i < NROWS; i++) {
 		if (!stores(&rows[i]))
 			continue;

@@ -77,7 +77,20 @@ typedef struct tc_s3_config {
 	uint32_t max_list_pages; /* 100000 */
 } tc_s3_config;
 
+/*
+ * Where the file set what: for messages that name a key after loading
+ * (tc_config_validate), and the Tempo keys the file had that we accept and
+ * ignore (logged at debug level once the log level is known).
+ */
+typedef struct tc_config_source {
+	tc_strlist keys;         /* row keys the file set (canonical names) */
+	tc_strlist at;           /* "file:line" of each */
+	tc_strlist ignored_keys; /* Tempo keys accepted but not acted on */
+	tc_strlist ignored_at;   /* "file:line" of each */
+} tc_config_source;
+
 typedef struct tc_config {
+	char *target; /* "all", "compactor" or "scalable-single-binary": all run the compactor */
 	struct {
 		char *http_listen_address;          /* "0.0.0.0" */
 		uint32_t http_listen_port;          /* 3200 */
@@ -111,14 +124,30 @@ typedef struct tc_config {
 		char *per_tenant_override_config; /* path or NULL */
 		int64_t per_tenant_override_period_ns; /* 10s */
 	} overrides;
+	tc_config_source src;
 } tc_config;
 
 /* Fills every field with its default (Tempo's where Tempo has one). */
 int tc_config_default(tc_config *out);
-/* Defaults, then the YAML file on top. Messages name path, key and line. */
+/*
+ * Defaults, then the YAML file on top. Messages name path, key and line;
+ * every faulty key is reported (one line each, the first few), not only
+ * the first. Keys of Tempo 1.5's other modules and sections are accepted
+ * and listed in out->src.ignored_*; keys Tempo 1.5 would refuse are refused.
+ */
 int tc_config_load_file(tc_config *out, const char *path);
+/* Bits of tc_config_load_file_ex's flags. */
+enum { TC_CONFIG_EXPAND_ENV = 1 };
+/*
+ * With TC_CONFIG_EXPAND_ENV, ${VAR} and ${VAR:-default} in the file's text
+ * are replaced from the environment first, as Tempo's -config.expand-env
+ * does (src/config/envsubst.h).
+ */
+int tc_config_load_file_ex(tc_config *out, const char *path, unsigned flags);
 /* Same from memory; `name` stands for the file in messages. */
 int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const char *name);
+/* "file:line" where the file set key (a row's dotted name), or NULL. */
+const char *tc_config_where(const tc_config *c, const char *key);
 /*
  * Sets one key by its dotted path from a string, as a command-line flag
  * would ("storage.trace.local.path", "/data"). Unknown key: TC_EINVALID.
@@ -126,8 +155,9 @@ int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const ch
 int tc_config_set(tc_config *c, const char *key, const char *value);
 /*
  * The checks that span several keys, run once the file and the flags are
- * applied (serve start): a ring needs endpoints, an instance ID and a
- * heartbeat_timeout longer than heartbeat_period. TC_EINVALID naming the keys.
+ * applied (serve start, -config.verify): a ring needs endpoints, an instance
+ * ID and a heartbeat_timeout longer than heartbeat_period. TC_EINVALID naming
+ * the keys, and the file and line that set them.
  */
 int tc_config_validate(const tc_config *c);
 /*

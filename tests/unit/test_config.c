@@ -5,6 +5,7 @@
 #include "tests/test.h"
 
 #include "src/config/config.h"
+#include "src/config/tempo_keys.h"
 #include "encoding/block_reader.h"
 
 #define NS_S 1000000000LL
@@ -720,17 +721,17 @@ static void test_aliases(void)
 
 static void test_unknown_keys(void)
 {
-	CHECK(load_fails("server:\n  http_listen_port: 1\n  grpc_listen_port: 9095\n",
-			 "t.yaml:3: server.grpc_listen_port: unknown key"));
-	CHECK(load_fails("target: compactor\n", "t.yaml:1: target: unknown key"));
+	CHECK(load_fails("server:\n  http_listen_port: 1\n  grpc_listen_prot: 9095\n",
+			 "t.yaml:3: server.grpc_listen_prot: unknown key"));
+	CHECK(load_fails("targt: compactor\n", "t.yaml:1: targt: unknown key"));
 	CHECK(load_fails("compactor:\n  compaction:\n    compaction_windw: 1h\n",
 			 "t.yaml:3: compactor.compaction.compaction_windw: unknown key"));
 	CHECK(load_fails("compactor:\n  ring:\n    kvstore:\n      stor: etcd\n",
 			 "t.yaml:4: compactor.ring.kvstore.stor: unknown key"));
-	CHECK(load_fails("memberlist:\n  join_members: [a]\n",
-			 "t.yaml:1: memberlist: unknown key (the compactor ring is kept in etcd"));
-	CHECK(load_fails("storage:\n  trace:\n    gcs:\n      bucket_name: x\n",
-			 "t.yaml:3: storage.trace.gcs: unknown key"));
+	CHECK(load_fails("memberlist:\n  join_member: [a]\n",
+			 "t.yaml:2: memberlist.join_member: unknown key"));
+	CHECK(load_fails("storage:\n  trace:\n    gcs:\n      bucket: x\n",
+			 "t.yaml:4: storage.trace.gcs.bucket: unknown key"));
 	CHECK(load_fails("compactor.compaction.compaction_cycle: 5s\n",
 			 "t.yaml:1: compactor.compaction.compaction_cycle: unknown key"));
 	CHECK(load_fails("server:\n  log_level: info\nserver:\n  log_level: warn\n",
@@ -817,8 +818,8 @@ static void test_impossible_values(void)
 			 "t.yaml:2: server.http_listen_conn_limit: must be at most 65535"));
 	CHECK(load_fails("server:\n  log_level: loud\n",
 			 "t.yaml:2: server.log_level: want one of debug|info|warn|warning|error"));
-	CHECK(load_fails("storage:\n  trace:\n    backend: gcs\n",
-			 "t.yaml:3: storage.trace.backend: want one of local|s3"));
+	CHECK(load_fails("storage:\n  trace:\n    backend: nfs\n",
+			 "t.yaml:3: storage.trace.backend: want one of local|s3|gcs|azure"));
 	CHECK(load_fails("storage:\n  trace:\n    block:\n      encoding: brotli\n",
 			 "t.yaml:4: storage.trace.block.encoding: unknown encoding"));
 	CHECK(load_fails("storage:\n  trace:\n    block:\n      encoding: s2\n",
@@ -837,8 +838,6 @@ static void test_impossible_values(void)
 			 "t.yaml:4: storage.trace.s3.part_size: must be at least 5242880 (or 0)"));
 	CHECK(load_fails("compactor:\n  compaction:\n    flush_size_bytes: 5000000000\n",
 			 "flush_size_bytes: must be at most 4294967295"));
-	CHECK(load_fails("server:\n  http_listen_address: \"\"\n",
-			 "server.http_listen_address: must not be empty"));
 	CHECK(load_fails("overrides:\n  per_tenant_override_period: 0s\n",
 			 "t.yaml:2: overrides.per_tenant_override_period: must be greater than 0"));
 	CHECK(load_fails("compactor:\n  compaction:\n    concurrency: 0\n",
@@ -1171,6 +1170,341 @@ static void test_messages_escape_controls(void)
 	tc_config_dispose(&c);
 }
 
+/* ---- Tempo 1.5 configs (docs/CONFIG.md) ---- */
+
+/* Whether the load listed key as ignored, at "t.yaml:<line>". */
+static int ignored_at(const tc_config *c, const char *key, const char *at)
+{
+	for (size_t i = 0; i < c->src.ignored_keys.n; i++)
+		if (!strcmp(c->src.ignored_keys.items[i], key))
+			return !strcmp(c->src.ignored_at.items[i], at);
+	return 0;
+}
+
+static void test_tempo_keys_table(void)
+{
+	CHECK(tc_tempo_keys_n > 500);
+	/* bsearch needs strcmp order and no repeats. */
+	for (size_t i = 1; i < tc_tempo_keys_n; i++)
+		CHECK_MSG(strcmp(tc_tempo_keys[i - 1].path, tc_tempo_keys[i].path) < 0,
+			  "tempo keys out of order at %s", tc_tempo_keys[i].path);
+}
+
+/* Appends path's sections, nested, and its leaf set to value. */
+static int put_path(tc_buf *b, const char *path, const char *value)
+{
+	int depth = 0, error = TC_OK;
+	const char *seg = path, *dot;
+
+	while ((dot = strchr(seg, '.')) != NULL && error >= 0) {
+		error = tc_buf_printf(b, "%*s%.*s:\n", 2 * depth, "", (int)(dot - seg), seg);
+		seg = dot + 1;
+		depth++;
+	}
+	return error < 0 ? error : tc_buf_printf(b, "%*s%s: %s\n", 2 * depth, "", seg, value);
+}
+
+/*
+ * Every key of Tempo 1.5 loads, alone, with a value of its shape; those we
+ * have no row for are listed as ignored with their line.
+ */
+static void test_every_tempo_key_loads(void)
+{
+	for (size_t i = 0; i < tc_tempo_keys_n; i++) {
+		const tc_tempo_key *k = &tc_tempo_keys[i];
+		tc_buf b = TC_BUF_INIT;
+		tc_config c, d;
+		int is_row, r;
+
+		CHECK_OK(tc_config_default(&d));
+		is_row = tc_config_set(&d, k->path, "") != TC_EINVALID ||
+			 !strstr(tc_error_last(), "unknown config key");
+		tc_config_dispose(&d);
+		if (is_row)
+			continue; /* its own tests check it, with values of its type */
+		CHECK_OK(put_path(&b, k->path, k->kind == TC_TK_SCALAR ? "1"
+					       : k->kind == TC_TK_SEQ ? "[a]"
+					       : k->kind == TC_TK_MAP ? "{free: [form]}" : "{}"));
+		r = tc_config_load_string(&c, (const char *)b.ptr, b.len, "t.yaml");
+		tc_buf_dispose(&b);
+		CHECK_MSG(r == TC_OK, "Tempo key %s refused: %s", k->path, tc_error_last());
+		/* A section of ours ("compactor") is walked, not ignored. */
+		CHECK_MSG(k->kind == TC_TK_SECTION || c.src.ignored_keys.n == 1,
+			  "Tempo key %s not listed as ignored", k->path);
+		CHECK_MSG(c.src.ignored_keys.n == 0 ||
+				  !strcmp(c.src.ignored_keys.items[0], k->path),
+			  "Tempo key %s not listed as ignored", k->path);
+		tc_config_dispose(&c);
+	}
+}
+
+static void test_tempo_keys_ignored_with_lines(void)
+{
+	tc_config c;
+
+	CHECK_OK(load(&c, "target: compactor\n"
+			  "storage:\n"
+			  "  trace:\n"
+			  "    wal:\n"
+			  "      path: /w\n"
+			  "    blocklist_poll_fallback: true\n"
+			  "    blocklist_poll_tenant_index_builders: 1\n"
+			  "    cache: redis\n"
+			  "distributor:\n"
+			  "  receivers:\n"
+			  "    anything:\n"
+			  "      deep: {x: [1, {y: 2}]}\n"
+			  "memberlist:\n"
+			  "ingester_client:\n"
+			  "  grpc_client_config:\n"
+			  "    max_send_msg_size: 1\n"));
+	CHECK_STR(c.target, "compactor");
+	CHECK(c.storage.blocklist_poll_tenant_index_builders == 1);
+	CHECK(ignored_at(&c, "storage.trace.wal.path", "t.yaml:5"));
+	CHECK(ignored_at(&c, "storage.trace.blocklist_poll_fallback", "t.yaml:6"));
+	CHECK(ignored_at(&c, "storage.trace.cache", "t.yaml:8"));
+	/* A free-form map (Go map) is one entry, whatever is inside. */
+	CHECK(ignored_at(&c, "distributor.receivers", "t.yaml:10"));
+	CHECK(ignored_at(&c, "memberlist", "t.yaml:13"));
+	CHECK(ignored_at(&c, "ingester_client.grpc_client_config.max_send_msg_size", "t.yaml:16"));
+	CHECK(c.src.ignored_keys.n == 6);
+	CHECK_STR(tc_config_where(&c, "storage.trace.blocklist_poll_tenant_index_builders"),
+		  "t.yaml:7");
+	CHECK(tc_config_where(&c, "storage.trace.blocklist_poll") == NULL);
+	CHECK_OK(tc_config_set(&c, "storage.trace.blocklist_poll_tenant_index_builders", "3"));
+	CHECK_STR(tc_config_where(&c, "storage.trace.blocklist_poll_tenant_index_builders"),
+		  "flag -storage.trace.blocklist_poll_tenant_index_builders");
+	tc_config_dispose(&c);
+}
+
+static void test_tempo_keys_typos_and_shapes(void)
+{
+	/* Typos inside sections we ignore are still typos. */
+	CHECK(load_fails("storage:\n  trace:\n    wal:\n      pth: /w\n",
+			 "t.yaml:4: storage.trace.wal.pth: unknown key"));
+	CHECK(load_fails("distributer:\n  receivers: {}\n", "t.yaml:1: distributer: unknown key"));
+	CHECK(load_fails("ingester:\n  lifecycler:\n    ring:\n      replication_factr: 3\n",
+			 "t.yaml:4: ingester.lifecycler.ring.replication_factr: unknown key"));
+	CHECK(load_fails("storage:\n  trace:\n    blocklist_poll_falback: true\n",
+			 "t.yaml:3: storage.trace.blocklist_poll_falback: unknown key"));
+	/* The shape Tempo's struct gives the key. */
+	CHECK(load_fails("storage:\n  trace:\n    pool: 5\n",
+			 "t.yaml:3: storage.trace.pool: want a mapping, got a scalar"));
+	CHECK(load_fails("memberlist:\n  join_members: a\n",
+			 "t.yaml:2: memberlist.join_members: want a sequence, got a scalar"));
+	CHECK(load_fails("storage:\n  trace:\n    wal:\n      path: [a]\n",
+			 "t.yaml:4: storage.trace.wal.path: want a single value, got a sequence"));
+	CHECK(load_fails("distributor:\n  receivers: [otlp]\n",
+			 "t.yaml:2: distributor.receivers: want a mapping, got a sequence"));
+}
+
+static void test_target(void)
+{
+	static const char *const ok[] = { "all", "compactor", "scalable-single-binary" };
+	tc_config c;
+
+	CHECK_OK(tc_config_default(&c));
+	CHECK_STR(c.target, "all");
+	tc_config_dispose(&c);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char yaml[64];
+		snprintf(yaml, sizeof(yaml), "target: %s\n", ok[i]);
+		CHECK_OK(load(&c, yaml));
+		CHECK_STR(c.target, ok[i]);
+		tc_config_dispose(&c);
+	}
+	CHECK(load_fails("server:\n  http_listen_port: 1\ntarget: distributor\n",
+			 "t.yaml:3: target: \"distributor\" is not supported (supported: all, "
+			 "compactor, scalable-single-binary)"));
+	CHECK(load_fails("target: querier\n", "t.yaml:1: target: \"querier\" is not supported"));
+}
+
+/* Every faulty key of a file is reported, each with its line; past 8, counted. */
+static void test_every_problem_reported(void)
+{
+	tc_buf b = TC_BUF_INIT;
+	tc_config c;
+
+	CHECK(load_fails("a: 1\ncompactor:\n  compaction:\n    block_retenion: 1h\n"
+			 "    compaction_window: 1x\nb: 2\n",
+			 "t.yaml:1: a: unknown key\n"
+			 "t.yaml:4: compactor.compaction.block_retenion: unknown key\n"
+			 "t.yaml:5: compactor.compaction.compaction_window: want a duration"));
+	CHECK(strstr(tc_error_last(), "\nt.yaml:6: b: unknown key") != NULL);
+	for (int i = 0; i < 12; i++)
+		CHECK_OK(tc_buf_printf(&b, "k%d: 1\n", i));
+	CHECK_ERR(tc_config_load_string(&c, (const char *)b.ptr, b.len, "t.yaml"), TC_EINVALID);
+	tc_buf_dispose(&b);
+	CHECK(strstr(tc_error_last(), "t.yaml:8: k7: unknown key\nt.yaml: 4 more problems") != NULL);
+}
+
+static void test_validate_names_lines(void)
+{
+	tc_config c;
+
+	CHECK_OK(load(&c, "compactor:\n  ring:\n    kvstore:\n      store: etcd\n"));
+	CHECK_ERR(tc_config_validate(&c), TC_EINVALID);
+	CHECK(strstr(tc_error_last(), "t.yaml:4: compactor.ring.kvstore.etcd.endpoints: must not be "
+				      "empty") != NULL);
+	tc_config_dispose(&c);
+}
+
+/* Loads tests/data/tempo-configs/<name>; the caller disposes. */
+static int load_example(tc_config *c, const char *name)
+{
+	char path[4096];
+	const char *data = getenv("TC_DATA");
+
+	snprintf(path, sizeof(path), "%s/tempo-configs/%s", data && *data ? data : "tests/data",
+		 name);
+	return tc_config_load_file(c, path);
+}
+
+/* The effective compactor config of configs in the shape of Tempo's examples. */
+static void test_tempo_example_configs(void)
+{
+	const tc_compaction_config *k;
+	tc_config c;
+
+	CHECK_OK(load_example(&c, "single-binary-local.yaml"));
+	k = &c.compactor.compaction;
+	CHECK_STR(c.target, "all");
+	CHECK_EQ_U64(k->compaction_window_ns, 3600 * NS_S);
+	CHECK_EQ_U64(k->max_block_bytes, 100000000);
+	CHECK_EQ_U64(k->block_retention_ns, 3600 * NS_S);
+	CHECK_EQ_U64(k->compacted_block_retention_ns, 600 * NS_S);
+	CHECK_EQ_U64(k->max_compaction_objects, 6000000);
+	CHECK(c.compactor.ring.store == NULL);
+	CHECK_STR(c.storage.backend, "local");
+	CHECK_STR(c.storage.local_path, "/tmp/tempo/blocks");
+	CHECK_EQ_U64(c.storage.block.index_downsample_bytes, 1000);
+	CHECK(c.storage.block.bloom_fp == 0.05);
+	CHECK(c.storage.block.encoding == TC_ENC_ZSTD);
+	CHECK(c.src.ignored_keys.n == 22);
+	CHECK(strstr(c.src.ignored_at.items[c.src.ignored_keys.n - 1], "single-binary-local.yaml:") != NULL);
+	CHECK_OK(tc_config_validate(&c));
+	tc_config_dispose(&c);
+
+	CHECK_OK(load_example(&c, "distributed-s3.yaml"));
+	k = &c.compactor.compaction;
+	CHECK_STR(c.target, "compactor");
+	CHECK_EQ_U64(k->block_retention_ns, 48 * 3600 * NS_S);
+	CHECK_EQ_U64(k->compacted_block_retention_ns, 30 * 60 * NS_S);
+	CHECK_EQ_U64(k->compaction_window_ns, 30 * 60 * NS_S);
+	CHECK_EQ_U64(k->max_compaction_objects, 1000000);
+	CHECK_EQ_U64(k->max_block_bytes, 50000000000ULL);
+	CHECK_STR(c.compactor.ring.store, "etcd");
+	CHECK(c.compactor.ring.etcd.endpoints.n == 1);
+	CHECK_STR(c.compactor.ring.etcd.endpoints.items[0], "etcd:2379");
+	CHECK_EQ_U64(c.compactor.ring.heartbeat_timeout_ns, 30 * NS_S);
+	CHECK_EQ_U64(c.compactor.ring.heartbeat_period_ns, 5 * NS_S);
+	CHECK_STR(c.storage.backend, "s3");
+	CHECK_STR(c.storage.s3.bucket, "tempo");
+	CHECK_STR(c.storage.s3.endpoint, "minio:9000");
+	CHECK_STR(c.storage.s3.access_key, "tempo");
+	CHECK_STR(c.storage.s3.secret_key, "supersecret");
+	CHECK(c.storage.s3.insecure == 1);
+	CHECK_EQ_U64(c.storage.blocklist_poll_ns, 30 * NS_S);
+	CHECK(c.storage.blocklist_poll_tenant_index_builders == 1);
+	CHECK_STR(c.overrides.per_tenant_override_config, "/conf/overrides.yaml");
+	CHECK_OK(tc_config_validate(&c));
+	tc_config_dispose(&c);
+
+	CHECK_OK(load_example(&c, "s3.yaml"));
+	CHECK_STR(c.target, "all");
+	CHECK_EQ_U64(c.compactor.compaction.flush_size_bytes, 5242880);
+	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.max_block_bytes, 100000000);
+	CHECK_STR(c.storage.backend, "s3");
+	CHECK_STR(c.storage.s3.endpoint, "minio:9000");
+	CHECK(c.storage.s3.region == NULL);
+	tc_config_dispose(&c);
+
+	/* azure and gcs load (their start fails: test_config_verify.sh). */
+	CHECK_OK(load_example(&c, "azure.yaml"));
+	CHECK_STR(c.storage.backend, "azure");
+	CHECK_EQ_U64(c.compactor.compaction.compaction_window_ns, 2 * 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 72 * 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.compacted_block_retention_ns, 600 * NS_S);
+	tc_config_dispose(&c);
+	CHECK_OK(load_example(&c, "gcs.yaml"));
+	CHECK_STR(c.storage.backend, "gcs");
+	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 24 * 3600 * NS_S);
+	CHECK_EQ_U64(c.compactor.compaction.flush_size_bytes, 5242880);
+	tc_config_dispose(&c);
+
+	CHECK_OK(load_example(&c, "scalable-single-binary.yaml"));
+	CHECK_STR(c.target, "scalable-single-binary");
+	CHECK_STR(c.compactor.ring.store, "etcd");
+	CHECK_STR(c.compactor.ring.prefix, "tempo/");
+	CHECK(c.compactor.ring.etcd.endpoints.n == 2);
+	CHECK_STR(c.compactor.ring.etcd.endpoints.items[1], "http://etcd-1:2379");
+	CHECK_STR(c.compactor.ring.instance_id, "tempo1");
+	CHECK_STR(c.compactor.ring.instance_addr, "10.0.0.1");
+	CHECK_EQ_U64(c.compactor.ring.heartbeat_period_ns, 2 * NS_S);
+	CHECK_EQ_U64(c.compactor.ring.heartbeat_timeout_ns, 20 * NS_S);
+	CHECK(c.storage.blocklist_poll_tenant_index_builders == 3);
+	CHECK_EQ_U64(c.compactor.compaction.block_retention_ns, 3600 * NS_S);
+	CHECK_OK(tc_config_validate(&c));
+	tc_config_dispose(&c);
+}
+
+/*
+ * Tempo 1.5's whole default config, every key of every module as its
+ * /status/config prints it, loads and gives our defaults: the compactor's
+ * defaults are Tempo's.
+ */
+static void test_tempo_defaults_file(void)
+{
+	tc_config d, c;
+	char *a = NULL, *b = NULL;
+
+	CHECK_OK(load_example(&c, "tempo-1.5-defaults.yaml"));
+	CHECK(c.src.ignored_keys.n > 300);
+	CHECK_OK(tc_config_default(&d));
+	/* The host it was dumped on named the ring's instance. */
+	CHECK_OK(tc_config_set(&d, "compactor.ring.instance_id", c.compactor.ring.instance_id));
+	/* Tempo 1.5's HTTP port is 80; ours is 3200, Tempo 2's. */
+	CHECK(c.server.http_listen_port == 80);
+	CHECK_OK(tc_config_set(&d, "server.http_listen_port", "80"));
+	a = dump(&d, 0);
+	b = dump(&c, 0);
+	tc_config_dispose(&d);
+	tc_config_dispose(&c);
+	if (!a || !b || strcmp(a, b) != 0)
+		tc_test_fail(__FILE__, __LINE__, "Tempo's defaults differ from ours:\n%s\n---\n%s",
+			     a ? a : "(null)", b ? b : "(null)");
+	free(a);
+	free(b);
+}
+
+/* A typo in a whole Tempo config is refused with the file and line. */
+static void test_typo_in_full_tempo_config(void)
+{
+	char path[4096];
+	const char *data = getenv("TC_DATA");
+	tc_buf f = TC_BUF_INIT;
+	tc_config c;
+	char *at, want[128];
+	unsigned long line = 1;
+
+	snprintf(path, sizeof(path), "%s/tempo-configs/distributed-s3.yaml",
+		 data && *data ? data : "tests/data");
+	CHECK_OK(tc_test_read_file(&f, path));
+	CHECK_OK(tc_buf_cstr(&f));
+	at = strstr((char *)f.ptr, "block_retention: 48h");
+	CHECK(at != NULL);
+	memcpy(at, "block_retenion:  48h", 20);
+	for (char *p = (char *)f.ptr; p < at; p++)
+		line += *p == '\n';
+	CHECK_ERR(tc_config_load_string(&c, (const char *)f.ptr, f.len, "tempo.yaml"), TC_EINVALID);
+	tc_buf_dispose(&f);
+	snprintf(want, sizeof(want), "tempo.yaml:%lu: compactor.compaction.block_retenion: unknown key",
+		 line);
+	CHECK_MSG(strstr(tc_error_last(), want) != NULL, "message \"%s\" lacks \"%s\"",
+		  tc_error_last(), want);
+}
+
 TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_config_is_defaults),
 	     T(test_shipped_config_lists_every_key), T(test_full_file), T(test_write_roundtrip),
 	     T(test_redaction), T(test_written_layout), T(test_aliases), T(test_unknown_keys),
@@ -1180,4 +1514,8 @@ TC_TEST_MAIN(T(test_defaults), T(test_empty_file_is_defaults), T(test_shipped_co
 	     T(test_secret_not_in_messages), T(test_write_roundtrip_unicode), T(test_ring_defaults),
 	     T(test_ring_full), T(test_ring_store_unsupported), T(test_lists), T(test_validate),
 	     T(test_nesting_limit), T(test_node_limit), T(test_alias_bomb), T(test_special_files),
-	     T(test_messages_escape_controls))
+	     T(test_messages_escape_controls), T(test_tempo_keys_table), T(test_every_tempo_key_loads),
+	     T(test_tempo_keys_ignored_with_lines), T(test_tempo_keys_typos_and_shapes), T(test_target),
+	     T(test_every_problem_reported), T(test_validate_names_lines),
+	     T(test_tempo_example_configs), T(test_tempo_defaults_file),
+	     T(test_typo_in_full_tempo_config))
