@@ -71,8 +71,6 @@ int tc_cli_backend_check(const tc_config *cfg)
 	tc_s3_options o;
 
 	if (!strcmp(name, "local")) {
-		tc_backend *be = NULL;
-		int rc;
 		if (!cfg->storage.local_path) {
 			tc_error_set("storage.trace.local.path is required for the local backend");
 			return TC_EINVALID;
@@ -90,7 +88,8 @@ int tc_cli_backend_check(const tc_config *cfg)
 int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
 {
 	tc_s3_options o;
-	int error;
+	tc_backend *be = NULL;
+	int error, rc;
 
 	*out = NULL;
 	if ((error = tc_cli_backend_check(cfg)) < 0)
