@@ -23,9 +23,12 @@ COPY scripts/packages scripts/install-deps.sh /tmp/deps/
 RUN /tmp/deps/install-deps.sh --only runtime && rm -rf /var/lib/apt/lists/* /tmp/deps
 COPY --from=build /out/usr/local/bin/tracecompactor /usr/local/bin/tracecompactor
 COPY --from=build /out/etc/tracecompactor/ /etc/tracecompactor/
-RUN useradd --system --uid 10001 --user-group --home-dir /var/tempo --no-create-home \
+# A fixed uid and gid, so a bucket volume's ownership is predictable and
+# runAsNonRoot can check them.
+RUN groupadd --system --gid 10001 tracecompactor && \
+    useradd --system --uid 10001 --gid 10001 --home-dir /var/tempo --no-create-home \
       --shell /usr/sbin/nologin tracecompactor && \
-    mkdir -p /var/tempo && chown tracecompactor:tracecompactor /var/tempo
+    mkdir -p /var/tempo && chown 10001:10001 /var/tempo
 USER 10001:10001
 # Relative paths in a config (the example's ./data) are relative to here.
 WORKDIR /var/tempo

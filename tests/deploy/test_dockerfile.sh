@@ -60,7 +60,9 @@ done < <(py copies "$df" debian:bookworm-slim)
 mkdir -p "$TMP/deps"
 cp "$TC_SRC/scripts/packages" "$TC_SRC/scripts/install-deps.sh" "$TMP/deps/"
 "$TMP/deps/install-deps.sh" --only runtime || fail "install-deps.sh --only runtime from a copy"
-grep '^useradd\|^mkdir' "$TMP/runs.final" | bash -n || fail "the runtime stage's useradd line is not shell"
+bash -n "$TMP/runs.final" || fail "the runtime stage's RUN lines are not shell"
+grep -q 'groupadd .*--gid 10001 .*useradd .*--uid 10001 --gid 10001' "$TMP/runs.final" && grep -qx 'USER 10001:10001' "$df" ||
+  fail "the runtime user is not uid 10001, gid 10001, with a group of that gid"
 
 # HEALTHCHECK: the exec form as Docker runs it, with TC_HEALTH_PORT set.
 py healthcheck "$df" >"$TMP/hc.json"
