@@ -31,7 +31,7 @@ while read -r tag kv; do [ "$tag" = env ] && env+=("$kv"); done <"$TMP/env"
 [ ${#env[@]} -gt 0 ] || fail "the replicas get no environment (their S3 secrets)"
 n=0
 while IFS= read -r -d '' f; do
-  env -i PATH="$PATH" "${env[@]}" "$TC_BIN" -config.verify -config.expand-env=true -config.file="$f" \
+  env "${env[@]}" "$TC_BIN" -config.verify -config.expand-env=true -config.file="$f" \
     >"$TMP/verify.out" 2>&1 || { cat "$TMP/verify.out"; fail "-config.verify refuses $f"; }
   n=$((n + 1))
 done < <(find "$TC_SRC/deploy" -name 'tracecompactor*.yaml' -print0)
