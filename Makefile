@@ -22,7 +22,15 @@ BIG        ?= 0
 RUNS       ?= 3
 PERF       ?= 0
 
-.PHONY: all deps deps-s3 deps-etcd deps-prometheus build build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
+# make install [PREFIX=/usr/local] [DESTDIR=] [STRIP=1]: after a build, the
+# binary to PREFIX/bin, the unit to PREFIX/lib/systemd/system and the example
+# config to /etc/tracecompactor (cmake -DTC_SYSCONFDIR=... at build time to
+# move it); an existing config there is kept (README "Installing with systemd").
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+STRIP      ?= 0
+
+.PHONY: all deps deps-s3 deps-etcd deps-prometheus deps-compose build compile install build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
 
 all: build
 
@@ -42,9 +50,23 @@ deps-etcd:
 deps-prometheus:
 	@scripts/install-deps.sh --prometheus
 
-build: deps
+# docker-compose for tests/deploy (`docker-compose config`); only `make test` needs it.
+deps-compose:
+	@scripts/install-deps.sh --compose
+
+build: deps compile
+
+# The build alone, packages assumed: the Dockerfile's build stage runs this
+# after `install-deps.sh --only build`.
+compile:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_RGW_PORT=$(RGW_PORT) -DTC_ETCD_PORT=$(ETCD_PORT) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# Installs what `make build` built, building nothing, so `make && sudo make
+# install` leaves no root-owned files in the build tree.
+install:
+	@test -x $(BUILD)/tracecompactor || { echo "make install: no $(BUILD)/tracecompactor; run make build first" >&2; exit 1; }
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)" $(if $(filter 1,$(STRIP)),--strip)
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTC_SANITIZE=ON -DTC_RGW_PORT=$(ASAN_RGW_PORT) -DTC_ETCD_PORT=$(ASAN_ETCD_PORT) >/dev/null
@@ -57,10 +79,10 @@ test: test-plain test-asan
 
 # ctest starts the RGW and etcd once per run (fixtures "rgw", "etcd") and stops
 # them at the end.
-test-plain: build deps-s3 deps-etcd deps-prometheus
+test-plain: build deps-s3 deps-etcd deps-prometheus deps-compose
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-test-asan: build-asan deps-s3 deps-etcd deps-prometheus
+test-asan: build-asan deps-s3 deps-etcd deps-prometheus deps-compose
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

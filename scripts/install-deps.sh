@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the test suite need, only those
-# that are missing, so a second `make` costs nothing.
+# that are missing, so a second `make` costs nothing. The lists are in
+# scripts/packages, by group.
 #   scripts/install-deps.sh            build + unit/integration test deps
 #   scripts/install-deps.sh --s3       also the single-node Ceph RGW used by S3 tests
 #   scripts/install-deps.sh --etcd     also etcd (scale-out tests)
@@ -8,22 +9,46 @@
 #   scripts/install-deps.sh --prometheus  also prometheus and promtool (the
 #                                      mixin tests); no prometheus service is
 #                                      left running
+#   scripts/install-deps.sh --compose  also docker-compose (tests/deploy)
+#   scripts/install-deps.sh --only GROUP   only that group (the Dockerfile: build, runtime)
+#   scripts/install-deps.sh --list GROUP   print that group's packages, install nothing
 set -euo pipefail
+here=$(dirname "$0")
 
-pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libcurl4-openssl-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler
-      libzstd-dev libsnappy-dev libyaml-dev libcjson-dev zlib1g-dev liblz4-dev
-      libxxhash-dev libmicrohttpd-dev libmurmurhash-dev libisal-dev libxml2-dev
-      curl ca-certificates valgrind python3
-      time)  # GNU time: make bench and the tests that measure peak RSS and run time
-for arg in "$@"; do
-  case "$arg" in
-    --s3) pkgs+=(radosgw ceph-mon ceph-osd ceph-common) ;;
-    --etcd) pkgs+=(etcd-server etcd-client) ;;
-    --bench) pkgs+=(linux-perf) ;;
-    --prometheus) pkgs+=(prometheus python3-yaml) ;;
-    *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
+# group NAME: the packages of one group of scripts/packages, one a line. A
+# group runs from "NAME:" to the next "word:" line; comments and blank lines
+# end nothing.
+group() {
+  local out
+  out=$(awk -v g="$1" '
+    /^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
+    /^[a-z0-9-]+:/ { on = ($1 == g ":"); sub(/^[^:]*:/, "") }
+    on { for (i = 1; i <= NF; i++) print $i }' "$here/packages")
+  [ -n "$out" ] || { echo "install-deps.sh: no package group \"$1\" in $here/packages" >&2; exit 2; }
+  printf '%s\n' "$out"
+}
+
+groups=(build test)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --s3) groups+=(s3) ;;
+    --etcd) groups+=(etcd) ;;
+    --bench) groups+=(bench) ;;
+    --prometheus) groups+=(prometheus) ;;
+    --compose) groups+=(compose) ;;
+    --only) [ $# -ge 2 ] || { echo "install-deps.sh: --only needs a group" >&2; exit 2; }
+            groups=("$2"); shift ;;
+    --list) [ $# -ge 2 ] || { echo "install-deps.sh: --list needs a group" >&2; exit 2; }
+            group "$2"; exit 0 ;;
+    *) echo "install-deps.sh: unknown option $1" >&2; exit 2 ;;
   esac
+  shift
+done
+
+pkgs=()
+for g in "${groups[@]}"; do
+  list=$(group "$g") || exit 2
+  mapfile -t -O "${#pkgs[@]}" pkgs <<<"$list"
 done
 
 missing=()
@@ -37,7 +62,6 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-
 # Debian's prometheus package starts a server on every interface (:9090) from
 # its postinst; the tests only want the binaries and start their own on
 # 127.0.0.1 (scripts/prometheus.sh). A policy-rc.d that refuses every start
