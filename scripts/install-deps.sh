@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --s3       also the single-node Ceph RGW used by S3 tests
 #   scripts/install-deps.sh --etcd     also etcd (scale-out tests)
 #   scripts/install-deps.sh --bench    also perf (make bench)
+#   scripts/install-deps.sh --chromium also headless Chromium (the bucket page's browser test)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
@@ -18,6 +19,7 @@ for arg in "$@"; do
     --s3) pkgs+=(radosgw ceph-mon ceph-osd ceph-common) ;;
     --etcd) pkgs+=(etcd-server etcd-client) ;;
     --bench) pkgs+=(linux-perf) ;;
+    --chromium) pkgs+=(chromium) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
