@@ -22,7 +22,7 @@ BIG        ?= 0
 RUNS       ?= 3
 PERF       ?= 0
 
-.PHONY: all deps deps-s3 deps-etcd build build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
+.PHONY: all deps deps-s3 deps-etcd deps-chromium build build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
 
 all: build
 
@@ -36,6 +36,10 @@ deps-s3:
 # The ring tests' etcd (etcd-server, etcdctl); only `make test` needs it.
 deps-etcd:
 	@scripts/install-deps.sh --etcd
+
+# The bucket page's browser test (label browser): headless Chromium; only `make test` needs it.
+deps-chromium:
+	@scripts/install-deps.sh --chromium
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_RGW_PORT=$(RGW_PORT) -DTC_ETCD_PORT=$(ETCD_PORT) >/dev/null
@@ -52,10 +56,10 @@ test: test-plain test-asan
 
 # ctest starts the RGW and etcd once per run (fixtures "rgw", "etcd") and stops
 # them at the end.
-test-plain: build deps-s3 deps-etcd
+test-plain: build deps-s3 deps-etcd deps-chromium
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-test-asan: build-asan deps-s3 deps-etcd
+test-asan: build-asan deps-s3 deps-etcd deps-chromium
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
