@@ -48,6 +48,17 @@ static int by_level_start(const void *x, const void *y)
 	return strcmp(a->m->block_id, b->m->block_id);
 }
 
+/* The table: quarantined blocks first, then live, then compacted; each by level and start. */
+static int by_state_level_start(const void *x, const void *y)
+{
+	static const int rank[] = { [ST_QUARANTINED] = 0, [ST_LIVE] = 1, [ST_COMPACTED] = 2 };
+	const shown *a = x, *b = y;
+
+	if (a->state != b->state)
+		return rank[a->state] < rank[b->state] ? -1 : 1;
+	return by_level_start(x, y);
+}
+
 static int wanted(const tc_meta *m, const tc_web_query *q)
 {
 	if (q->has_levels && !q->levels[m->level])
@@ -403,8 +414,10 @@ static void svg(tc_web_out *o, const tc_status *st, const tc_web_query *q, const
 		       "</figure>\n<div id=\"details\" class=\"details\" aria-live=\"polite\"></div>\n");
 }
 
-static void table(tc_web_out *o, const tc_status *st, const shown *s, size_t n)
+static void table(tc_web_out *o, const tc_status *st, shown *s, size_t n)
 {
+	/* after the timeline, which needed them by level */
+	qsort(s, n, sizeof(*s), by_state_level_start);
 	tc_web_printf(o, "<h3>Blocks <small>%zu shown</small></h3>\n<table class=\"sortable\" id=\"blocks\">\n<thead><tr>"
 			 "<th>Block ID</th><th>State</th><th>Level</th><th>Objects</th><th>Size</th><th>Encoding</th>"
 			 "<th>Data encoding</th><th>Start</th><th>End</th><th>Window</th><th>Compacted</th>"

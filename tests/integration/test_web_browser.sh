@@ -70,15 +70,20 @@ grep -qF 'href="/?tenant=o%27brien%28%2A%29"' "$TMP/index.html" || fail "/: the 
 grep -q 'read-only' "$TMP/index.html" || fail "/: web does not say it is read-only"
 
 # /?tenant=tenant-a: every live block ID, in the timeline and the table; the reason, as text
-browse "$TMP/tenant.html" --dump-dom "$url/?tenant=tenant-a"
+# (#blk-ID: the script pins that block and fills the details panel, as a click does)
+browse "$TMP/tenant.html" --dump-dom "$url/?tenant=tenant-a#blk-$bad"
 for id in $live_a; do
   grep -q "id=\"blk-$id\"" "$TMP/tenant.html" || fail "tenant-a: block $id not in the timeline"
   grep -q "id=\"row-$id\"" "$TMP/tenant.html" || fail "tenant-a: block $id not in the table"
 done
-grep -q "<g class=\"blk quarantined\" id=\"blk-$bad\"" "$TMP/tenant.html" || fail "tenant-a: $bad is not drawn quarantined"
+grep -q "<g class=\"blk quarantined[ a-z]*\" id=\"blk-$bad\"" "$TMP/tenant.html" || fail "tenant-a: $bad is not drawn quarantined"
 grep -qF 'corrupt &lt;script&gt;document.title="PWNED"&lt;/script&gt; since 2024-01-01T00:00:00Z: bad "page" &amp; &lt;b&gt;bold&lt;/b&gt;' \
   "$TMP/tenant.html" || { grep -o 'class="reason">[^<]*' "$TMP/tenant.html" >&2; fail "tenant-a: quarantine reason missing or not escaped"; }
 grep -q 'PWNED</title>' "$TMP/tenant.html" && fail "the quarantine reason ran as script"
+grep -qF "<dt>ID</dt><dd>$bad</dd><dt>state</dt><dd>quarantined</dd>" "$TMP/tenant.html" ||
+  fail "tenant-a: the script did not show the pinned block's meta"
+grep -qF '<dt>quarantine reason</dt><dd>corrupt &lt;script&gt;' "$TMP/tenant.html" ||
+  fail "tenant-a: the details panel lacks the escaped reason"
 grep -q '<title>tenant-a · tracecompactor bucket</title>' "$TMP/tenant.html" || fail "tenant-a: title changed"
 [ "$(grep -c '<g class="lane" data-level=' "$TMP/tenant.html")" -eq 2 ] || fail "tenant-a: want lanes for levels 0 and 1"
 # (the server's HTML is what the browser rendered above; plain requests check the rest)
