@@ -30,7 +30,7 @@ void tc_web_printf(tc_web_out *o, const char *fmt, ...)
 		o->rc = tc_buf_put(o->b, small, (size_t)n);
 		return;
 	}
-	/* Longer ones are rare (none of ours): the buffer's own printf. */
+	/* A longer one (a table row's cells) is formatted again, into memory of its size. */
 	{
 		char *big = NULL;
 		va_start(ap, fmt);
