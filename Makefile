@@ -30,7 +30,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 STRIP      ?= 0
 
-.PHONY: all deps deps-s3 deps-etcd deps-prometheus deps-compose build compile install build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
+.PHONY: all deps deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium build compile install build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
 
 all: build
 
@@ -53,6 +53,10 @@ deps-prometheus:
 # docker-compose for tests/deploy (`docker-compose config`); only `make test` needs it.
 deps-compose:
 	@scripts/install-deps.sh --compose
+
+# The bucket page's browser test (label browser): headless Chromium; only `make test` needs it.
+deps-chromium:
+	@scripts/install-deps.sh --chromium
 
 build: deps compile
 
@@ -79,10 +83,10 @@ test: test-plain test-asan
 
 # ctest starts the RGW and etcd once per run (fixtures "rgw", "etcd") and stops
 # them at the end.
-test-plain: build deps-s3 deps-etcd deps-prometheus deps-compose
+test-plain: build deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-test-asan: build-asan deps-s3 deps-etcd deps-prometheus deps-compose
+test-asan: build-asan deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

@@ -9,6 +9,7 @@
 #   scripts/install-deps.sh --prometheus  also prometheus and promtool (the
 #                                      mixin tests); no prometheus service is
 #                                      left running
+#   scripts/install-deps.sh --chromium also headless Chromium (the bucket page's browser test)
 #   scripts/install-deps.sh --compose  also docker-compose (tests/deploy)
 #   scripts/install-deps.sh --only GROUP   only that group (the Dockerfile: build, runtime)
 #   scripts/install-deps.sh --list GROUP   print that group's packages, install nothing
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
     --bench) groups+=(bench) ;;
     --prometheus) groups+=(prometheus) ;;
     --compose) groups+=(compose) ;;
+    --chromium) groups+=(chromium) ;;
     --only) [ $# -ge 2 ] || { echo "install-deps.sh: --only needs a group" >&2; exit 2; }
             groups=("$2"); shift ;;
     --list) [ $# -ge 2 ] || { echo "install-deps.sh: --list needs a group" >&2; exit 2; }

@@ -18,6 +18,7 @@ static const struct {
 	{ "block", tc_cmd_block, "list a tenant's blocks, or unquarantine one" },
 	{ "query", tc_cmd_query, "find a trace by ID and print it as OTLP JSON" },
 	{ "ring", tc_cmd_ring, "print the compactor ring's members as JSON (ring dump)" },
+	{ "web", tc_cmd_web, "serve the bucket page for a bucket, read-only (--path ROOT | --config FILE)" },
 };
 
 static void usage(FILE *f)

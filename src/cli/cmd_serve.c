@@ -16,6 +16,7 @@
 #include "src/cli/commands.h"
 #include "src/cli/backend_open.h"
 #include "src/cli/ring_open.h"
+#include "src/cli/web_page.h"
 #include "src/compactor/service.h"
 #include "src/config/overrides.h"
 #include "src/http/server.h"
@@ -122,6 +123,10 @@ static int h_blocklist(tc_buf *out, void *ctx, const char *tenant)
 	return tc_service_blocklist_json(out, ((app *)ctx)->svc, tenant);
 }
 static int h_config(tc_buf *out, void *ctx) { return tc_config_write_yaml(out, &((app *)ctx)->cfg, 1); }
+static int h_page(tc_buf *out, void *ctx, const tc_http_args *args)
+{
+	return tc_cli_web_page(out, ((app *)ctx)->svc, args);
+}
 
 static int no_ring(void)
 {
@@ -339,7 +344,7 @@ static int verify(app *a, const char *file)
 static int start(app *a, int *status)
 {
 	tc_http_handlers h = { .ctx = a, .ready = h_ready, .blocklist_json = h_blocklist,
-			       .config_yaml = h_config, .ring_status = h_ring_status,
+			       .config_yaml = h_config, .page_html = h_page, .ring_status = h_ring_status,
 			       .ring_forget = h_ring_forget };
 	tc_http_options hopt = { .read_timeout_ns = a->cfg.server.http_server_read_timeout_ns,
 				 .write_timeout_ns = a->cfg.server.http_server_write_timeout_ns,

@@ -9,5 +9,6 @@ int tc_cmd_query(int argc, char **argv);
 int tc_cmd_serve(int argc, char **argv);
 int tc_cmd_block(int argc, char **argv);
 int tc_cmd_ring(int argc, char **argv);
+int tc_cmd_web(int argc, char **argv);
 
 #endif

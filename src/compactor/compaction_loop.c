@@ -160,6 +160,36 @@ static void record_fenced(tc_service *s, const tc_compact_result *r, const tc_me
 		    r->fenced == 2 ? "kept (inputs left live)" : "removed", tc_log_q(tc_error_last()));
 }
 
+/* The job as the page lists it (tc_service_status). */
+static void note_job(tc_service *s, const tc_compact_result *r, const tc_meta *const *in, size_t n, int rc,
+		     uint64_t t0, const char *result)
+{
+	tc_job_record j;
+	int published = r->fenced == 2 || (!r->fenced && (rc == TC_OK || r->marked > 0));
+
+	memset(&j, 0, sizeof(j));
+	j.finished = tc_time_now();
+	snprintf(j.tenant, sizeof(j.tenant), "%s", in[0]->tenant);
+	for (size_t i = 0; i < n && i < TC_SELECTOR_MAX_INPUTS; i++) {
+		snprintf(j.inputs[i], sizeof(j.inputs[i]), "%s", in[i]->block_id);
+		if (in[i]->level >= j.level)
+			j.level = (uint8_t)(in[i]->level + 1);
+	}
+	j.n_inputs = n < TC_SELECTOR_MAX_INPUTS ? n : TC_SELECTOR_MAX_INPUTS;
+	j.objects_in = r->objects_in;
+	if (published) {
+		snprintf(j.output, sizeof(j.output), "%s", r->output.block_id);
+		j.level = r->output.level;
+		j.objects = r->output.total_objects;
+		j.bytes = r->output.size;
+	}
+	j.duration_ns = tc_mono_ns() - t0;
+	snprintf(j.result, sizeof(j.result), "%s", result);
+	if (rc < 0)
+		snprintf(j.error, sizeof(j.error), "%s", tc_error_last());
+	tc_service_note_job(s, &j);
+}
+
 static int run_job(tc_service *s, const tc_meta *const *in, size_t n, const char *hash, held *lock)
 {
 	const tc_config *c = s->cfg;
@@ -171,6 +201,7 @@ static int run_job(tc_service *s, const tc_meta *const *in, size_t n, const char
 	tc_compact_result r;
 	tc_uuid u;
 	char out_id[TC_UUID_STR_LEN + 1];
+	uint64_t t0;
 	int rc;
 
 	/* Chosen here so the poller knows not to clean the output while it is being written. */
@@ -183,21 +214,26 @@ static int run_job(tc_service *s, const tc_meta *const *in, size_t n, const char
 		o.confirm_ctx = lock;
 	}
 	set_in_progress(s, out_id, 1);
+	t0 = tc_mono_ns();
 	rc = tc_compact_blocks(&r, s->be, in, n, &o);
 	set_in_progress(s, out_id, 0);
 	if (r.fenced) {
+		note_job(s, &r, in, n, rc, t0, "lock lost");
 		record_fenced(s, &r, in, hash, rc);
 		return rc;
 	}
 	if (rc == TC_OK || r.marked > 0) {
+		note_job(s, &r, in, n, rc, t0, "ok");
 		record_success(s, &r, in, n);
 		return rc;
 	}
 	if (rc == TC_ENOTFOUND) {
+		note_job(s, &r, in, n, rc, t0, "input gone");
 		tc_log_warn("msg=\"skipping compaction: an input is gone\" tenant=%s err=%s", tc_log_q(in[0]->tenant),
 			    tc_log_q(tc_error_last()));
 		return rc;
 	}
+	note_job(s, &r, in, n, rc, t0, r.failed_input >= 0 && is_data_error(rc) ? "quarantined" : "failed");
 	tc_metrics_add(s->metrics, TC_M_COMPACTION_ERRORS_TOTAL, 1, NULL, NULL);
 	tc_log_error("msg=\"compaction failed\" tenant=%s block=%s err=%s", tc_log_q(in[0]->tenant),
 		     r.failed_input >= 0 ? in[r.failed_input]->block_id : "-", tc_log_q(tc_error_last()));
@@ -575,6 +611,7 @@ int tc_service_compact_once(tc_service *s)
 	pthread_mutex_destroy(&c.mu);
 	for (size_t i = 0; i < c.n_ses; i++)
 		session_close(&c.ses[i], s, c.ring_down);
+	tc_service_note_compaction_done(s);
 cleanup:
 	free(c.locks);
 	free(c.ses);

@@ -201,6 +201,19 @@ static void declare_tenant(tc_service *s, const char *tenant)
 	tc_metrics_touch(s->metrics, TC_M_DISCARDED_SPANS_TOTAL, TC_DISCARD_TRACE_TOO_LARGE, tenant);
 }
 
+/* For the page of a read-only service: when whoever builds the tenant index last wrote it. */
+static void note_index_in_bucket(tc_service *s, const char *tenant)
+{
+	char key[TC_KEY_MAX];
+	tc_stat st;
+	tc_time never = { 0, 0, 0 };
+
+	if (tc_key_tenant(key, sizeof(key), tenant, "index.json.gz") == TC_OK && tc_backend_stat(&st, s->be, key) == TC_OK)
+		tc_service_note_poll(s, tenant, &st.mtime);
+	else
+		tc_service_note_poll(s, tenant, &never);
+}
+
 static int poll_tenant(tc_service *s, const char *tenant)
 {
 	tc_blocklist bl;
@@ -223,13 +236,23 @@ static int poll_tenant(tc_service *s, const char *tenant)
 	/* Unreadable metas and foreign names were logged and skipped; count them too. */
 	if (bl.skipped)
 		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, (double)bl.skipped, tenant, NULL);
-	clean_partials(s, tenant, &bl.partial);
-	tc_strlist_dispose(&bl.partial);
-	builder = is_index_builder(s, tenant);
-	if (builder == 1)
-		write_tenant_index(s, tenant, &bl);
-	else if (builder == 0)
-		tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 0, tenant, NULL);
+	if (s->read_only) {
+		/* Watching only: the index is what the bucket holds, and nothing is cleaned or written. */
+		tc_strlist_dispose(&bl.partial);
+		note_index_in_bucket(s, tenant);
+	} else {
+		clean_partials(s, tenant, &bl.partial);
+		tc_strlist_dispose(&bl.partial);
+		builder = is_index_builder(s, tenant);
+		if (builder == 1 && write_tenant_index(s, tenant, &bl) == TC_OK) {
+			tc_time now = tc_time_now();
+			tc_service_note_poll(s, tenant, &now);
+		} else {
+			if (builder == 0)
+				tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 0, tenant, NULL);
+			tc_service_note_poll(s, tenant, NULL);
+		}
+	}
 	publish(s, tenant, &bl);
 	tc_log_debug("msg=\"polled tenant\" tenant=%s live=%zu compacted=%zu", tc_log_q(tenant), bl.n_live,
 		     bl.n_compacted);
@@ -261,8 +284,10 @@ int tc_service_poll_once(tc_service *s)
 		if (trc < 0)
 			rc = TC_ERROR;
 	}
-	abort_stale_uploads(s);
+	if (!s->read_only)
+		abort_stale_uploads(s);
 	tc_store_retain_tenants(s->store, &tenants);
+	tc_service_note_poll_done(s, &tenants);
 	tc_metrics_observe(s->metrics, TC_M_POLL_DURATION_SECONDS, (double)(tc_mono_ns() - t0) / 1e9, NULL, NULL);
 	tc_strlist_dispose(&tenants);
 	return rc;

@@ -5,6 +5,7 @@
  * ring, a replica handles only the blocks whose ID it owns, as Tempo does.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,24 @@ static tc_time time_of_ns(int64_t ns)
 	return tc_time_from_unix(sec, (int32_t)nsec);
 }
 
+/* The action as the page lists it (tc_service_status). */
+static void note_action(tc_service *s, const char *tenant, const char *block, const char *action,
+			const tc_time *block_time, int64_t cutoff_ns, int failed)
+{
+	tc_retention_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.when = tc_time_now();
+	snprintf(r.tenant, sizeof(r.tenant), "%s", tenant);
+	snprintf(r.block, sizeof(r.block), "%s", block);
+	snprintf(r.action, sizeof(r.action), "%s", action);
+	r.block_time = *block_time;
+	r.cutoff = time_of_ns(cutoff_ns);
+	if (failed)
+		snprintf(r.error, sizeof(r.error), "%s", tc_error_last());
+	tc_service_note_retention(s, &r);
+}
+
 static void retain_tenant(tc_service *s, const char *tenant)
 {
 	tc_blocklist bl;
@@ -47,12 +66,14 @@ static void retain_tenant(tc_service *s, const char *tenant)
 		    tc_service_owns(s, m->block_id) != 1)
 			continue;
 		if (tc_backend_mark_compacted(s->be, tenant, m->block_id) < 0) {
+			note_action(s, tenant, m->block_id, "mark failed", &m->end, now_ns - retention, 1);
 			tc_metrics_add(s->metrics, TC_M_RETENTION_ERRORS_TOTAL, 1, NULL, NULL);
 			tc_log_error("msg=\"failed to mark block compacted during retention\" tenant=%s block=%s err=%s",
 				     tc_log_q(tenant), m->block_id, tc_log_q(tc_error_last()));
 			continue;
 		}
 		tc_store_mark_compacted(s->store, tenant, m->block_id, &now);
+		note_action(s, tenant, m->block_id, "marked compacted", &m->end, now_ns - retention, 0);
 		tc_metrics_add(s->metrics, TC_M_RETENTION_MARKED_TOTAL, 1, NULL, NULL);
 		cutoff = time_of_ns(now_ns - retention);
 		tc_time_format_utc(when, &m->end);
@@ -65,12 +86,14 @@ static void retain_tenant(tc_service *s, const char *tenant)
 		if (ns_of(&m->compacted_time) >= now_ns - grace || tc_service_owns(s, m->block_id) != 1)
 			continue;
 		if (tc_backend_clear_block(s->be, tenant, m->block_id) < 0) {
+			note_action(s, tenant, m->block_id, "delete failed", &m->compacted_time, now_ns - grace, 1);
 			tc_metrics_add(s->metrics, TC_M_RETENTION_ERRORS_TOTAL, 1, NULL, NULL);
 			tc_log_error("msg=\"failed to clear compacted block\" tenant=%s block=%s err=%s",
 				     tc_log_q(tenant), m->block_id, tc_log_q(tc_error_last()));
 			continue;
 		}
 		tc_store_remove(s->store, tenant, m->block_id);
+		note_action(s, tenant, m->block_id, "deleted", &m->compacted_time, now_ns - grace, 0);
 		tc_metrics_add(s->metrics, TC_M_RETENTION_DELETED_TOTAL, 1, NULL, NULL);
 		cutoff = time_of_ns(now_ns - grace);
 		tc_time_format_utc(when, &m->compacted_time);
@@ -131,5 +154,6 @@ int tc_service_retention_once(tc_service *s)
 	free(th);
 	pthread_mutex_destroy(&w.mu);
 	tc_strlist_dispose(&tenants);
+	tc_service_note_retention_done(s);
 	return TC_OK;
 }

@@ -34,7 +34,7 @@ int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_ov
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->wake, &ca);
 	pthread_condattr_destroy(&ca);
-	if ((rc = tc_store_new(&s->store)) < 0) {
+	if ((rc = tc_service_status_init(s)) < 0 || (rc = tc_store_new(&s->store)) < 0) {
 		tc_service_free(s);
 		return rc;
 	}
@@ -125,6 +125,11 @@ static void *retention_loop(void *arg)
 	return NULL;
 }
 
+void tc_service_set_read_only(tc_service *s)
+{
+	s->read_only = 1;
+}
+
 void tc_service_set_ring(tc_service *s, tc_ring *ring)
 {
 	static const char *const reasons[] = { "lock_held", "lock_lost", "ring_unavailable" };
@@ -165,6 +170,11 @@ int tc_service_start(tc_service *s)
 	if (pthread_create(&s->poll_thread, NULL, poll_loop, s) != 0)
 		goto fail;
 	s->threads_started = 1;
+	if (s->read_only) {
+		tc_log_info("msg=\"watching the bucket read-only\" backend=%s blocklist_poll=%llds",
+			    tc_backend_name(s->be), (long long)(s->cfg->storage.blocklist_poll_ns / 1000000000LL));
+		return TC_OK;
+	}
 	if (pthread_create(&s->compact_thread, NULL, compact_loop, s) != 0)
 		goto fail;
 	s->threads_started = 2;
@@ -248,6 +258,7 @@ void tc_service_free(tc_service *s)
 		tc_service_stop(s, 0);
 	tc_store_free(s->store);
 	tc_strlist_dispose(&s->in_progress);
+	tc_service_status_dispose(s);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

@@ -10,6 +10,7 @@
 #include "src/config/config.h"
 #include "src/config/overrides.h"
 #include "src/metrics/metrics.h"
+#include "src/compactor/status.h"
 #include "src/ring/ring.h"
 #include "src/util/buf.h"
 
@@ -28,6 +29,13 @@ int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_ov
  * under its lock.
  */
 void tc_service_set_ring(tc_service *s, tc_ring *ring);
+/*
+ * Before tc_service_start: a service that only watches the bucket
+ * (tracecompactor web). It polls the blocklist into its store and nothing
+ * else: no compaction, no retention, no tenant index, no partial-block or
+ * stale-upload cleanup; it writes nothing to the bucket.
+ */
+void tc_service_set_read_only(tc_service *s);
 /*
  * One synchronous poll, then the three loops start (compaction and
  * retention wait for the ring first, when there is one). A root listing
@@ -62,6 +70,16 @@ int tc_service_ready(tc_service *s);
 int tc_service_failed(tc_service *s);
 /* JSON {"tenant":..,"live":[meta..],"compacted":[meta..]}; TC_ENOTFOUND for an unknown tenant. */
 int tc_service_blocklist_json(tc_buf *out, tc_service *s, const char *tenant);
+
+/*
+ * A snapshot for the bucket page: every tenant's counts and times, the
+ * last compaction jobs and retention actions, and with tenant set that
+ * tenant's blocks and the reasons its quarantined blocks were set aside
+ * (read from their markers). TC_ENOTFOUND for a tenant the service does
+ * not know, TC_EINVALID for a name that is not a tenant ID. out is
+ * disposed with tc_status_dispose, also after a failure.
+ */
+int tc_service_status(tc_status *out, tc_service *s, const char *tenant);
 
 /* Single passes, for tests and for the loops themselves. */
 int tc_service_poll_once(tc_service *s);

@@ -360,10 +360,33 @@ static enum MHD_Result reply_text_h(struct MHD_Connection *c, unsigned status, c
 	return reply_buf_h(c, status, CT_TEXT, &b, name, value);
 }
 
-typedef enum route { R_NONE, R_METRICS, R_READY, R_BLOCKLIST, R_CONFIG, R_RING } route;
+typedef enum route { R_NONE, R_PAGE, R_METRICS, R_READY, R_BLOCKLIST, R_CONFIG, R_RING } route;
+
+struct tc_http_args {
+	struct MHD_Connection *c;
+};
+
+int tc_http_arg(const char **out, const tc_http_args *args, const char *name)
+{
+	const char *v = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	if (MHD_lookup_connection_value_n(args->c, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v, &len) != MHD_YES ||
+	    !v)
+		return TC_OK;
+	if (strlen(v) != len) {
+		tc_error_set("%s parameter contains a NUL byte", name);
+		return TC_EINVALID;
+	}
+	*out = v;
+	return TC_OK;
+}
 
 static route route_of(const tc_http *s, const char *url)
 {
+	if (strcmp(url, "/") == 0 && s->h.page_html)
+		return R_PAGE;
 	if (strcmp(url, "/metrics") == 0 && s->h.metrics)
 		return R_METRICS;
 	if (strcmp(url, "/ready") == 0)
@@ -538,6 +561,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_text_h(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
 				    MHD_HTTP_HEADER_ALLOW, rt == R_RING ? "GET, HEAD, POST" : "GET, HEAD");
 	switch (rt) {
+	case R_PAGE: {
+		tc_http_args args = { c };
+		r = s->h.page_html(&b, s->h.ctx, &args);
+		return reply_result(c, url, r, CT_HTML, &b);
+	}
 	case R_METRICS:
 		r = tc_metrics_render(&b, s->h.metrics);
 		return reply_result(c, url, r, CT_METRICS, &b);

@@ -1,5 +1,6 @@
 /*
  * The HTTP endpoints (libmicrohttpd, its own thread pool):
+ *   GET /                         the bucket page (HTML), from page_html
  *   GET /metrics                  Prometheus text
  *   GET /ready                    200 "ready" once ready() says so, else 503
  *   GET /status/blocklist?tenant= JSON of the tenant's live and compacted blocks
@@ -19,6 +20,15 @@
 #include "src/util/buf.h"
 #include "src/metrics/metrics.h"
 
+/* The query arguments of the request being answered (valid during the callback only). */
+typedef struct tc_http_args tc_http_args;
+
+/*
+ * The argument's value, or NULL when absent. TC_EINVALID (with a message)
+ * for a value holding a NUL byte (%00), which would otherwise cut it short.
+ */
+int tc_http_arg(const char **out, const tc_http_args *args, const char *name);
+
 typedef struct tc_http_handlers {
 	void *ctx;
 	int (*ready)(void *ctx); /* non-zero when ready */
@@ -28,6 +38,11 @@ typedef struct tc_http_handlers {
 	 */
 	int (*blocklist_json)(tc_buf *out, void *ctx, const char *tenant);
 	int (*config_yaml)(tc_buf *out, void *ctx);
+	/*
+	 * GET / (NULL: no route): appends the bucket page. TC_ENOTFOUND -> 404,
+	 * TC_EINVALID -> 400 (a bad query argument), message from tc_error_last().
+	 */
+	int (*page_html)(tc_buf *out, void *ctx, const tc_http_args *args);
 	tc_metrics *metrics;
 	/*
 	 * The ring page (both or neither; NULL: no route). ring_status appends
