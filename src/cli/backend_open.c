@@ -1,10 +1,18 @@
 #include "src/cli/backend_open.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "src/backend/gcs.h"
 #include "src/backend/instrumented.h"
 #include "src/backend/s3.h"
+#include "src/util/buf.h"
+#include "src/util/log.h"
+#include "src/util/utf8.h"
 
 static int empty(const char *s)
 {
@@ -60,6 +68,107 @@ static int s3_options(tc_s3_options *out, const tc_config *cfg)
 	return TC_OK;
 }
 
+/* A service-account key file is a few KiB; anything near this is not one. */
+#define GCS_KEY_MAX ((size_t)1 << 20)
+
+/*
+ * storage.trace.gcs.* -> tc_gcs_options, credentials left out. Tempo's
+ * insecure sends none; otherwise GOOGLE_APPLICATION_CREDENTIALS names a
+ * service-account key, and without one only an emulator (endpoint set)
+ * is reachable, anonymously. *key_path is the key file to read, or NULL.
+ */
+static int gcs_options(tc_gcs_options *out, const char **key_path, const tc_config *cfg)
+{
+	const tc_gcs_config *c = &cfg->storage.gcs;
+	const char *env = getenv("GOOGLE_APPLICATION_CREDENTIALS");
+	tc_gcs_options o;
+
+	*key_path = NULL;
+	if (empty(c->bucket_name)) {
+		tc_error_set("storage.trace.gcs.bucket_name is required for the gcs backend");
+		return TC_EINVALID;
+	}
+	if (!c->insecure && empty(env) && empty(c->endpoint)) {
+		tc_error_set("storage.trace.gcs: no credentials: set GOOGLE_APPLICATION_CREDENTIALS to "
+			     "a service-account key file (the metadata server and gcloud user "
+			     "credentials are not supported), or set endpoint to an emulator");
+		return TC_EINVALID;
+	}
+	memset(&o, 0, sizeof(o));
+	o.bucket = c->bucket_name;
+	o.endpoint = c->endpoint;
+	o.insecure_skip_verify = c->insecure;
+	o.chunk_size = c->chunk_buffer_size;
+	o.cache_control = c->object_cache_control;
+	o.metadata = (const char *const *)c->object_metadata.items;
+	o.nmetadata = c->object_metadata.n / 2;
+	o.max_retries = c->max_retries;
+	if (!c->insecure && !empty(env))
+		*key_path = env;
+	*out = o;
+	return TC_OK;
+}
+
+/* Reads the key file (NUL-terminated, malloc'd); the caller cleanses and frees it. */
+static int read_key(char **out, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	tc_buf b = TC_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	int err = TC_OK;
+
+	*out = NULL;
+	tc_buf_init(&b, GCS_KEY_MAX);
+	if (!f) {
+		tc_error_set("GOOGLE_APPLICATION_CREDENTIALS=%s: %s", tc_utf8_printable(path, 200),
+			     strerror(errno));
+		return TC_EINVALID;
+	}
+	while (err == TC_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		err = tc_buf_put(&b, chunk, n);
+	if (err == TC_OK && ferror(f))
+		err = TC_ERROR;
+	if (err == TC_OK)
+		err = tc_buf_cstr(&b);
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	fclose(f);
+	if (err < 0) {
+		tc_error_set("GOOGLE_APPLICATION_CREDENTIALS=%s: %s", tc_utf8_printable(path, 200),
+			     err == TC_ELIMIT ? "larger than a key file" : "cannot read it");
+		if (b.ptr)
+			OPENSSL_cleanse(b.ptr, b.len);
+		tc_buf_dispose(&b);
+		return TC_EINVALID;
+	}
+	*out = (char *)b.ptr;
+	return TC_OK;
+}
+
+static int gcs_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
+{
+	tc_gcs_options o;
+	const char *path;
+	char *key = NULL;
+	int err;
+
+	if ((err = gcs_options(&o, &path, cfg)) < 0)
+		return err;
+	if (path && (err = read_key(&key, path)) < 0)
+		return err;
+	o.credentials_json = key;
+	o.credentials_name = path;
+	err = tc_backend_gcs_new(out, &o, metrics);
+	if (err == TC_OK)
+		tc_log_info("msg=\"gcs backend\" bucket=%s credentials=%s", tc_log_q(o.bucket),
+			    tc_log_q(path ? path : "none (anonymous)"));
+	if (key) {
+		OPENSSL_cleanse(key, strlen(key));
+		free(key);
+	}
+	return err;
+}
+
 static const char *backend_name(const tc_config *cfg)
 {
 	return cfg->storage.backend ? cfg->storage.backend : "local";
@@ -79,9 +188,14 @@ int tc_cli_backend_check(const tc_config *cfg)
 	}
 	if (!strcmp(name, "s3"))
 		return s3_options(&o, cfg);
-	/* Tempo's gcs and azure load (a Tempo config does), but we cannot run them yet. */
+	if (!strcmp(name, "gcs")) {
+		tc_gcs_options g;
+		const char *path;
+		return gcs_options(&g, &path, cfg);
+	}
+	/* Tempo's azure loads (a Tempo config does), but we cannot run it yet. */
 	tc_error_set("%s%sstorage.trace.backend: the %s backend is not supported yet "
-		     "(supported: local, s3)", at ? at : "", at ? ": " : "", name);
+		     "(supported: local, s3, gcs)", at ? at : "", at ? ": " : "", name);
 	return TC_EUNSUPPORTED;
 }
 
@@ -106,6 +220,9 @@ int tc_cli_backend_open(tc_backend **out, const tc_config *cfg, tc_metrics *metr
 		/* S3 times its own HTTP requests; the local backend is timed per call. */
 		return tc_backend_instrumented_new(out, be, metrics);
 	}
+	/* GCS, like S3, times its own HTTP requests. */
+	if (!strcmp(backend_name(cfg), "gcs"))
+		return gcs_open(out, cfg, metrics);
 	if ((error = s3_options(&o, cfg)) < 0)
 		return error;
 	return tc_backend_s3_new(out, &o, metrics);

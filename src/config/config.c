@@ -13,8 +13,13 @@
 #include "src/config/tempo_keys.h"
 #include "src/config/yamlnode.h"
 
-/* CT_LIST: a YAML sequence of strings; from a flag or a default, comma-separated. */
-enum cfg_type { CT_DURATION, CT_U32, CT_U64, CT_BOOL, CT_STRING, CT_FLOAT, CT_ENCODING, CT_LIST };
+/*
+ * CT_LIST: a YAML sequence of strings; from a flag or a default, comma-separated.
+ * CT_MAP: a YAML mapping of strings to strings, stored as a tc_strlist of
+ * name, value, name, value...; from a flag or a default "k=v,k2=v2".
+ */
+enum cfg_type { CT_DURATION, CT_U32, CT_U64, CT_BOOL, CT_STRING, CT_FLOAT, CT_ENCODING, CT_LIST,
+		CT_MAP };
 
 enum {
 	CF_SECRET = 1,          /* redacted by tc_config_write_yaml */
@@ -215,9 +220,9 @@ static const cfg_row rows[] = {
 	ROW("compactor.override_ring_key", CT_STRING, "compactor", F(compactor.override_ring_key),
 	  "Name of the ring's key under kvstore.prefix.", .flags = CF_NONEMPTY),
 
-	/* gcs and azure load, so a Tempo config does; the start refuses them (issue 15). */
+	/* azure loads, so a Tempo config does; the start refuses it (issue 15). */
 	ROW("storage.trace.backend", CT_STRING, "local", F(storage.backend),
-	  "Where blocks live: local or s3 (gcs and azure: not supported yet); empty means local.",
+	  "Where blocks live: local, s3 or gcs (azure: not supported yet); empty means local.",
 	  .choices = "local|s3|gcs|azure", .flags = CF_ZERO_IS_DEFAULT),
 	ROW("storage.trace.blocklist_poll", CT_DURATION, "5m", F(storage.blocklist_poll_ns),
 	  "Period of the blocklist poll and of retention; 0 means 5m.",
@@ -291,6 +296,30 @@ static const cfg_row rows[] = {
 	  "Most pages (of up to 1000 names) one listing may take; a store still answering "
 	  "IsTruncated=true after that many is refused (a tenant of a million blocks takes "
 	  "1000). A repeated or empty continuation token is refused at once.", .min = 1),
+
+	ROW("storage.trace.gcs.bucket_name", CT_STRING, "", F(storage.gcs.bucket_name),
+	  "Bucket name (the bucket holds tenants at its top level)."),
+	ROW("storage.trace.gcs.chunk_buffer_size", CT_U64, "10485760",
+	  F(storage.gcs.chunk_buffer_size),
+	  "Bytes per resumable-upload chunk, rounded up to a multiple of 256 KiB; objects up to "
+	  "this size go up in one request. 0 means 10 MiB.", .max = (uint64_t)1 << 30,
+	  .flags = CF_ZERO_IS_DEFAULT),
+	ROW("storage.trace.gcs.endpoint", CT_STRING, "", F(storage.gcs.endpoint),
+	  "JSON API base URL; empty means https://storage.googleapis.com/storage/v1/. Without "
+	  "GOOGLE_APPLICATION_CREDENTIALS requests to it are anonymous (an emulator)."),
+	ROW("storage.trace.gcs.insecure", CT_BOOL, "false", F(storage.gcs.insecure),
+	  "As Tempo: send no credentials and do not verify the TLS certificate."),
+	ROW("storage.trace.gcs.object_cache_control", CT_STRING, "",
+	  F(storage.gcs.object_cache_control), "Cache-Control of every object written."),
+	ROW("storage.trace.gcs.object_metadata", CT_MAP, "", F(storage.gcs.object_metadata),
+	  "Custom metadata (name: value) of every object written."),
+	ROW("storage.trace.gcs.hedge_requests_at", CT_DURATION, "0", 0,
+	  "Tempo's hedged reads: accepted and ignored (the compactor's reads are not latency "
+	  "bound).", .flags = CF_IGNORED),
+	ROW("storage.trace.gcs.hedge_requests_up_to", CT_U32, "2", 0,
+	  "Accepted and ignored, as hedge_requests_at.", .flags = CF_IGNORED),
+	ROW("storage.trace.gcs.max_retries", CT_U32, "5", F(storage.gcs.max_retries),
+	  "Retries of a failed request (not a Tempo key)."),
 
 	ROW("overrides.block_retention", CT_DURATION, "0", F(overrides.block_retention_ns),
 	  "Default per-tenant block retention; 0 uses compactor.compaction.block_retention."),
@@ -488,6 +517,34 @@ static int set_list(tc_strlist *dst, const char *where, const char *s)
 	return error;
 }
 
+/* A flag or a default for a map: "name=value" items separated by commas. */
+static int set_map(tc_strlist *dst, const char *where, const char *s)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+	int error = TC_OK;
+
+	while (*s && error >= 0) {
+		size_t n = strcspn(s, ","), eq = strcspn(s, "=");
+		char name[256], value[1024];
+
+		if (eq >= n || eq == 0 || eq >= sizeof(name) || n - eq - 1 >= sizeof(value)) {
+			tc_error_set("%s: want name=value items, got \"%s\"", where,
+				     tc_utf8_printable(s, 64));
+			error = TC_EINVALID;
+			break;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)eq, s);
+		snprintf(value, sizeof(value), "%.*s", (int)(n - eq - 1), s + eq + 1);
+		if ((error = list_add(&l, where, name)) >= 0)
+			error = tc_strlist_add(&l, value);
+		s += n + (s[n] == ',');
+	}
+	if (error >= 0)
+		list_install(dst, &l);
+	tc_strlist_dispose(&l);
+	return error;
+}
+
 /* Where a row's value goes: rows without a field parse into a scratch. */
 typedef union scratch {
 	char *s;
@@ -521,6 +578,8 @@ static int row_store(void *dst, const cfg_row *r, const char *where, const char 
 		return set_string((char **)dst, r, where, s);
 	case CT_LIST:
 		return set_list((tc_strlist *)dst, where, s);
+	case CT_MAP:
+		return set_map((tc_strlist *)dst, where, s);
 	case CT_DURATION:
 		if (tc_cfgyaml_parse_duration(&d, s, &why) < 0)
 			return bad(r, where, s, why);
@@ -574,7 +633,7 @@ static void scratch_dispose(scratch *x, const cfg_row *r)
 {
 	if (r->type == CT_STRING)
 		free(x->s);
-	else if (r->type == CT_LIST)
+	else if (r->type == CT_LIST || r->type == CT_MAP)
 		tc_strlist_dispose(&x->l);
 }
 
@@ -844,6 +903,54 @@ static int load_list(const load_ctx *lc, const cfg_row *r, const char *path, con
 	return error;
 }
 
+static int map_has(const tc_strlist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i += 2)
+		if (!strcmp(l->items[i], name))
+			return 1;
+	return 0;
+}
+
+/* A map key: a YAML mapping of names to single values (null: the empty map). */
+static int load_map(const load_ctx *lc, const cfg_row *r, const char *path, const char *where,
+		    yaml_node_t *val)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+	int error = TC_OK;
+
+	if (tc_cfgyaml_is_null(val))
+		return row_set(lc->c, r, where, "");
+	if (val->type != YAML_MAPPING_NODE) {
+		tc_error_set("%s: want a mapping of names to values, got %s", where,
+			     tc_cfgyaml_kind(val));
+		return TC_EINVALID;
+	}
+	for (yaml_node_pair_t *p = val->data.mapping.pairs.start;
+	     p < val->data.mapping.pairs.top && error >= 0; p++) {
+		yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(lc->doc, p->value);
+		const char *ks = tc_cfgyaml_scalar(k), *vs = tc_cfgyaml_scalar(v);
+		char iwhere[PATH_MAX_LEN + 300];
+
+		snprintf(iwhere, sizeof(iwhere), "%s:%lu: %s.%s", lc->name, tc_cfgyaml_line(k), path,
+			 ks ? tc_utf8_printable(ks, 64) : "?");
+		if (!ks || !vs) {
+			tc_error_set("%s: want a name and a single value, got %s", iwhere,
+				     tc_cfgyaml_kind(ks ? v : k));
+			error = TC_EINVALID;
+		} else if (map_has(&l, ks)) {
+			tc_error_set("%s: set twice", iwhere);
+			error = TC_EINVALID;
+		} else if ((error = list_add(&l, iwhere, ks)) >= 0) {
+			error = tc_strlist_add(&l, tc_cfgyaml_is_null(v) ? "" : vs);
+		}
+	}
+	if (error >= 0 && stores(r))
+		list_install((tc_strlist *)field(lc->c, r), &l);
+	tc_strlist_dispose(&l);
+	return error;
+}
+
 /* Sets row r from val and notes where the file set it. */
 static int load_row(load_ctx *lc, const cfg_row *r, const char *path, const char *where,
 		    yaml_node_t *key, yaml_node_t *val)
@@ -856,6 +963,8 @@ static int load_row(load_ctx *lc, const cfg_row *r, const char *path, const char
 		return error;
 	if (r->type == CT_LIST)
 		return load_list(lc, r, path, where, val);
+	if (r->type == CT_MAP)
+		return load_map(lc, r, path, where, val);
 	if (tc_cfgyaml_is_null(val)) {
 		if (r->type != CT_STRING) {
 			tc_error_set("%s: missing value", where);
@@ -1119,6 +1228,18 @@ static int put_value(tc_buf *out, const tc_config *c, const cfg_row *r, int reda
 		}
 		return error < 0 ? error : tc_buf_putc(out, ']');
 	}
+	case CT_MAP: {
+		const tc_strlist *l = cfield(c, r);
+		int error = tc_buf_putc(out, '{');
+		for (size_t i = 0; i + 1 < l->n && error >= 0; i += 2) {
+			if (i && (error = tc_buf_puts(out, ", ")) < 0)
+				break;
+			if ((error = put_quoted(out, l->items[i])) >= 0 &&
+			    (error = tc_buf_puts(out, ": ")) >= 0)
+				error = put_quoted(out, l->items[i + 1]);
+		}
+		return error < 0 ? error : tc_buf_putc(out, '}');
+	}
 	case CT_DURATION:
 		tc_duration_format(tmp, sizeof(tmp), *(const int64_t *)cfield(c, r));
 		return tc_buf_puts(out, tmp);
@@ -1199,7 +1320,7 @@ void tc_config_dispose(tc_config *c)
 		if (rows[i].type == CT_STRING) {
 			free(*(char **)field(c, &rows[i]));
 			*(char **)field(c, &rows[i]) = NULL;
-		} else if (rows[i].type == CT_LIST) {
+		} else if (rows[i].type == CT_LIST || rows[i].type == CT_MAP) {
 			tc_strlist_dispose((tc_strlist *)field(c, &rows[i]));
 		}
 	}

@@ -77,6 +77,17 @@ typedef struct tc_s3_config {
 	uint32_t max_list_pages; /* 100000 */
 } tc_s3_config;
 
+/* storage.trace.gcs: Tempo 1.5's gcs.Config (hedging accepted and ignored). */
+typedef struct tc_gcs_config {
+	char *bucket_name;
+	uint64_t chunk_buffer_size; /* 10 MiB */
+	char *endpoint;             /* NULL: https://storage.googleapis.com/storage/v1/ */
+	int insecure;               /* no authentication, no TLS verification (as Tempo) */
+	char *object_cache_control;
+	tc_strlist object_metadata; /* name, value, name, value, ... */
+	uint32_t max_retries;       /* 5 (not a Tempo key) */
+} tc_gcs_config;
+
 /*
  * Where the file set what: for messages that name a key after loading
  * (tc_config_validate), and the Tempo keys the file had that we accept and
@@ -108,7 +119,7 @@ typedef struct tc_config {
 		char *override_ring_key; /* "compactor": the ring's etcd key is prefix + this */
 	} compactor;
 	struct {
-		char *backend;                       /* "local" | "s3" */
+		char *backend;                       /* "local" | "s3" | "gcs" */
 		char *local_path;                    /* storage.trace.local.path */
 		int local_create;                    /* storage.trace.local.create */
 		int64_t blocklist_poll_ns;           /* 5m */
@@ -116,6 +127,7 @@ typedef struct tc_config {
 		uint32_t blocklist_poll_tenant_index_builders; /* 2 */
 		tc_block_config block;
 		tc_s3_config s3;
+		tc_gcs_config gcs;
 	} storage;
 	struct {
 		/* Defaults for every tenant; per-tenant values come from the file. */

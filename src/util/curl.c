@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "src/util/array.h"
 #include "src/util/error.h"
@@ -112,4 +114,21 @@ int tc_curl_transient(CURLcode rc)
 	default:
 		return 0;
 	}
+}
+
+int tc_curl_header_value(char *out, size_t outsz, const char *line, size_t len, const char *name)
+{
+	size_t nlen = strlen(name), o = 0;
+	const char *v, *end = line + len;
+
+	if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+		return 0;
+	for (v = line + nlen + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	for (; v < end && o + 1 < outsz; v++)
+		out[o++] = (*v < 0x20 || *v == 0x7f) ? '?' : *v;
+	out[o] = '\0';
+	return 1;
 }

@@ -40,4 +40,12 @@ void tc_curl_setup(CURL *h, const char *url, struct curl_slist *headers, char *e
 /* 1 for a transfer failure another attempt may cure (no connection, a timeout, a cut reply). */
 int tc_curl_transient(CURLcode rc);
 
+/*
+ * For a CURLOPT_HEADERFUNCTION: if the header line (len bytes, CRLF
+ * included) is "name: value" (name matched case-insensitively), copies the
+ * value, blanks around it trimmed and control bytes replaced by '?', into
+ * out (cut at outsz - 1) and returns 1; otherwise 0.
+ */
+int tc_curl_header_value(char *out, size_t outsz, const char *line, size_t len, const char *name);
+
 #endif
