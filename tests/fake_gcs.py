@@ -41,14 +41,19 @@ Without --auth (an emulator) any or no Authorization is accepted.
 
 Test control (no auth, not part of GCS):
   POST /_fake/faults  JSON {"status": 503, "count": 2, "match": "alt=media",
-                      "method": "GET"} : the next `count` requests whose method
-                      and "path?query" match answer `status` (429:
+                      "method": "GET", "min_length": 0} : the next `count` requests
+                      whose method and "path?query" match and whose body has at least
+                      min_length bytes answer `status` (429:
                       rateLimitExceeded, 5xx: backendError); status 0 closes the
-                      connection without an answer; {"rewrite_steps": N} makes
-                      each rewrite take N calls.
+                      connection without an answer; status -1 ("lost") carries the
+                      request out, then answers only a 503 status line and closes
+                      (the client cannot know it took effect);
+                      {"rewrite_steps": N} makes each rewrite take N calls.
+  POST /_fake/bucket?name=B            creates bucket B.
   GET  /_fake/stats   JSON: requests per kind, tokens issued, open upload
                       sessions (their object names), violations.
-  GET  /_fake/object?bucket=B&name=N   raw content (no auth), for tests.
+  GET  /_fake/object?bucket=B&name=N   raw content (no auth), for tests;
+                      with &meta=1 the object resource instead.
 A violation (a missing or stale token, a chunk of the wrong size, a chunk at
 the wrong offset, a bad JWT) is one line appended to --violations; the tests
 assert the file is empty.
@@ -60,6 +65,7 @@ import http.server
 import json
 import os
 import secrets
+import socket
 import socketserver
 import subprocess
 import sys
@@ -82,6 +88,7 @@ ap.add_argument("--client-email", default="")
 ap.add_argument("--public-key", default="")
 ap.add_argument("--token-lifetime", type=int, default=3600)
 ap.add_argument("--violations", default="")
+ap.add_argument("--parent", type=int, default=0, help="exit when this process is gone")
 args = ap.parse_args()
 if args.auth and not (args.client_email and args.public_key):
     ap.error("--auth needs --client-email and --public-key")
@@ -148,7 +155,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
+    lost = False
+
+    def setup(self):
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle and the
+        # client's delayed ACK hold every answer 40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def send(self, status, obj=None, raw=None, headers=None, ctype="application/json"):
+        if self.lost:
+            # the request took effect, but all the client gets is a 503 status line
+            # (curl would silently resend a request that got no byte at all)
+            self.wfile.write(b"HTTP/1.1 503 Service Unavailable\r\n")
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         data = raw if raw is not None else (json.dumps(obj).encode() if obj is not None else b"")
         self.send_response(status)
         for k, v in (headers or {}).items():
@@ -174,13 +197,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             for f in faults:
                 if f["count"] > 0 and f.get("method", self.command) == self.command and \
-                        f.get("match", "") in target:
+                        f.get("match", "") in target and \
+                        int(self.headers.get("Content-Length") or 0) >= f.get("min_length", 0):
                     f["count"] -= 1
                     st = f["status"]
                     break
             else:
                 return False
         self.count("fault")
+        if st == -1:
+            self.lost = True
+            return False
         self.body()
         if st == 0:
             self.close_connection = True
@@ -530,7 +557,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if b - a + 1 != len(data):
                 violation("upload %s: Content-Range %r but %d bytes" % (s["name"], cr, len(data)))
                 return self.error(400, "invalid", "Content-Range does not match the body")
-            if a != have:
+            if a < have and bytes(s["data"][a:a + len(data)]) == data[:have - a]:
+                # a resend of bytes the session has (as GCS: only the new ones count)
+                data, a = data[have - a:], have
+            elif a != have:
                 violation("upload %s: chunk at %d, but %d bytes were received" % (
                     s["name"], a, have))
                 return self.send(308, raw=b"", headers=rng_hdr)
@@ -574,7 +604,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 o = buckets.get(q.get("bucket"), {}).get(q.get("name"))
             if o is None:
                 return self.send(404, raw=b"")
+            if q.get("meta"):
+                return self.send(200, resource(q["bucket"], o))
             return self.send(200, raw=o["data"], ctype="application/octet-stream")
+        if path == "/_fake/bucket" and self.command == "POST":
+            with lock:
+                buckets.setdefault(q["name"], {})
+            return self.send(200, {})
         self.body()
         return self.send(404, raw=b"")
 
@@ -584,7 +620,18 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
+def watch_parent():
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(args.parent, 0)
+        except OSError:
+            os._exit(0)
+
+
 def main():
+    if args.parent:
+        threading.Thread(target=watch_parent, daemon=True).start()
     srv = Server(("127.0.0.1", 0), Handler)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:

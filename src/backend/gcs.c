@@ -237,6 +237,12 @@ static int list_all(tc_strlist *names, tc_strlist *prefixes, tc_gcs *g, const ch
 		snprintf(where, sizeof(where), "gcs %s page %u", request, page);
 		if (err == TC_OK)
 			err = tc_gcs_http_do(g, &c);
+		if (err == TC_ENOTFOUND) {
+			/* a listing finds nothing with a 200; a 404 is the bucket */
+			tc_error_set("gcs GET %s: bucket %s not found (404 %s)", request, g->bucket,
+				     c.reason[0] ? c.reason : "notFound");
+			err = TC_ERROR;
+		}
 		if (err == TC_OK)
 			err = tc_gcs_json_list(&p, &c.json, &(tc_where){ where, TC_WHERE_NO_OFFSET });
 		tc_gcs_call_dispose(&c);
