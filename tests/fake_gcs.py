@@ -50,6 +50,7 @@ Test control (no auth, not part of GCS):
                       (the client cannot know it took effect);
                       {"rewrite_steps": N} makes each rewrite take N calls.
   POST /_fake/bucket?name=B            creates bucket B.
+  GET  /_fake/list?bucket=B&prefix=P   the names under P, one a line.
   GET  /_fake/stats   JSON: requests per kind, tokens issued, open upload
                       sessions (their object names), violations.
   GET  /_fake/object?bucket=B&name=N   raw content (no auth), for tests;
@@ -607,6 +608,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if q.get("meta"):
                 return self.send(200, resource(q["bucket"], o))
             return self.send(200, raw=o["data"], ctype="application/octet-stream")
+        if path == "/_fake/list":
+            with lock:
+                names = sorted(n for n in buckets.get(q.get("bucket"), {})
+                               if n.startswith(q.get("prefix", "")))
+            return self.send(200, raw="".join(n + "\n" for n in names).encode(),
+                             ctype="text/plain")
         if path == "/_fake/bucket" and self.command == "POST":
             with lock:
                 buckets.setdefault(q["name"], {})

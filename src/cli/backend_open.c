@@ -11,7 +11,6 @@
 #include "src/backend/instrumented.h"
 #include "src/backend/s3.h"
 #include "src/util/buf.h"
-#include "src/util/log.h"
 #include "src/util/utf8.h"
 
 static int empty(const char *s)
@@ -159,9 +158,6 @@ static int gcs_open(tc_backend **out, const tc_config *cfg, tc_metrics *metrics)
 	o.credentials_json = key;
 	o.credentials_name = path;
 	err = tc_backend_gcs_new(out, &o, metrics);
-	if (err == TC_OK)
-		tc_log_info("msg=\"gcs backend\" bucket=%s credentials=%s", tc_log_q(o.bucket),
-			    tc_log_q(path ? path : "none (anonymous)"));
 	if (key) {
 		OPENSSL_cleanse(key, strlen(key));
 		free(key);
