@@ -75,7 +75,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return atomic_load(&x->s->canceled) ? 1 : 0;
+	return tc_cancel_is_set(x->s->cancel) ? 1 : 0;
 }
 
 static int is_2xx(long st)
@@ -116,24 +116,6 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 	return len;
 }
 
-/* Matches "name:" case-insensitively; returns the trimmed value (NUL-terminated copy). */
-static int header_value(char *out, size_t outsz, const char *line, size_t len, const char *name)
-{
-	size_t nlen = strlen(name), o = 0;
-	const char *v, *end = line + len;
-
-	if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
-		return 0;
-	for (v = line + nlen + 1; v < end && (*v == ' ' || *v == '\t'); v++)
-		;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	for (; v < end && o + 1 < outsz; v++)
-		out[o++] = (*v < 0x20 || *v == 0x7f) ? '?' : *v;
-	out[o] = '\0';
-	return 1;
-}
-
 static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 {
 	xfer *x = ud;
@@ -147,20 +129,20 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 		c->etag[0] = '\0';
 		return len;
 	}
-	if (header_value(v, sizeof(v), p, len, "content-length")) {
+	if (tc_curl_header_value(v, sizeof(v), p, len, "content-length")) {
 		char *end;
 		unsigned long long u = strtoull(v, &end, 10);
 		if (*v && !*end) {
 			c->length = u;
 			c->have_length = 1;
 		}
-	} else if (header_value(v, sizeof(v), p, len, "last-modified")) {
+	} else if (tc_curl_header_value(v, sizeof(v), p, len, "last-modified")) {
 		time_t t = curl_getdate(v, NULL);
 		if (t != (time_t)-1) {
 			c->mtime = tc_time_from_unix((int64_t)t, 0);
 			c->have_mtime = 1;
 		}
-	} else if (header_value(v, sizeof(v), p, len, "etag")) {
+	} else if (tc_curl_header_value(v, sizeof(v), p, len, "etag")) {
 		snprintf(c->etag, sizeof(c->etag), "%s", v);
 	}
 	return len;
@@ -329,31 +311,12 @@ static int retryable_status(long st, const char *code)
 /* Sleeps before retry attempt+1; returns non-zero, at once, when the backend is canceled. */
 static int backoff(tc_s3 *s, unsigned attempt)
 {
-	unsigned ms = tc_backoff_ms(&s->rng, attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
-	struct timespec until;
-	int canceled;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&s->mu);
-	while (!(canceled = atomic_load(&s->canceled)))
-		if (pthread_cond_timedwait(&s->cancel_cv, &s->mu, &until) == ETIMEDOUT)
-			break;
-	pthread_mutex_unlock(&s->mu);
-	return canceled;
+	return tc_cancel_backoff(s->cancel, attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
 }
 
 void tc_s3_http_cancel(tc_s3 *s)
 {
-	pthread_mutex_lock(&s->mu);
-	atomic_store(&s->canceled, 1);
-	pthread_cond_broadcast(&s->cancel_cv);
-	pthread_mutex_unlock(&s->mu);
+	tc_cancel_set(s->cancel);
 }
 
 static void what_suffix(char *out, size_t outsz, const tc_s3_call *c)
@@ -465,7 +428,7 @@ static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const cha
 			     c->method, subj, c->out->cap ? c->out->cap : TC_BUF_DEFAULT_CAP);
 		return x.sink_err;
 	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&s->canceled))
+	if (rc == CURLE_ABORTED_BY_CALLBACK && tc_cancel_is_set(s->cancel))
 		return canceled_error(s, c);
 	if (x.overflow) {
 		char subj[TC_KEY_MAX * 2 + 64];
@@ -527,7 +490,7 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c)
 		goto cleanup;
 	}
 	for (unsigned n = 0;; n++) {
-		if (atomic_load(&s->canceled)) {
+		if (tc_cancel_is_set(s->cancel)) {
 			err = canceled_error(s, c);
 			break;
 		}

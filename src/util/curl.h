@@ -1,5 +1,5 @@
 /*
- * What our two HTTP clients (the S3 backend and the etcd kv store) share
+ * What our HTTP clients (the S3 and GCS backends, the etcd kv store) share
  * about libcurl: its global init, a pool of easy handles, the options
  * every request sets, and which failures another attempt may cure.
  */
