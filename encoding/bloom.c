@@ -187,12 +187,10 @@ void tc_bloom_free(tc_bloom *b)
 	free(b);
 }
 
-int tc_bloom_file_test(int *present, const uint8_t *file, size_t len, const uint8_t *id,
-		       size_t id_len, const tc_where *w)
+int tc_bloom_file_params(uint64_t *m_out, uint64_t *k_out, const uint8_t *file, size_t len, const tc_where *w)
 {
-	uint64_t m, k, nbits, words, h[4];
+	uint64_t m, k, nbits, words;
 
-	*present = 0;
 	if (len < BLOOM_HEADER_LEN) {
 		tc_error_set_at(w, "bloom filter of %zu bytes is shorter than its %d-byte header",
 				len, BLOOM_HEADER_LEN);
@@ -218,6 +216,20 @@ int tc_bloom_file_test(int *present, const uint8_t *file, size_t len, const uint
 				(unsigned long long)(BLOOM_HEADER_LEN + words * 8), len);
 		return TC_ECORRUPT;
 	}
+	*m_out = m;
+	*k_out = k;
+	return TC_OK;
+}
+
+int tc_bloom_file_test(int *present, const uint8_t *file, size_t len, const uint8_t *id,
+		       size_t id_len, const tc_where *w)
+{
+	uint64_t m, k, h[4];
+	int rc;
+
+	*present = 0;
+	if ((rc = tc_bloom_file_params(&m, &k, file, len, w)) < 0)
+		return rc;
 	base_hashes(h, id, id_len);
 	for (uint64_t i = 0; i < k; i++) {
 		uint64_t bit = location(h, i) % m;

@@ -32,6 +32,12 @@ void tc_bloom_free(tc_bloom *b);
 uint16_t tc_bloom_shard_of(const uint8_t *id, size_t id_len, uint16_t shards);
 
 /*
+ * The bits per shard (m) and hash count (k) of one serialised bloom-N file,
+ * checked as tc_bloom_file_test checks them (TC_ECORRUPT naming w).
+ */
+int tc_bloom_file_params(uint64_t *m, uint64_t *k, const uint8_t *file, size_t len, const tc_where *w);
+
+/*
  * Tests id against one serialised bloom-N file. Sets *present to 1 when every
  * bit is set. A header whose bit count does not match the file length, or
  * absurd m/k, is TC_ECORRUPT naming w.

@@ -15,8 +15,12 @@ static const struct {
 	{ "compact", tc_cmd_compact, "compact blocks of one tenant of a local bucket" },
 	{ "gen", tc_cmd_gen, "write synthetic level-0 blocks into a local bucket" },
 	{ "inspect", tc_cmd_inspect, "validate one block and print a summary" },
-	{ "block", tc_cmd_block, "list a tenant's blocks, or unquarantine one" },
-	{ "query", tc_cmd_query, "find a trace by ID and print it as OTLP JSON" },
+	{ "block", tc_cmd_block, "list, mark (no-compact), unquarantine a block; rebuild its index or bloom" },
+	{ "query", tc_cmd_query, "find a trace by ID and print it as OTLP JSON (query blocks: per block)" },
+	{ "list", tc_cmd_list, "tempo-cli listings: blocks, block, compaction-summary, index" },
+	{ "view", tc_cmd_view, "tempo-cli view index: every index record of a block" },
+	{ "retention", tc_cmd_retention, "retention --dry-run: each block's retention decision and why" },
+	{ "bucket", tc_cmd_bucket, "bucket verify: check every block of every tenant" },
 	{ "ring", tc_cmd_ring, "print the compactor ring's members as JSON (ring dump)" },
 };
 
