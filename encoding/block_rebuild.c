@@ -211,6 +211,33 @@ static void add_id(void *ctx, const uint8_t id[TC_ID_LEN])
 	tc_bloom_add(ctx, id, TC_ID_LEN);
 }
 
+/*
+ * The object count to size the filter for. A writer sizes it for the
+ * objects it expects: a level-0 block for what it holds, a compaction for
+ * the sum of its inputs, more than it keeps once duplicates are merged, so
+ * the shard count can be higher than totalObjects gives. Only the shard
+ * count and k shape the bits, and k hardly depends on the count, so the
+ * smallest count that gives the meta's shards reproduces the filter.
+ */
+static uint64_t bloom_estimate(const tc_meta *m, double fp, uint32_t shard_size_bytes)
+{
+	uint64_t lo = m->total_objects > 0 ? (uint64_t)m->total_objects : 1, hi;
+
+	if (tc_bloom_shards_for(lo, fp, shard_size_bytes) >= m->bloom_shards)
+		return lo;
+	hi = lo;
+	while (tc_bloom_shards_for(hi, fp, shard_size_bytes) < m->bloom_shards && hi < ((uint64_t)1 << 40))
+		hi *= 2;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (tc_bloom_shards_for(mid, fp, shard_size_bytes) < m->bloom_shards)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int tc_block_rebuild_bloom(tc_buf **shards, uint16_t *n_shards, tc_backend *be, const tc_meta *m,
 			   const tc_page_limits *limits, double fp, uint32_t shard_size_bytes)
 {
@@ -223,8 +250,7 @@ int tc_block_rebuild_bloom(tc_buf **shards, uint16_t *n_shards, tc_backend *be, 
 
 	*shards = NULL;
 	*n_shards = 0;
-	/* The writer sizes the filter for the objects it expects; for a block, what it holds. */
-	if ((rc = tc_bloom_new(&b, (uint64_t)m->total_objects, fp, shard_size_bytes)) < 0)
+	if ((rc = tc_bloom_new(&b, bloom_estimate(m, fp, shard_size_bytes), fp, shard_size_bytes)) < 0)
 		return rc;
 	count = tc_bloom_shard_count(b);
 	if (count != m->bloom_shards) {

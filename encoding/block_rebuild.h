@@ -40,9 +40,10 @@ int tc_block_scan_data(tc_record **recs, size_t *n_recs, uint64_t *objects, tc_b
 int tc_block_rebuild_index(tc_buf *out, tc_backend *be, const tc_meta *m, const tc_page_limits *limits);
 
 /*
- * The bloom shards for the block, sized as the writer sizes them for
- * totalObjects objects at false-positive rate fp in shards of
- * shard_size_bytes: *shards (n_shards buffers; tc_block_rebuild_bloom_free)
+ * The bloom shards for the block at false-positive rate fp in shards of
+ * shard_size_bytes, sized as the writer sized them: for totalObjects
+ * objects, or for as many as give the meta's bloomShards (a compaction
+ * sizes its output for its inputs' objects, duplicates included): *shards (n_shards buffers; tc_block_rebuild_bloom_free)
  * hold the bloom-<i> files. Settings that give a shard count other than the
  * meta's bloomShards are TC_EINVALID ("use the writer's settings", as
  * tempo-cli says); a data file with another object count TC_ECORRUPT.

@@ -23,6 +23,8 @@ typedef struct tc_bloom tc_bloom;
  */
 int tc_bloom_new(tc_bloom **out, uint64_t estimated, double fp, uint32_t shard_size_bytes);
 uint16_t tc_bloom_shard_count(const tc_bloom *b);
+/* The shard count tc_bloom_new would choose (0 for settings it refuses). */
+uint16_t tc_bloom_shards_for(uint64_t estimated, double fp, uint32_t shard_size_bytes);
 void tc_bloom_add(tc_bloom *b, const uint8_t *id, size_t id_len);
 /* Appends shard i's bloom-<i> file bytes to out. */
 int tc_bloom_write_shard(tc_buf *out, const tc_bloom *b, uint16_t shard);

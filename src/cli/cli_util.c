@@ -42,6 +42,20 @@ int tc_cli_format_json(const char *cmd, const char *format)
 	return -1;
 }
 
+int tc_cli_print_json(cJSON *o)
+{
+	char *s = o ? cJSON_Print(o) : NULL;
+
+	cJSON_Delete(o);
+	if (!s) {
+		tc_error_set("out of memory writing JSON");
+		return TC_ERROR;
+	}
+	puts(s);
+	free(s);
+	return TC_OK;
+}
+
 void tc_cli_bytes(char *out, size_t outsz, uint64_t n)
 {
 	static const char *const sizes[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };

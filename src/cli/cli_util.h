@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "src/backend/backend.h"
 #include "src/config/config.h"
 #include "src/util/timeutil.h"
@@ -27,6 +29,9 @@ int tc_cli_open_checked(tc_backend **be, tc_config *cfg, const char *cmd, const 
 
 /* --format: NULL or "text" -> 0, "json" -> 1, anything else -> -1 (message printed). */
 int tc_cli_format_json(const char *cmd, const char *format);
+
+/* Prints o indented, with a newline, and deletes it (NULL: out of memory). */
+int tc_cli_print_json(cJSON *o);
 
 /* go-humanize's Bytes: SI units, "83 MB", "9.5 kB", "7 B" (as tempo-cli prints sizes). */
 void tc_cli_bytes(char *out, size_t outsz, uint64_t n);

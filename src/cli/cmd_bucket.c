@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "src/cli/args.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
@@ -254,7 +252,6 @@ static int print_summary(verify *v)
 		return TC_OK;
 	}
 	cJSON *o = cJSON_CreateObject(), *s;
-	char *text;
 	cJSON_AddItemToObject(o, "blocks", v->blocks);
 	cJSON_AddItemToObject(o, "overlaps", v->overlaps);
 	v->blocks = v->overlaps = NULL;
@@ -268,15 +265,7 @@ static int print_summary(verify *v)
 	cJSON_AddNumberToObject(s, "stalePartial", (double)c->stale_partial);
 	cJSON_AddNumberToObject(s, "skipped", (double)c->skipped);
 	cJSON_AddNumberToObject(s, "overlaps", (double)c->overlaps);
-	text = cJSON_Print(o);
-	cJSON_Delete(o);
-	if (!text) {
-		tc_error_set("out of memory writing JSON");
-		return TC_ERROR;
-	}
-	puts(text);
-	free(text);
-	return TC_OK;
+	return tc_cli_print_json(o);
 }
 
 static int run_verify(verify *v, const char *tenant)

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "src/cli/args.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
@@ -41,20 +39,6 @@ static void window_start(char out[TC_TIME_STR_MAX], const tc_meta *m, int64_t wi
 	tc_time t = tc_time_from_unix(w * (window_ns / 1000000000LL), 0);
 
 	tc_cli_time(out, &t);
-}
-
-static int print_json(cJSON *o)
-{
-	char *s = o ? cJSON_Print(o) : NULL;
-
-	cJSON_Delete(o);
-	if (!s) {
-		tc_error_set("out of memory writing JSON");
-		return TC_ERROR;
-	}
-	puts(s);
-	free(s);
-	return TC_OK;
 }
 
 /* A block as the JSON listings give it: raw numbers, RFC 3339 times, seconds. */
@@ -185,7 +169,7 @@ static int list_blocks(const list_ctx *c, const tc_blocklist *bl)
 		cJSON_AddNumberToObject(tot, "blocks", (double)n);
 		cJSON_AddNumberToObject(tot, "objects", (double)objects);
 		cJSON_AddNumberToObject(tot, "size", (double)bytes);
-		rc = print_json(o);
+		rc = tc_cli_print_json(o);
 	}
 	free(v);
 	return rc;
@@ -314,7 +298,7 @@ static int list_summary(const list_ctx *c, const tc_blocklist *bl)
 	int rc = summarize(&s, &n, bl);
 
 	if (rc == TC_OK)
-		rc = c->json ? print_json(summary_json(c, s, n, bl->n_live)) : summary_text(c, s, n, bl->n_live);
+		rc = c->json ? tc_cli_print_json(summary_json(c, s, n, bl->n_live)) : summary_text(c, s, n, bl->n_live);
 	free(s);
 	return rc;
 }
@@ -447,7 +431,7 @@ static int list_block(const list_ctx *c)
 		cJSON_AddStringToObject(s, "largestID", hex);
 		cJSON_AddNumberToObject(s, "largestBytes", (double)st.max_len);
 	}
-	return print_json(o);
+	return tc_cli_print_json(o);
 }
 
 static cJSON *record_json(const tc_record *r, size_t i)
@@ -494,7 +478,7 @@ static int index_cmd(const list_ctx *c, int view)
 			cJSON_AddItemToObject(o, "min", record_json(&recs[lo], lo));
 			cJSON_AddItemToObject(o, "max", record_json(&recs[hi], hi));
 		}
-		rc = print_json(o);
+		rc = tc_cli_print_json(o);
 	} else if (view) {
 		for (size_t i = 0; i < n; i++) {
 			tc_hex_encode(hex, recs[i].id, TC_ID_LEN);

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "src/cli/args.h"
 #include "src/cli/cli_backend.h"
 #include "src/cli/cli_util.h"
@@ -217,12 +215,8 @@ static int print_blocks(const found *f, const uint8_t *id, size_t total, int jso
 		}
 	}
 	if (rc == TC_OK && json) {
-		char *s = cJSON_Print(o);
-		if (s)
-			puts(s);
-		else
-			rc = TC_ERROR;
-		free(s);
+		rc = tc_cli_print_json(o);
+		o = NULL;
 	}
 	cJSON_Delete(o);
 	tc_buf_dispose(&out);

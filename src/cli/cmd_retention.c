@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "src/cli/args.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
@@ -87,7 +85,7 @@ static int print_json(const char *tenant, const tc_blocklist *bl, const tc_reten
 		      const tc_retention_decision *d, size_t n, const tc_time *now)
 {
 	cJSON *o = cJSON_CreateObject(), *arr, *p;
-	char t[TC_TIME_STR_MAX], *s;
+	char t[TC_TIME_STR_MAX];
 
 	cJSON_AddStringToObject(o, "tenant", tenant);
 	tc_time_format_utc(t, now);
@@ -120,15 +118,7 @@ static int print_json(const char *tenant, const tc_blocklist *bl, const tc_reten
 	p = cJSON_AddArrayToObject(o, "partial");
 	for (size_t i = 0; i < bl->partial.n; i++)
 		cJSON_AddItemToArray(p, cJSON_CreateString(bl->partial.items[i]));
-	s = cJSON_Print(o);
-	cJSON_Delete(o);
-	if (!s) {
-		tc_error_set("out of memory writing JSON");
-		return TC_ERROR;
-	}
-	puts(s);
-	free(s);
-	return TC_OK;
+	return tc_cli_print_json(o);
 }
 
 /* A flag's duration into *ns; 0 if not given. */

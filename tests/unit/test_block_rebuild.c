@@ -12,6 +12,7 @@
 
 #include "encoding/block_rebuild.h"
 #include "encoding/block_writer.h"
+#include "encoding/bloom.h"
 #include "src/compactor/blocklist.h"
 
 static void compare(tc_backend *be, const tc_meta *m, const char *name, const tc_buf *made)
@@ -74,10 +75,11 @@ static void tempo_fixtures(void)
 	CHECK(done >= 11);
 }
 
-static int write_block(tc_meta *out, tc_backend *be, size_t n_objects)
+/* estimate: the objects the writer sizes its bloom for (a compaction: its inputs', duplicates included). */
+static int write_block(tc_meta *out, tc_backend *be, size_t n_objects, uint64_t estimate)
 {
 	tc_block_write_opts wo = { .tenant = "t", .data_encoding = "v2", .level = 1,
-				   .estimated_objects = n_objects, .flush_size_bytes = 10000 };
+				   .estimated_objects = estimate, .flush_size_bytes = 10000 };
 	tc_block_writer *w = NULL;
 	uint8_t body[300];
 	uint64_t seed = 7;
@@ -109,10 +111,16 @@ static void own_writer(void)
 	tc_meta m;
 
 	CHECK_OK(tc_backend_mem_new(&be));
-	CHECK_OK(write_block(&m, be, 2000));
+	CHECK_OK(write_block(&m, be, 2000, 2000));
 	CHECK_MSG(m.total_records > 20 && m.bloom_shards > 2 &&
 			  m.total_records > tc_index_records_per_page(m.index_page_size),
 		  "want many pages and shards: %u records, %u shards", m.total_records, (unsigned)m.bloom_shards);
+	rebuild_and_compare(be, &m, 0.01, 256);
+	tc_backend_free(be);
+	/* A compaction's output: its bloom sized for 3x the objects it kept, so more shards than they need. */
+	CHECK_OK(tc_backend_mem_new(&be));
+	CHECK_OK(write_block(&m, be, 2000, 6000));
+	CHECK_MSG(m.bloom_shards > tc_bloom_shards_for(2000, 0.01, 256), "%u shards", (unsigned)m.bloom_shards);
 	rebuild_and_compare(be, &m, 0.01, 256);
 	tc_backend_free(be);
 }
@@ -126,9 +134,9 @@ static void refused(void)
 	tc_meta m, bad;
 
 	CHECK_OK(tc_backend_mem_new(&be));
-	CHECK_OK(write_block(&m, be, 500));
-	/* Settings that give another shard count than the block has. */
-	CHECK_ERR(tc_block_rebuild_bloom(&shards, &n, be, &m, NULL, 0.01, 100000), TC_EINVALID);
+	CHECK_OK(write_block(&m, be, 500, 500));
+	/* Settings that give more shards than the block has for its objects. */
+	CHECK_ERR(tc_block_rebuild_bloom(&shards, &n, be, &m, NULL, 0.01, 8), TC_EINVALID);
 	CHECK_ERRMSG("use the settings the block was written with");
 	/* A meta that disagrees with the data: no index made for it. */
 	bad = m;
