@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The service end to end on an object store, whichever: sourced by
+# The service end to end on an object store, whichever (three tenants): sourced by
 # test_service_s3.sh and test_service_azure.sh after lib.sh and the store's
 # functions (store_s3.sh, store_azure.sh). Convergence with every trace ID
 # kept and sampled traces span-identical, retention with a per-tenant
@@ -34,6 +34,7 @@ seed_both() { # the same blocks into S3 and into a local copy to compare against
 seed_both --tenant tenant-a --flushes 2 --replicas 2 --traces 120 --spans 6 --age "$(age 30)" --flush-interval 1m --seed 31
 seed_both --tenant tenant-b --flushes 2 --replicas 2 --traces 100 --spans 6 --age "$(age 30)" --flush-interval 1m --seed 32
 seed_both --tenant tenant-b --flushes 1 --replicas 2 --traces 40 --spans 6 --age "$(age 100)" --flush-interval 1m --seed 33
+seed_both --tenant tenant-c --flushes 3 --replicas 1 --traces 60 --spans 4 --age "$(age 30)" --flush-interval 1m --seed 34
 old_b=$(for d in "$TMP"/original/tenant-b/*/; do
   python3 -c 'import json,sys,datetime as D; e=json.load(open(sys.argv[1]))["endTime"]; sys.exit(0 if (D.datetime.now(D.timezone.utc)-D.datetime.fromisoformat(e.replace("Z","+00:00"))).total_seconds()>72*3600 else 1)' "$d/meta.json" && basename "$d"; done || true)
 [ "$(echo $old_b | wc -w)" -eq 2 ] || fail "setup: old tenant-b blocks: $old_b"
@@ -46,10 +47,10 @@ port=$(wait_port "$TMP/log") || true
 url="http://127.0.0.1:$port"
 state() { curl -sf "$url/status/blocklist?tenant=$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["live"]), len(d["compacted"]))' 2>/dev/null || echo none; }
 for _ in $(seq 240); do
-  [ "$(state tenant-a)" = "1 0" ] && [ "$(state tenant-b)" = "1 0" ] && break
+  [ "$(state tenant-a)" = "1 0" ] && [ "$(state tenant-b)" = "1 0" ] && [ "$(state tenant-c)" = "1 0" ] && break
   sleep 0.5
 done
-[ "$(state tenant-a)" = "1 0" ] && [ "$(state tenant-b)" = "1 0" ] || { tail -30 "$TMP/log"; fail "did not converge on $STORE_BACKEND"; }
+[ "$(state tenant-a)" = "1 0" ] && [ "$(state tenant-b)" = "1 0" ] && [ "$(state tenant-c)" = "1 0" ] || { tail -30 "$TMP/log"; fail "did not converge on $STORE_BACKEND"; }
 sleep 2.5
 curl -sf "$url/metrics" > "$TMP/metrics"
 grep -q '^tempodb_backend_request_duration_seconds_count{operation="GET",status_code="200"}' "$TMP/metrics" || fail "no request metrics"
@@ -72,7 +73,7 @@ store_get "$BUCKET" tenant-a/index.json.gz "$TMP/idx.gz" || fail "no tenant inde
 python3 -c 'import gzip,json,sys; d=json.load(gzip.open(sys.argv[1])); assert len(d["meta"])==1 and d["meta"][0]["compactionLevel"]>=1, d' "$TMP/idx.gz" || fail "tenant index content"
 
 # Every sampled trace of tenant-a and the young tenant-b traces, span for span.
-for t in tenant-a tenant-b; do
+for t in tenant-a tenant-b tenant-c; do
   for d in "$TMP/original/$t"/*/; do
     echo "$old_b" | grep -qx "$(basename "$d")" && continue
     "$TC_BIN" inspect --ids "$d" | sed -n 's/^id=//p'
