@@ -21,10 +21,15 @@ int tc_azure_xml_error(char *code, size_t codesz, char *msg, size_t msgsz, const
 	int found = 0;
 
 	if (tc_xml_is_elem(root, "Error") && tc_xml_child(root, "Code")) {
+		xmlNodePtr m = tc_xml_child(root, "Message");
+		xmlChar *t = m ? xmlNodeGetContent(m) : NULL;
+
 		tc_xml_text_show(code, codesz, tc_xml_child(root, "Code"));
-		tc_xml_text_show(msg, msgsz, tc_xml_child(root, "Message"));
 		/* Azure's message goes on with "\nRequestId:...\nTime:...": keep the first line */
-		msg[strcspn(msg, "?")] = '\0';
+		if (t)
+			t[strcspn((const char *)t, "\r\n")] = '\0';
+		tc_xml_show(msg, msgsz, t ? (const char *)t : "", 300);
+		xmlFree(t);
 		found = 1;
 	}
 	xmlFreeDoc(doc);

@@ -15,6 +15,7 @@
 #include "tests/test.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #include "src/cli/backend_open.h"
 #include "src/config/config.h"
 #include "src/metrics/metrics.h"
+#include "src/util/timeutil.h"
 
 #define DEV_KEY "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 #define KIB ((size_t)1 << 10)
@@ -479,7 +481,50 @@ static void retries_server_busy(void)
 	MHD_stop_daemon(f.d);
 }
 
-TC_TEST_MAIN(T(url_rule), T(bad_options), T(retries_server_busy),
+typedef struct putter {
+	tc_backend *be;
+	int rc;
+} putter;
+
+static void *put_run(void *arg)
+{
+	putter *p = arg;
+
+	p->rc = tc_suite_put(p->be, "t/b/meta.json", "x");
+	return NULL;
+}
+
+/* tc_backend_cancel ends a request waiting out its backoff at once. */
+static void cancel_backoff(void)
+{
+	fake f = { .busy = 1000 };
+	char suffix[64];
+	tc_azure_options o;
+	putter p = { NULL, 1 };
+	pthread_t th;
+	uint64_t t0;
+
+	CHECK(fake_start(&f, suffix, sizeof(suffix)) == 0);
+	o = opts("tempo");
+	o.endpoint_suffix = suffix;
+	o.max_retries = 20; /* backoffs up to 10 s each */
+	CHECK_OK(tc_backend_azure_new(&p.be, &o, NULL));
+	CHECK(pthread_create(&th, NULL, put_run, &p) == 0);
+	while (atomic_load(&f.requests) < 4)
+		usleep(10000);
+	t0 = tc_mono_ns();
+	tc_backend_cancel(p.be);
+	pthread_join(th, NULL);
+	CHECK_MSG(tc_mono_ns() - t0 < 500000000ull, "cancel took %llu ms",
+		  (unsigned long long)((tc_mono_ns() - t0) / 1000000));
+	CHECK(p.rc == TC_ECANCELED);
+	CHECK_ERR(tc_suite_put(p.be, "t/b/meta.json", "x"), TC_ECANCELED);
+	CHECK_ERRMSG("canceled");
+	tc_backend_free(p.be);
+	MHD_stop_daemon(f.d);
+}
+
+TC_TEST_MAIN(T(url_rule), T(bad_options), T(retries_server_busy), T(cancel_backoff),
 	     T(azure_write_read), T(azure_not_found), T(azure_read_range), T(azure_stat_object),
 	     T(azure_list), T(azure_delete_object), T(azure_append_commit), T(azure_append_abort),
 	     T(azure_mark_compacted), T(azure_clear_block), T(azure_hostile_keys),
