@@ -482,8 +482,7 @@ static void s3_free(tc_backend *be)
 	if (!s)
 		return;
 	tc_s3_http_free(s);
-	pthread_cond_destroy(&s->cancel_cv);
-	pthread_mutex_destroy(&s->mu);
+	tc_cancel_free(s->cancel);
 	if (s->secret_key)
 		OPENSSL_cleanse(s->secret_key, strlen(s->secret_key));
 	if (s->session_token)
@@ -652,7 +651,6 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 {
 	static const char *const methods[] = { "DELETE", "GET", "HEAD", "POST", "PUT" };
 	tc_s3 *s = NULL;
-	pthread_condattr_t ca;
 	int err, vhost;
 	size_t hlen;
 
@@ -663,22 +661,12 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 		tc_error_set("out of memory creating the s3 backend");
 		return TC_ERROR;
 	}
-	if (pthread_mutex_init(&s->mu, NULL) != 0) {
+	if ((err = tc_cancel_new(&s->cancel)) < 0) {
 		free(s);
-		tc_error_set("cannot create the s3 backend's mutex");
-		return TC_ERROR;
+		return err;
 	}
-	if (pthread_condattr_init(&ca) != 0 || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_cond_init(&s->cancel_cv, &ca) != 0) {
-		pthread_mutex_destroy(&s->mu);
-		free(s);
-		tc_error_set("cannot create the s3 backend's condition variable");
-		return TC_ERROR;
-	}
-	pthread_condattr_destroy(&ca);
 	if ((err = tc_s3_http_init(s)) < 0) {
-		pthread_cond_destroy(&s->cancel_cv);
-		pthread_mutex_destroy(&s->mu);
+		tc_cancel_free(s->cancel);
 		free(s);
 		return err;
 	}
@@ -689,7 +677,6 @@ int tc_backend_s3_new(tc_backend **out, const tc_s3_options *o, tc_metrics *metr
 	s->part_size = o->part_size ? o->part_size : TC_S3_PART_SIZE_DEFAULT;
 	s->max_retries = o->max_retries;
 	s->max_list_pages = o->max_list_pages ? o->max_list_pages : TC_S3_MAX_LIST_PAGES_DEFAULT;
-	atomic_store(&s->rng, (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s);
 	vhost = !o->forcepathstyle && bucket_dns_ok(o->bucket) &&
 		(o->virtual_host || is_aws_endpoint(o->endpoint));
 	hlen = strlen(o->bucket) + strlen(o->endpoint) + 16;

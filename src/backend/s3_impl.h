@@ -12,6 +12,7 @@
 
 #include "src/metrics/metrics.h"
 #include "src/util/buf.h"
+#include "src/util/cancel.h"
 #include "src/util/curl.h"
 #include "src/util/error.h"
 #include "src/util/strlist.h"
@@ -43,10 +44,7 @@ typedef struct tc_s3 {
 	uint32_t max_list_pages;
 	tc_metrics *metrics;
 	atomic_int no_multi_delete; /* the store refused DeleteObjects once */
-	atomic_uint_fast64_t rng;   /* jitter */
-	atomic_int canceled;        /* tc_backend_cancel was called */
-	pthread_cond_t cancel_cv;   /* wakes backoff sleeps at cancel (CLOCK_MONOTONIC, with mu) */
-	pthread_mutex_t mu;         /* for cancel_cv */
+	tc_cancel *cancel;          /* tc_backend_cancel; wakes backoff sleeps */
 	tc_curl_pool *pool;         /* idle CURL easy handles */
 } tc_s3;
 

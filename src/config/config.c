@@ -188,9 +188,9 @@ static const cfg_row rows[] = {
 	ROW("compactor.override_ring_key", CT_STRING, "compactor", F(compactor.override_ring_key),
 	  "Name of the ring's key under kvstore.prefix.", .flags = CF_NONEMPTY),
 
-	/* gcs and azure load, so a Tempo config does; the start refuses them (issue 15). */
+	/* gcs loads, so a Tempo config does; the start refuses it (issue 15). */
 	ROW("storage.trace.backend", CT_STRING, "local", F(storage.backend),
-	  "Where blocks live: local or s3 (gcs and azure: not supported yet); empty means local.",
+	  "Where blocks live: local, s3 or azure (gcs: not supported yet); empty means local.",
 	  .choices = "local|s3|gcs|azure", .flags = CF_ZERO_IS_DEFAULT),
 	ROW("storage.trace.blocklist_poll", CT_DURATION, "5m", F(storage.blocklist_poll_ns),
 	  "Period of the blocklist poll and of retention; 0 means 5m.",
@@ -264,6 +264,36 @@ static const cfg_row rows[] = {
 	  "Most pages (of up to 1000 names) one listing may take; a store still answering "
 	  "IsTruncated=true after that many is refused (a tenant of a million blocks takes "
 	  "1000). A repeated or empty continuation token is refused at once.", .min = 1),
+
+	ROW("storage.trace.azure.container-name", CT_STRING, "", F(storage.azure.container_name),
+	  "Container of the azure backend (Tempo 1.5's key)."),
+	ROW("storage.trace.azure.storage-account-name", CT_STRING, "",
+	  F(storage.azure.storage_account_name),
+	  "Storage account; empty: the environment's AZURE_STORAGE_ACCOUNT."),
+	ROW("storage.trace.azure.storage-account-key", CT_STRING, "",
+	  F(storage.azure.storage_account_key),
+	  "Shared Key of the account (base64); empty: the environment's AZURE_STORAGE_KEY.",
+	  .flags = CF_SECRET),
+	ROW("storage.trace.azure.endpoint-suffix", CT_STRING, "blob.core.windows.net",
+	  F(storage.azure.endpoint_suffix),
+	  "blob.core.* means https://<account>.<suffix>/<container>; anything else (an emulator's "
+	  "host:port) http://<suffix>/<account>/<container>. Empty means blob.core.windows.net.",
+	  .flags = CF_ZERO_IS_DEFAULT),
+	ROW("storage.trace.azure.max-buffers", CT_U32, "4", 0,
+	  "Accepted for Tempo configs; ignored: the blocks of an upload go one at a time.",
+	  .flags = CF_IGNORED),
+	ROW("storage.trace.azure.buffer-size", CT_U64, "3145728", F(storage.azure.buffer_size),
+	  "Bytes per Put Block of a data file; smaller files are one Put Blob. 0 means 3 MiB.",
+	  .max = (uint64_t)4000 << 20, .flags = CF_ZERO_IS_DEFAULT),
+	ROW("storage.trace.azure.hedge-requests-at", CT_DURATION, "0", 0,
+	  "Accepted for Tempo configs; ignored (no hedged requests).", .flags = CF_IGNORED),
+	ROW("storage.trace.azure.hedge-requests-up-to", CT_U32, "2", 0,
+	  "Accepted for Tempo configs; ignored (no hedged requests).", .flags = CF_IGNORED),
+	ROW("storage.trace.azure.use-managed-identity", CT_BOOL, "false",
+	  F(storage.azure.use_managed_identity),
+	  "Managed identities are not supported: true stops the start; use a Shared Key."),
+	ROW("storage.trace.azure.user-assigned-id", CT_STRING, "", F(storage.azure.user_assigned_id),
+	  "User-assigned managed identities are not supported: a value stops the start."),
 
 	ROW("overrides.block_retention", CT_DURATION, "0", F(overrides.block_retention_ns),
 	  "Default per-tenant block retention; 0 uses compactor.compaction.block_retention."),

@@ -54,14 +54,21 @@ printf 'server:\n  http_listen_port: 0\ntarget: ingester\n' >"$TMP/target.yaml"
 expect_exit 2 "$TC_BIN" -config.verify -config.file="$TMP/target.yaml"
 grep -qF "$TMP/target.yaml:3: target: \"ingester\" is not supported" "$TMP/err" || fail "target: $(cat "$TMP/err")"
 
-# gcs and azure load, and are refused as not supported yet, by verify and by a start.
-for f in gcs azure; do
+# gcs loads, and is refused as not supported yet, by verify and by a start.
+for f in gcs; do
   expect_exit 2 "$TC_BIN" -config.verify -config.file="$D/$f.yaml"
   grep -qE "^$D/$f.yaml:[0-9]+: storage.trace.backend: the $f backend is not supported yet" "$TMP/err" ||
     fail "$f: $(cat "$TMP/err")"
   expect_exit 2 "$TC_BIN" -config.file="$D/$f.yaml" -server.http_listen_port=0
   grep -qF "the $f backend is not supported yet" "$TMP/err" || fail "$f start: $(cat "$TMP/err")"
 done
+
+# azure verifies; a managed identity is refused as not supported, naming the key.
+expect_exit 0 "$TC_BIN" -config.verify -config.file="$D/azure.yaml"
+sed 's/      storage-account-key:.*/      use-managed-identity: true/' "$D/azure.yaml" > "$TMP/msi.yaml"
+expect_exit 2 "$TC_BIN" -config.verify -config.file="$TMP/msi.yaml"
+grep -qF "storage.trace.azure.use-managed-identity: managed identities are not supported" "$TMP/err" ||
+  fail "msi: $(cat "$TMP/err")"
 
 # The overrides file is checked too, and named where the config sets it.
 printf 'overrides:\n  "t1":\n    block_retention: 1x\n' >"$TMP/ov.yaml"
