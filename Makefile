@@ -11,6 +11,9 @@ ASAN_RGW_PORT ?= 17490
 # +2..+9 for instances tests start themselves (tests/CMakeLists.txt).
 ETCD_PORT      ?= 17380
 ASAN_ETCD_PORT ?= 17390
+# ... and their own Azurite (scripts/azurite.sh) for the azure tests.
+AZURITE_PORT      ?= 17460
+ASAN_AZURITE_PORT ?= 17465
 CTEST_ARGS ?=
 # make run [DATA=./data] [PORT=3200]: the demo's bucket and HTTP port
 # (scripts/run-demo.sh); `rm -rf data` resets it.
@@ -30,7 +33,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 STRIP      ?= 0
 
-.PHONY: all deps deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium build compile install build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
+.PHONY: all deps deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium deps-azurite build compile install build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
 
 all: build
 
@@ -58,12 +61,17 @@ deps-compose:
 deps-chromium:
 	@scripts/install-deps.sh --chromium
 
+# The azure tests' Azurite and Microsoft's @azure/storage-blob (npm, into
+# .deps/azure); only `make test` needs them.
+deps-azurite:
+	@scripts/install-deps.sh --azurite
+
 build: deps compile
 
 # The build alone, packages assumed: the Dockerfile's build stage runs this
 # after `install-deps.sh --only build`.
 compile:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_RGW_PORT=$(RGW_PORT) -DTC_ETCD_PORT=$(ETCD_PORT) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_RGW_PORT=$(RGW_PORT) -DTC_ETCD_PORT=$(ETCD_PORT) -DTC_AZURITE_PORT=$(AZURITE_PORT) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Installs what `make build` built, building nothing, so `make && sudo make
@@ -73,7 +81,7 @@ install:
 	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)" $(if $(filter 1,$(STRIP)),--strip)
 
 build-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTC_SANITIZE=ON -DTC_RGW_PORT=$(ASAN_RGW_PORT) -DTC_ETCD_PORT=$(ASAN_ETCD_PORT) >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTC_SANITIZE=ON -DTC_RGW_PORT=$(ASAN_RGW_PORT) -DTC_ETCD_PORT=$(ASAN_ETCD_PORT) -DTC_AZURITE_PORT=$(ASAN_AZURITE_PORT) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 run: build
@@ -81,12 +89,12 @@ run: build
 
 test: test-plain test-asan
 
-# ctest starts the RGW and etcd once per run (fixtures "rgw", "etcd") and stops
+# ctest starts the RGW, etcd and Azurite once per run (fixtures "rgw", "etcd", "azurite") and stops
 # them at the end.
-test-plain: build deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium
+test-plain: build deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium deps-azurite
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-test-asan: build-asan deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium
+test-asan: build-asan deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium deps-azurite
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
@@ -107,7 +115,7 @@ bench-ring: build deps-etcd
 	@BUILD=$(BUILD) TENANTS=$(TENANTS) TRACES=$(TRACES) bench/ring.sh
 
 clean:
-	@for d in $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD); do scripts/rgw.sh stop $$d/rgw; scripts/etcd.sh stop $$d/etcd; done
+	@for d in $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD); do scripts/rgw.sh stop $$d/rgw; scripts/etcd.sh stop $$d/etcd; scripts/azurite.sh stop $$d/azurite; done
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
 
 # Fuzzing (clang + libFuzzer): builds FUZZ_BUILD with TC_FUZZ=ON, seeds

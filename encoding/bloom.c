@@ -55,10 +55,40 @@ static uint64_t location(const uint64_t h[4], uint64_t i)
 	return h[i % 2] + i * h[2 + ((i + (i % 2)) % 4) / 2];
 }
 
+/* Tempo's sizing: total bits and k for n objects (EstimateParameters), shards of the given size. */
+static void sizing(double *k, double *shards, uint64_t estimated, double fp, uint32_t shard_size_bytes)
+{
+	/*
+	 * Go's EstimateParameters with n = 0 yields k = uint(NaN), a filter
+	 * nobody can query; size an empty block's filter for one object.
+	 */
+	double n = (double)(estimated ? estimated : 1);
+	double m_total = ceil(-1 * n * log(fp) / (log(2) * log(2)));
+
+	*k = ceil(log(2) * m_total / n);
+	*shards = ceil(m_total / ((double)shard_size_bytes * 8.0));
+	if (!(*shards >= 1))
+		*shards = 1;
+	if (*shards > TC_BLOOM_MAX_SHARDS)
+		*shards = TC_BLOOM_MAX_SHARDS;
+	if (!(*k >= 1))
+		*k = 1;
+}
+
+uint16_t tc_bloom_shards_for(uint64_t estimated, double fp, uint32_t shard_size_bytes)
+{
+	double k, shards;
+
+	if (!(fp > 0 && fp < 1) || shard_size_bytes == 0)
+		return 0;
+	sizing(&k, &shards, estimated, fp, shard_size_bytes);
+	return (uint16_t)shards;
+}
+
 int tc_bloom_new(tc_bloom **out, uint64_t estimated, double fp, uint32_t shard_size_bytes)
 {
 	tc_bloom *b;
-	double n, m_total, k, shards;
+	double k, shards;
 	uint64_t words;
 
 	*out = NULL;
@@ -67,20 +97,7 @@ int tc_bloom_new(tc_bloom **out, uint64_t estimated, double fp, uint32_t shard_s
 			     "(got %g, %u)", fp, (unsigned)shard_size_bytes);
 		return TC_EINVALID;
 	}
-	/*
-	 * Go's EstimateParameters with n = 0 yields k = uint(NaN), a filter
-	 * nobody can query; size an empty block's filter for one object.
-	 */
-	n = (double)(estimated ? estimated : 1);
-	m_total = ceil(-1 * n * log(fp) / (log(2) * log(2)));
-	k = ceil(log(2) * m_total / n);
-	shards = ceil(m_total / ((double)shard_size_bytes * 8.0));
-	if (!(shards >= 1))
-		shards = 1;
-	if (shards > TC_BLOOM_MAX_SHARDS)
-		shards = TC_BLOOM_MAX_SHARDS;
-	if (!(k >= 1))
-		k = 1;
+	sizing(&k, &shards, estimated, fp, shard_size_bytes);
 	if (k > BLOOM_MAX_K) {
 		tc_error_set("bloom filter false positive rate %g needs %.0f hash functions", fp, k);
 		return TC_EINVALID;
@@ -187,12 +204,10 @@ void tc_bloom_free(tc_bloom *b)
 	free(b);
 }
 
-int tc_bloom_file_test(int *present, const uint8_t *file, size_t len, const uint8_t *id,
-		       size_t id_len, const tc_where *w)
+int tc_bloom_file_params(uint64_t *m_out, uint64_t *k_out, const uint8_t *file, size_t len, const tc_where *w)
 {
-	uint64_t m, k, nbits, words, h[4];
+	uint64_t m, k, nbits, words;
 
-	*present = 0;
 	if (len < BLOOM_HEADER_LEN) {
 		tc_error_set_at(w, "bloom filter of %zu bytes is shorter than its %d-byte header",
 				len, BLOOM_HEADER_LEN);
@@ -218,6 +233,20 @@ int tc_bloom_file_test(int *present, const uint8_t *file, size_t len, const uint
 				(unsigned long long)(BLOOM_HEADER_LEN + words * 8), len);
 		return TC_ECORRUPT;
 	}
+	*m_out = m;
+	*k_out = k;
+	return TC_OK;
+}
+
+int tc_bloom_file_test(int *present, const uint8_t *file, size_t len, const uint8_t *id,
+		       size_t id_len, const tc_where *w)
+{
+	uint64_t m, k, h[4];
+	int rc;
+
+	*present = 0;
+	if ((rc = tc_bloom_file_params(&m, &k, file, len, w)) < 0)
+		return rc;
 	base_hashes(h, id, id_len);
 	for (uint64_t i = 0; i < k; i++) {
 		uint64_t bit = location(h, i) % m;

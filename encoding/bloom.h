@@ -23,6 +23,8 @@ typedef struct tc_bloom tc_bloom;
  */
 int tc_bloom_new(tc_bloom **out, uint64_t estimated, double fp, uint32_t shard_size_bytes);
 uint16_t tc_bloom_shard_count(const tc_bloom *b);
+/* The shard count tc_bloom_new would choose (0 for settings it refuses). */
+uint16_t tc_bloom_shards_for(uint64_t estimated, double fp, uint32_t shard_size_bytes);
 void tc_bloom_add(tc_bloom *b, const uint8_t *id, size_t id_len);
 /* Appends shard i's bloom-<i> file bytes to out. */
 int tc_bloom_write_shard(tc_buf *out, const tc_bloom *b, uint16_t shard);
@@ -30,6 +32,12 @@ void tc_bloom_free(tc_bloom *b);
 
 /* Which shard holds id, for a block with `shards` shards (0 means legacy 10). */
 uint16_t tc_bloom_shard_of(const uint8_t *id, size_t id_len, uint16_t shards);
+
+/*
+ * The bits per shard (m) and hash count (k) of one serialised bloom-N file,
+ * checked as tc_bloom_file_test checks them (TC_ECORRUPT naming w).
+ */
+int tc_bloom_file_params(uint64_t *m, uint64_t *k, const uint8_t *file, size_t len, const tc_where *w);
 
 /*
  * Tests id against one serialised bloom-N file. Sets *present to 1 when every

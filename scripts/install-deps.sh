@@ -11,6 +11,11 @@
 #                                      left running
 #   scripts/install-deps.sh --chromium also headless Chromium (the bucket page's browser test)
 #   scripts/install-deps.sh --compose  also docker-compose (tests/deploy)
+#   scripts/install-deps.sh --azurite  also node/npm (Debian's, unless node is
+#                                      already there) and, with npm, Azurite and
+#                                      @azure/storage-blob into .deps/azure (the
+#                                      azure tests); skipped when .deps/azure
+#                                      already matches tests/tools/azure
 #   scripts/install-deps.sh --only GROUP   only that group (the Dockerfile: build, runtime)
 #   scripts/install-deps.sh --list GROUP   print that group's packages, install nothing
 set -euo pipefail
@@ -30,6 +35,7 @@ group() {
 }
 
 groups=(build test)
+azurite=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --s3) groups+=(s3) ;;
@@ -38,6 +44,7 @@ while [ $# -gt 0 ]; do
     --prometheus) groups+=(prometheus) ;;
     --compose) groups+=(compose) ;;
     --chromium) groups+=(chromium) ;;
+    --azurite) azurite=1; command -v npm >/dev/null 2>&1 || groups+=(azurite) ;;
     --only) [ $# -ge 2 ] || { echo "install-deps.sh: --only needs a group" >&2; exit 2; }
             groups=("$2"); shift ;;
     --list) [ $# -ge 2 ] || { echo "install-deps.sh: --list needs a group" >&2; exit 2; }
@@ -53,11 +60,30 @@ for g in "${groups[@]}"; do
   mapfile -t -O "${#pkgs[@]}" pkgs <<<"$list"
 done
 
+# --azurite: the npm packages of tests/tools/azure (a lock file pins them)
+# into .deps/azure, once; afterwards this works offline.
+npm_azurite() {
+  local root dest
+  root=$(cd "$here/.." && pwd)
+  dest=$root/.deps/azure
+  if [ -x "$dest/node_modules/.bin/azurite-blob" ] &&
+     cmp -s "$root/tests/tools/azure/package-lock.json" "$dest/package-lock.json"; then
+    return 0
+  fi
+  echo "install-deps: npm ci (Azurite, @azure/storage-blob) into $dest" >&2
+  mkdir -p "$dest"
+  cp "$root/tests/tools/azure/package.json" "$root/tests/tools/azure/package-lock.json" "$dest/"
+  (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  [ $azurite = 0 ] || npm_azurite
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
@@ -86,3 +112,4 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 
 if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
 fi
+[ $azurite = 0 ] || npm_azurite

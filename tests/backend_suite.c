@@ -2,9 +2,11 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tests/test.h"
+#include "src/util/ids.h"
 
 void tc_suite_run(tc_suite_fx *f, void (*check)(tc_suite_fx *f), void (*extra)(void *ctx),
 		  void *ctx)
@@ -152,6 +154,10 @@ void tc_suite_read_range(tc_suite_fx *f)
 	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/data", 1000, 1), TC_ECORRUPT);
 	CHECK_ERRMSG("offset 1000");
 	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/data", UINT64_MAX - 2, 8), TC_ECORRUPT);
+	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/data", 256, 1), TC_ECORRUPT);
+	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/data", 255, 2), TC_ECORRUPT);
+	CHECK_OK(tc_backend_read_range(out, f->be, "t/b/data", 255, 1));
+	CHECK(out[0] == 255);
 	/* an empty object has no byte 0 */
 	CHECK_OK(tc_backend_write(f->be, "t/b/empty", NULL, 0));
 	CHECK_ERR(tc_backend_read_range(out, f->be, "t/b/empty", 0, 1), TC_ECORRUPT);
@@ -531,5 +537,225 @@ void tc_suite_concurrent_writers(tc_suite_fx *f)
 	CHECK_OK(tc_backend_list_objects(&l, f->be, "t/shared/"));
 	CHECK(l.n == 1);
 	tc_buf_dispose(&b);
+	tc_strlist_dispose(&l);
+}
+
+/* ---- listings, overwrites, names ---- */
+
+void tc_suite_list_semantics(tc_suite_fx *f)
+{
+	char s[4096];
+
+	CHECK_OK(tc_suite_put(f->be, "t1/b1/meta.json", "m"));
+	CHECK_OK(tc_suite_put(f->be, "t1/b1/sub/deep/x", "x"));
+	CHECK_OK(tc_suite_put(f->be, "t1/b10/meta.json", "m"));
+	CHECK_OK(tc_suite_put(f->be, "t10/b1/meta.json", "m"));
+	CHECK_OK(tc_suite_put(f->be, "t1x", "o"));
+	CHECK_OK(tc_suite_put(f->be, "t1/b1x", "o"));
+	/* a prefix is a whole segment: t1 is not t10's, b1 is not b10's */
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "", 0));
+	CHECK_STR(s, "t1,t10");
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "", 1));
+	CHECK_STR(s, "t1x");
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t1/", 0));
+	CHECK_STR(s, "b1,b10");
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t1/", 1));
+	CHECK_STR(s, "b1x");
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t1/b1", 1));
+	CHECK_STR(s, "meta.json");
+	/* the delimiter: a nested name is one level, never an object here */
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t1/b1/", 0));
+	CHECK_STR(s, "sub");
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t1/b1/sub/", 0));
+	CHECK_STR(s, "deep");
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t1/b1/sub/deep/", 1));
+	CHECK_STR(s, "x");
+	/* an object's name as a prefix lists nothing */
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t1/b1/meta.json/", 1));
+	CHECK_STR(s, "");
+	CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t1x/", 0));
+	CHECK_STR(s, "");
+}
+
+typedef struct filler {
+	tc_backend *be;
+	int from, to;
+	const char *fmt;
+	atomic_int *failures;
+} filler;
+
+static void *fill_run(void *arg)
+{
+	filler *w = arg;
+	char key[128];
+
+	for (int i = w->from; i < w->to; i++) {
+		snprintf(key, sizeof(key), w->fmt, i);
+		if (tc_suite_put(w->be, key, "x") != 0)
+			atomic_fetch_add(w->failures, 1);
+	}
+	return NULL;
+}
+
+/* Writes "x" to fmt % i for i in [0, n), from 8 threads. */
+static int fill_keys(tc_backend *be, const char *fmt, int n)
+{
+	pthread_t th[8];
+	filler w[8];
+	atomic_int failures = 0;
+	int started = 0;
+
+	for (; started < 8; started++) {
+		w[started] = (filler){ be, n * started / 8, n * (started + 1) / 8, fmt, &failures };
+		if (pthread_create(&th[started], NULL, fill_run, &w[started]) != 0)
+			break;
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return started < 8 || atomic_load(&failures) ? -1 : 0;
+}
+
+void tc_suite_long_listing(tc_suite_fx *f)
+{
+	tc_strlist l = TC_STRLIST_INIT;
+	enum { N = 1010 };
+
+	CHECK(fill_keys(f->be, "t/b%04d/meta.json", N) == 0);
+	CHECK(fill_keys(f->be, "t/big/o%04d", N) == 0);
+	CHECK_OK(tc_backend_list(&l, f->be, "t/"));
+	CHECK_EQ_U64(l.n, N + 1);
+	if (l.n == N + 1) {
+		CHECK_STR(l.items[0], "b0000");
+		CHECK_STR(l.items[N - 1], "b1009");
+		CHECK_STR(l.items[N], "big");
+	}
+	tc_strlist_clear(&l);
+	CHECK_OK(tc_backend_list_objects(&l, f->be, "t/big/"));
+	CHECK_EQ_U64(l.n, N);
+	if (l.n == N) {
+		CHECK_STR(l.items[0], "o0000");
+		CHECK_STR(l.items[N - 1], "o1009");
+	}
+	tc_strlist_clear(&l);
+	CHECK_OK(tc_backend_clear_block(f->be, "t", "big"));
+	CHECK_OK(tc_backend_list_objects(&l, f->be, "t/big/"));
+	CHECK_EQ_U64(l.n, 0);
+	CHECK_OK(tc_backend_list(&l, f->be, "t/"));
+	CHECK_EQ_U64(l.n, N);
+	tc_strlist_dispose(&l);
+}
+
+void tc_suite_overwrite(tc_suite_fx *f)
+{
+	uint8_t big[70000];
+	tc_append *a = NULL;
+	tc_stat st;
+	char s[4096];
+
+	memset(big, 'B', sizeof(big));
+	CHECK_OK(tc_backend_write(f->be, "t/b/index", big, sizeof(big)));
+	CHECK_OK(tc_suite_put(f->be, "t/b/index", "small"));
+	CHECK_OK(tc_suite_get(s, f->be, "t/b/index"));
+	CHECK_STR(s, "small");
+	CHECK_OK(tc_backend_stat(&st, f->be, "t/b/index"));
+	CHECK_EQ_U64(st.size, 5);
+	CHECK_OK(tc_backend_write(f->be, "t/b/index", big, sizeof(big)));
+	CHECK_OK(tc_backend_stat(&st, f->be, "t/b/index"));
+	CHECK_EQ_U64(st.size, sizeof(big));
+	/* a stream replaces a written object, and the other way round */
+	CHECK_OK(tc_backend_append_open(&a, f->be, "t/b/index"));
+	CHECK_OK(tc_backend_append(a, "str", 3));
+	CHECK_OK(tc_backend_append(a, "eam", 3));
+	CHECK_OK(tc_backend_append_commit(a));
+	CHECK_OK(tc_suite_get(s, f->be, "t/b/index"));
+	CHECK_STR(s, "stream");
+	CHECK_OK(tc_suite_put(f->be, "t/b/index", "w"));
+	CHECK_OK(tc_suite_get(s, f->be, "t/b/index"));
+	CHECK_STR(s, "w");
+	/*
+	 * an aborted stream leaves the object it would have replaced (local,
+	 * appending in place, removes what it wrote instead)
+	 */
+	if (!f->append_visible_before_commit) {
+		CHECK_OK(tc_backend_append_open(&a, f->be, "t/b/index"));
+		CHECK_OK(tc_backend_append(a, big, sizeof(big)));
+		tc_backend_append_abort(a);
+		CHECK_OK(tc_suite_get(s, f->be, "t/b/index"));
+		CHECK_STR(s, "w");
+		CHECK_OK(tc_suite_list_str(s, sizeof(s), f->be, "t/b/", 1));
+		CHECK_STR(s, "index");
+	}
+}
+
+void tc_suite_all_chars(tc_suite_fx *f)
+{
+	/*
+	 * every printable ASCII character but '/', and UTF-8 of 2, 3 and 4
+	 * bytes; not a leading '.': the local backend's temp files, which
+	 * listings hide on every backend
+	 */
+	static const char *const tenants[] = {
+		" !\"#$%&'()*+,-.:;<=>?@[]^_`{|}~",
+		"back\\slash",
+		"ABCXYZabcxyz0123456789",
+		"caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac-\xf0\x9f\x98\x80",
+		"a..b...c",
+		"v1.2-x.json",
+		"a b  c",
+		"%41%2F%00+plus",
+	};
+	const size_t n = sizeof(tenants) / sizeof(tenants[0]);
+	char key[TC_KEY_MAX + 1], block[256], s[4096];
+	tc_strlist l = TC_STRLIST_INIT;
+	uint8_t r[4];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(block, sizeof(block), "blk %s", tenants[i]);
+		snprintf(key, sizeof(key), "%s/%s/meta.json", tenants[i], block);
+		if (f->backslash_refused && strchr(key, '\\')) {
+			CHECK_ERR(tc_suite_put(f->be, key, "x"), TC_EINVALID);
+			CHECK_ERRMSG("'\\'");
+			CHECK_ERR(tc_backend_list(&l, f->be, tenants[i]), TC_EINVALID);
+			CHECK_ERR(tc_backend_clear_block(f->be, tenants[i], block), TC_EINVALID);
+			continue;
+		}
+		CHECK_MSG(tc_suite_put(f->be, key, tenants[i]) == 0, "write %s: %s", key,
+			  tc_error_last());
+		CHECK_OK(tc_suite_get(s, f->be, key));
+		CHECK_STR(s, tenants[i]);
+		snprintf(key, sizeof(key), "%s/%s/%s", tenants[i], block, tenants[i]);
+		CHECK_OK(tc_suite_put(f->be, key, "data"));
+		CHECK_OK(tc_backend_read_range(r, f->be, key, 1, 3));
+		CHECK(memcmp(r, "ata", 3) == 0);
+		snprintf(key, sizeof(key), "%s/", tenants[i]);
+		tc_strlist_clear(&l);
+		CHECK_OK(tc_backend_list(&l, f->be, key));
+		CHECK_MSG(l.n == 1 && !strcmp(l.items[0], block), "blocks of \"%s\"", tenants[i]);
+		CHECK_OK(tc_backend_mark_compacted(f->be, tenants[i], block));
+		snprintf(key, sizeof(key), "%s/%s/", tenants[i], block);
+		tc_strlist_clear(&l);
+		CHECK_OK(tc_backend_list_objects(&l, f->be, key));
+		CHECK_MSG(l.n == 2 && tc_strlist_contains(&l, "meta.compacted.json") &&
+				  tc_strlist_contains(&l, tenants[i]),
+			  "objects of \"%s\": %zu (%s)", key, l.n, l.n ? l.items[0] : "");
+	}
+	tc_strlist_clear(&l);
+	CHECK_OK(tc_backend_list(&l, f->be, ""));
+	CHECK_EQ_U64(l.n, f->backslash_refused ? n - 1 : n);
+	for (size_t i = 0; i < n; i++)
+		CHECK_MSG(tc_strlist_contains(&l, tenants[i]) ||
+				  (f->backslash_refused && strchr(tenants[i], '\\')),
+			  "tenant \"%s\" not listed", tenants[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (f->backslash_refused && strchr(tenants[i], '\\'))
+			continue;
+		snprintf(block, sizeof(block), "blk %s", tenants[i]);
+		CHECK_OK(tc_backend_clear_block(f->be, tenants[i], block));
+		/* (local keeps the tenant's directory) */
+		snprintf(key, sizeof(key), "%s/", tenants[i]);
+		tc_strlist_clear(&l);
+		CHECK_OK(tc_backend_list(&l, f->be, key));
+		CHECK_EQ_U64(l.n, 0);
+	}
 	tc_strlist_dispose(&l);
 }

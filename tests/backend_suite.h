@@ -1,6 +1,8 @@
 /*
  * The backend conformance suite: what every tc_backend must do, run by
- * tests/unit/test_backend.c (local, mem) and tests/unit/test_s3.c (RGW).
+ * tests/unit/test_backend.c (local, mem), tests/unit/test_s3.c (RGW),
+ * tests/unit/test_azure.c (Azurite) and tests/unit/test_gcs.c (the fake
+ * GCS of tests/fake_gcs.py).
  * A check is a void function on a fixture whose fields describe where the
  * backends may differ; a backend's own extra assertions stay in its test
  * file and run after the shared check (tc_suite_run).
@@ -29,6 +31,8 @@ typedef struct tc_suite_fx {
 	int mtime_slack_s;
 	/* an append stream's object exists before commit (local appends in place) */
 	int append_visible_before_commit;
+	/* keys with '\\' are refused (TC_EINVALID): Azure turns it into '/' */
+	int backslash_refused;
 	/* objects each of the concurrent writers writes */
 	int concurrent_objects;
 } tc_suite_fx;
@@ -52,6 +56,14 @@ void tc_suite_mark_compacted(tc_suite_fx *f);
 void tc_suite_clear_block(tc_suite_fx *f);
 void tc_suite_hostile_keys(tc_suite_fx *f);
 void tc_suite_concurrent_writers(tc_suite_fx *f);
+/* Listings: prefixes that share a stem, nested names, the delimiter, the root. */
+void tc_suite_list_semantics(tc_suite_fx *f);
+/* More names than one page of an object store's listing (1000), listed and cleared. */
+void tc_suite_long_listing(tc_suite_fx *f);
+/* Replacing objects by larger and smaller ones, by write and by append. */
+void tc_suite_overwrite(tc_suite_fx *f);
+/* Tenants, blocks and names with every character a key may hold. */
+void tc_suite_all_chars(tc_suite_fx *f);
 
 /* Keys every backend refuses (the suite adds one longer than TC_KEY_MAX). */
 extern const char *const tc_suite_hostile[];

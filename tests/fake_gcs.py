@@ -134,6 +134,22 @@ def resource(bucket, o):
     return r
 
 
+def bad_name(name):
+    """Why GCS refuses an object name (its naming rules), or None. A
+    backslash, like any other UTF-8 but CR and LF, is a valid name byte."""
+    if "\r" in name or "\n" in name:
+        return "carriage return or line feed"
+    if not 1 <= len(name.encode("utf-8", "surrogatepass")) <= 1024:
+        return "length not 1..1024 bytes"
+    if name in (".", "..") or name.startswith(".well-known/acme-challenge/"):
+        return "reserved name"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not UTF-8"
+    return None
+
+
 def store(bucket, name, data, meta):
     with lock:
         state["generation"] += 1
@@ -432,6 +448,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         meta = self.body()
         if dst is None or dbucket not in buckets:
             return self.error(404, "notFound", "No such bucket or object")
+        if self.refuse_name(dst):
+            return
         with lock:
             o = buckets[bucket].get(src)
         if o is None:
@@ -462,6 +480,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(200, {"kind": "storage#rewriteResponse", "done": True, "resource": r,
                         "totalBytesRewritten": r["size"], "objectSize": r["size"]})
 
+    def refuse_name(self, name):
+        """Answers 400 invalid, as GCS, for a name it refuses (and records
+        it: our keys never are such names). True when it did."""
+        why = bad_name(name)
+        if why:
+            violation("object name %r: %s" % (name, why))
+            self.error(400, "invalid", "The specified object name is not valid.")
+        return why is not None
+
     # ---- uploads ----
     def upload(self, bucket, q):
         if bucket not in buckets:
@@ -472,7 +499,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.count("upload_media")
             if not q.get("name"):
                 return self.error(400, "required", "Required parameter: name")
-            return self.send(200, store(bucket, q["name"], self.body(), {}))
+            data = self.body()
+            if self.refuse_name(q["name"]):
+                return
+            return self.send(200, store(bucket, q["name"], data, {}))
         if self.command == "POST" and kind == "multipart":
             self.count("upload_multipart")
             return self.multipart(bucket, q)
@@ -483,6 +513,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             name = meta.get("name") or q.get("name")
             if not name:
                 return self.error(400, "required", "Required parameter: name")
+            if self.refuse_name(name):
+                return
             uid = secrets.token_urlsafe(16)
             with lock:
                 sessions[uid] = {"bucket": bucket, "name": name, "meta": meta,
@@ -523,6 +555,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         name = meta.get("name") or q.get("name")
         if not name:
             return self.error(400, "required", "Required parameter: name")
+        if self.refuse_name(name):
+            return
         self.send(200, store(bucket, name, parts[1][1], meta))
 
     def chunk(self, uid):

@@ -441,7 +441,7 @@ static void gcs_free(tc_backend *be)
 
 static void gcs_cancel(tc_backend *be)
 {
-	tc_cancel_set(((tc_gcs *)be)->cancel);
+	tc_cancel_fire(((tc_gcs *)be)->cancel);
 }
 
 static const tc_backend_ops gcs_ops = {

@@ -47,12 +47,9 @@ int tc_gcs_escape(tc_buf *b, const char *s)
 }
 
 typedef struct xfer {
-	CURL *h;
+	tc_curl_sink sink;
 	tc_gcs *g;
 	tc_gcs_call *c;
-	int sink_err;  /* TC_ELIMIT etc. from the out buffer */
-	int overflow;  /* more bytes than fit the fixed buffer */
-	int json_full; /* a JSON/error body beyond TC_GCS_JSON_MAX */
 } xfer;
 
 static int is_2xx(long st)
@@ -76,40 +73,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return tc_cancel_is_set(x->g->cancel) ? 1 : 0;
-}
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	xfer *x = ud;
-	tc_gcs_call *c = x->c;
-	size_t len = sz * n;
-
-	if (c->status == 0)
-		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &c->status);
-	if (is_2xx(c->status) && c->out) {
-		int err = tc_buf_put(c->out, p, len);
-		if (err < 0) {
-			x->sink_err = err;
-			return 0;
-		}
-		c->got += len;
-		return len;
-	}
-	if (is_2xx(c->status) && c->fixed) {
-		if (len > c->fixed_len - c->got) {
-			x->overflow = 1;
-			return 0;
-		}
-		memcpy(c->fixed + c->got, p, len);
-		c->got += len;
-		return len;
-	}
-	if (c->json.len + len > TC_GCS_JSON_MAX || tc_buf_put(&c->json, p, len) < 0) {
-		x->json_full = 1;
-		return 0;
-	}
-	return len;
+	return tc_cancel_fired(x->g->cancel) ? 1 : 0;
 }
 
 static size_t on_header(char *p, size_t sz, size_t n, void *ud)
@@ -178,8 +142,8 @@ static void setup(CURL *h, const tc_gcs *g, tc_gcs_call *c, struct curl_slist *l
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_S);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, tc_curl_on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->sink);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -264,7 +228,7 @@ static int attempt(tc_gcs *g, tc_gcs_call *c, CURL *h, size_t out_start, unsigne
 {
 	struct curl_slist *l = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	xfer x = { h, g, c, 0, 0, 0 };
+	xfer x = { .g = g, .c = c };
 	uint64_t t0;
 	CURLcode rc;
 	int err;
@@ -280,6 +244,9 @@ static int attempt(tc_gcs *g, tc_gcs_call *c, CURL *h, size_t out_start, unsigne
 		curl_slist_free_all(l);
 		return err;
 	}
+	x.sink = (tc_curl_sink){ .h = h, .status = &c->status, .got = &c->got, .out = c->out,
+				 .fixed = c->fixed, .fixed_len = c->fixed_len, .other = &c->json,
+				 .other_max = TC_GCS_JSON_MAX };
 	curl_easy_reset(h);
 	setup(h, g, c, l, &x, errbuf);
 	t0 = tc_mono_ns();
@@ -288,19 +255,19 @@ static int attempt(tc_gcs *g, tc_gcs_call *c, CURL *h, size_t out_start, unsigne
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(l); /* it held the token */
 	observe(g, c, t0);
-	if (x.sink_err) {
+	if (x.sink.out_err) {
 		tc_error_set("gcs %s %s: object exceeds the read buffer's limit of %zu bytes",
 			     c->method, c->subject, c->out->cap ? c->out->cap : TC_BUF_DEFAULT_CAP);
-		return x.sink_err;
+		return x.sink.out_err;
 	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK && tc_cancel_is_set(g->cancel))
+	if (rc == CURLE_ABORTED_BY_CALLBACK && tc_cancel_fired(g->cancel))
 		return canceled_error(c);
-	if (x.overflow) {
+	if (x.sink.overflow) {
 		tc_error_set("gcs %s %s: more bytes than the %zu requested (Range ignored?)",
 			     c->method, c->subject, c->fixed_len);
 		return TC_ECORRUPT;
 	}
-	if (rc != CURLE_OK && !(x.json_full && c->status)) {
+	if (rc != CURLE_OK && !(x.sink.other_full && c->status)) {
 		char what[TC_KEY_MAX + 64];
 		c->transfer_retryable = retryable_curl(rc);
 		c->status = 0;
@@ -310,7 +277,7 @@ static int attempt(tc_gcs *g, tc_gcs_call *c, CURL *h, size_t out_start, unsigne
 			     attempts > 1 ? " after retries" : "");
 		return TC_ERROR;
 	}
-	if (is_ok(c) && x.json_full) {
+	if (is_ok(c) && x.sink.other_full) {
 		/* A truncated document would read as one without the entries it lost. */
 		tc_error_set("gcs %s %s: response body larger than %zu bytes", c->method,
 			     c->subject, TC_GCS_JSON_MAX);
@@ -344,7 +311,7 @@ int tc_gcs_http_do(tc_gcs *g, tc_gcs_call *c)
 		goto cleanup;
 	}
 	for (unsigned n = 0;; n++) {
-		if (tc_cancel_is_set(g->cancel)) {
+		if (tc_cancel_fired(g->cancel)) {
 			err = canceled_error(c);
 			break;
 		}

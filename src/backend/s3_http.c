@@ -3,18 +3,17 @@
  * of libcurl easy handles (src/util/curl.h).
  */
 #include "src/backend/s3_impl.h"
+#include "src/backend/xml_impl.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <libxml/parser.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "src/util/cancel.h"
 #include "src/util/curl.h"
 #include "src/util/error.h"
 #include "src/util/ids.h"
@@ -29,16 +28,9 @@
 #define BACKOFF_MAX_MS 10000u
 #define MAX_HEADERS 24
 
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-
-static void global_init_once(void)
-{
-	xmlInitParser();
-}
-
 int tc_s3_http_init(tc_s3 *s)
 {
-	pthread_once(&global_once, global_init_once);
+	tc_xml_init();
 	return tc_curl_pool_new(&s->pool, POOL_MAX);
 }
 
@@ -57,12 +49,9 @@ void tc_s3_call_dispose(tc_s3_call *c)
 /* ---- one transfer ---- */
 
 typedef struct xfer {
-	CURL *h;
+	tc_curl_sink sink;
 	tc_s3 *s;
 	tc_s3_call *c;
-	int sink_err;   /* TC_ELIMIT etc. from the out buffer */
-	int overflow;   /* more bytes than fit the fixed buffer */
-	int xml_full;   /* an XML/error body beyond TC_S3_XML_MAX */
 } xfer;
 
 /* curl calls this at least once a second, even while the peer says nothing. */
@@ -75,45 +64,12 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return tc_cancel_is_set(x->s->cancel) ? 1 : 0;
+	return tc_cancel_fired(x->s->cancel) ? 1 : 0;
 }
 
 static int is_2xx(long st)
 {
 	return st >= 200 && st < 300;
-}
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	xfer *x = ud;
-	tc_s3_call *c = x->c;
-	size_t len = sz * n;
-
-	if (c->status == 0)
-		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &c->status);
-	if (is_2xx(c->status) && c->out) {
-		int err = tc_buf_put(c->out, p, len);
-		if (err < 0) {
-			x->sink_err = err;
-			return 0;
-		}
-		c->got += len;
-		return len;
-	}
-	if (is_2xx(c->status) && c->fixed) {
-		if (len > c->fixed_len - c->got) {
-			x->overflow = 1;
-			return 0;
-		}
-		memcpy(c->fixed + c->got, p, len);
-		c->got += len;
-		return len;
-	}
-	if (c->xml.len + len > TC_S3_XML_MAX || tc_buf_put(&c->xml, p, len) < 0) {
-		x->xml_full = 1;
-		return 0;
-	}
-	return len;
 }
 
 static size_t on_header(char *p, size_t sz, size_t n, void *ud)
@@ -275,8 +231,8 @@ static void setup(CURL *h, const tc_s3 *s, tc_s3_call *c, const char *url, struc
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_S);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, tc_curl_on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->sink);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -308,15 +264,9 @@ static int retryable_status(long st, const char *code)
 	       !strcmp(code, "ThrottlingException") || !strcmp(code, "RequestTimeTooSkewed");
 }
 
-/* Sleeps before retry attempt+1; returns non-zero, at once, when the backend is canceled. */
-static int backoff(tc_s3 *s, unsigned attempt)
-{
-	return tc_cancel_backoff(s->cancel, attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
-}
-
 void tc_s3_http_cancel(tc_s3 *s)
 {
-	tc_cancel_set(s->cancel);
+	tc_cancel_fire(s->cancel);
 }
 
 static void what_suffix(char *out, size_t outsz, const tc_s3_call *c)
@@ -396,7 +346,7 @@ static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const cha
 {
 	struct curl_slist *l = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	xfer x = { h, s, c, 0, 0, 0 };
+	xfer x = { .s = s, .c = c };
 	uint64_t t0;
 	CURLcode rc;
 	int err;
@@ -414,6 +364,9 @@ static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const cha
 		curl_slist_free_all(l);
 		return err;
 	}
+	x.sink = (tc_curl_sink){ .h = h, .status = &c->status, .got = &c->got, .out = c->out,
+				 .fixed = c->fixed, .fixed_len = c->fixed_len, .other = &c->xml,
+				 .other_max = TC_S3_XML_MAX };
 	curl_easy_reset(h);
 	setup(h, s, c, url, l, &x, errbuf);
 	t0 = tc_mono_ns();
@@ -421,23 +374,23 @@ static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const cha
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
 	curl_slist_free_all(l);
 	observe(s, c, t0);
-	if (x.sink_err) {
+	if (x.sink.out_err) {
 		char subj[TC_KEY_MAX * 2 + 64];
 		subject(subj, sizeof(subj), s, c);
 		tc_error_set("s3 %s %s: object exceeds the read buffer's limit of %zu bytes",
 			     c->method, subj, c->out->cap ? c->out->cap : TC_BUF_DEFAULT_CAP);
-		return x.sink_err;
+		return x.sink.out_err;
 	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK && tc_cancel_is_set(s->cancel))
+	if (rc == CURLE_ABORTED_BY_CALLBACK && tc_cancel_fired(s->cancel))
 		return canceled_error(s, c);
-	if (x.overflow) {
+	if (x.sink.overflow) {
 		char subj[TC_KEY_MAX * 2 + 64];
 		subject(subj, sizeof(subj), s, c);
 		tc_error_set("s3 %s %s: more bytes than the %zu requested (Range ignored?)",
 			     c->method, subj, c->fixed_len);
 		return TC_ECORRUPT;
 	}
-	if (rc != CURLE_OK && !(x.xml_full && c->status)) {
+	if (rc != CURLE_OK && !(x.sink.other_full && c->status)) {
 		char subj[TC_KEY_MAX * 2 + 64], what[TC_KEY_MAX + 64];
 		*retry = retryable_curl(rc);
 		subject(subj, sizeof(subj), s, c);
@@ -447,7 +400,7 @@ static int attempt(tc_s3 *s, tc_s3_call *c, CURL *h, const char *path, const cha
 			     c->status ? "" : ", no response", attempts > 1 ? " after retries" : "");
 		return TC_ERROR;
 	}
-	if (is_2xx(c->status) && x.xml_full) {
+	if (is_2xx(c->status) && x.sink.other_full) {
 		/* A truncated document would read as one without the error or item it lost. */
 		char subj[TC_KEY_MAX * 2 + 64];
 		subject(subj, sizeof(subj), s, c);
@@ -490,7 +443,7 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c)
 		goto cleanup;
 	}
 	for (unsigned n = 0;; n++) {
-		if (tc_cancel_is_set(s->cancel)) {
+		if (tc_cancel_fired(s->cancel)) {
 			err = canceled_error(s, c);
 			break;
 		}
@@ -502,7 +455,7 @@ int tc_s3_http_do(tc_s3 *s, tc_s3_call *c)
 			tc_metrics_add(s->metrics, TC_M_BACKEND_RETRIES_TOTAL, 1, c->method, NULL);
 		tc_log_debug("msg=\"s3 request failed, retrying\" attempt=%u err=%s", n + 1,
 			     tc_log_q(tc_error_last()));
-		if (backoff(s, n)) {
+		if (tc_cancel_backoff(s->cancel, n, BACKOFF_BASE_MS, BACKOFF_MAX_MS)) {
 			err = canceled_error(s, c);
 			break;
 		}

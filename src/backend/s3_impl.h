@@ -44,7 +44,7 @@ typedef struct tc_s3 {
 	uint32_t max_list_pages;
 	tc_metrics *metrics;
 	atomic_int no_multi_delete; /* the store refused DeleteObjects once */
-	tc_cancel *cancel;          /* tc_backend_cancel; backoff sleeps end at it */
+	tc_cancel *cancel;          /* tc_backend_cancel; wakes backoff sleeps */
 	tc_curl_pool *pool;         /* idle CURL easy handles */
 } tc_s3;
 

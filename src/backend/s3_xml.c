@@ -1,13 +1,11 @@
 /*
- * S3's XML bodies through libxml2: error documents, ListObjectsV2 and
- * ListMultipartUploads pages, DeleteObjects results, and the two request
- * bodies we send (CompleteMultipartUpload, Delete). Elements are matched by
- * local name, so the S3 namespace may or may not be declared. The parser
- * never touches the network, and a document with a DOCTYPE is refused
- * before its internal subset is read: S3 never sends one, and entity
- * declarations are how a body expands to gigabytes (billion laughs).
+ * S3's XML bodies through libxml2 (the safe parser and lookups of
+ * xml_impl.h): error documents, ListObjectsV2 and ListMultipartUploads
+ * pages, DeleteObjects results, and the two request bodies we send
+ * (CompleteMultipartUpload, Delete).
  */
 #include "src/backend/s3_impl.h"
+#include "src/backend/xml_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,72 +18,12 @@
 #include "src/util/ids.h"
 #include "src/util/utf8.h"
 
-#define PARSE_FLAGS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
-
-/* Marks a context whose document declared a DOCTYPE (ctxt->_private). */
-static int dtd_seen;
-
-/* SAX internalSubset: called at "<!DOCTYPE name", before any declaration in it is parsed. */
-static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *external_id,
-		       const xmlChar *system_id)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)name;
-	(void)external_id;
-	(void)system_id;
-	ctxt->_private = &dtd_seen;
-	xmlStopParser(ctxt);
-}
-
-/* What parse_why found wrong with the body, for the caller's message. */
+/* What S3 never sends and we refuse, for messages. */
 #define DTD_REFUSED "entity declarations refused (the response has a <!DOCTYPE>, which S3 never sends)"
 
-/*
- * The document in b, or NULL. With bad set, a body that is not well-formed
- * XML gets libxml2's reason and the line and column it stopped at there
- * (empty for an empty body); control bytes become '?' as in text_show.
- * *dtd (if dtd is not NULL) is set when the body was refused for its DOCTYPE.
- */
 static xmlDocPtr parse_why(const tc_buf *b, char *bad, size_t badsz, int *dtd)
 {
-	xmlParserCtxtPtr ctxt;
-	const xmlError *e;
-	xmlDocPtr doc;
-
-	if (bad && badsz)
-		bad[0] = '\0';
-	if (dtd)
-		*dtd = 0;
-	if (!b->ptr || b->len == 0 || b->len > TC_S3_XML_MAX || !(ctxt = xmlNewParserCtxt()))
-		return NULL;
-	ctxt->sax->internalSubset = refuse_dtd;
-	ctxt->_private = NULL;
-	doc = xmlCtxtReadMemory(ctxt, (const char *)b->ptr, (int)b->len, "s3.xml", NULL, PARSE_FLAGS);
-	if (ctxt->_private == &dtd_seen) {
-		/* stopped at the DOCTYPE: whatever was built is not the document */
-		xmlFreeDoc(doc);
-		doc = NULL;
-		if (dtd)
-			*dtd = 1;
-		if (bad && badsz)
-			snprintf(bad, badsz, " (%s)", DTD_REFUSED);
-	} else if (!doc && bad && badsz && (e = xmlCtxtGetLastError(ctxt)) && e->message) {
-		int n = snprintf(bad, badsz, " (not well-formed XML at line %d, column %d: %s", e->line,
-				 e->int2, e->message);
-		size_t len = n < 0 ? 0 : (size_t)n < badsz ? (size_t)n : badsz - 1;
-
-		while (len > 0 && (bad[len - 1] == '\n' || bad[len - 1] == ' '))
-			len--;
-		for (size_t i = 0; i < len; i++)
-			if ((unsigned char)bad[i] < 0x20 || bad[i] == 0x7f)
-				bad[i] = '?';
-		if (len + 1 < badsz)
-			bad[len++] = ')';
-		bad[len] = '\0';
-	}
-	xmlFreeParserCtxt(ctxt);
-	return doc;
+	return tc_xml_parse(b, TC_S3_XML_MAX, DTD_REFUSED, bad, badsz, dtd);
 }
 
 static xmlDocPtr parse(const tc_buf *b)
@@ -93,94 +31,24 @@ static xmlDocPtr parse(const tc_buf *b)
 	return parse_why(b, NULL, 0, NULL);
 }
 
-/*
- * The message for a body that is not the document expected: a refused
- * DOCTYPE says so, anything else names the document it is not.
- */
 static int not_doc(const tc_where *w, const char *doc_name, const char *bad, int dtd)
 {
-	if (dtd)
-		tc_error_set_at(w, "%s", DTD_REFUSED);
-	else
-		tc_error_set_at(w, "response is not a %s document%s", doc_name, bad);
-	return TC_ECORRUPT;
+	return tc_xml_not_doc(w, doc_name, bad, dtd, DTD_REFUSED);
 }
 
-static int is_elem(xmlNodePtr n, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
-}
-
-static xmlNodePtr child(xmlNodePtr parent, const char *name)
-{
-	for (xmlNodePtr n = parent ? parent->children : NULL; n; n = n->next)
-		if (is_elem(n, name))
-			return n;
-	return NULL;
-}
-
-/* First element named name in document order. */
-static xmlNodePtr find(xmlNodePtr n, const char *name)
-{
-	for (; n; n = n->next) {
-		xmlNodePtr r;
-		if (is_elem(n, name))
-			return n;
-		if ((r = find(n->children, name)))
-			return r;
-	}
-	return NULL;
-}
-
-/*
- * Copies n's text into out for a message: control characters become '?'
- * and long texts are cut, so a hostile server cannot fill our messages
- * with terminal sequences.
- */
-static void text_show(char *out, size_t outsz, xmlNodePtr n)
-{
-	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
-	size_t o = 0;
-
-	if (outsz == 0)
-		return;
-	for (const unsigned char *p = t; p && *p && o + 1 < outsz; p++)
-		out[o++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
-	out[o] = '\0';
-	xmlFree(t);
-}
+#define is_elem tc_xml_is_elem
+#define child tc_xml_child
+#define find tc_xml_find
+#define text_show tc_xml_text_show
+#define truthy tc_xml_truthy
+#define dup_text tc_xml_dup_text
 
 void tc_s3_show(char *out, size_t outsz, const char *s, size_t max)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i = 0;
-
-	if (outsz == 0)
-		return;
-	for (; s[i] && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (o + 5 >= outsz)
-			break;
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	if (s[i] && o + 4 <= outsz) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
+	tc_xml_show(out, outsz, s, max);
 }
 
-/* Adds n's text to l as it is (upload IDs, times). */
+/* Adds n's text as it is (upload IDs, times). */
 static int add_text(tc_strlist *l, xmlNodePtr n, const tc_where *w)
 {
 	xmlChar *t = xmlNodeGetContent(n);
@@ -195,75 +63,10 @@ static int add_text(tc_strlist *l, xmlNodePtr n, const tc_where *w)
 	return err;
 }
 
-/*
- * Decodes the listed name d[0..*len) in place when url is set (S3
- * form-encodes: '+' is a space) and says why the result cannot be one of
- * our keys, or NULL. Such names are skipped, not fatal: one stray object
- * must not hide every other name of the listing.
- */
-static const char *decode_name(char *d, size_t *len, int url)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < *len; i++) {
-		int c = (unsigned char)d[i];
-		if (url && c == '+') {
-			c = ' ';
-		} else if (url && c == '%') {
-			int hi = i + 2 < *len ? tc_hex_digit(d[i + 1]) : -1;
-			int lo = i + 2 < *len ? tc_hex_digit(d[i + 2]) : -1;
-			if (hi < 0 || lo < 0)
-				return "bad URL encoding";
-			c = hi * 16 + lo;
-			i += 2;
-		}
-		if (c == 0)
-			return "NUL byte";
-		if (c < 0x20 || c == 0x7f)
-			return "control character";
-		d[o++] = (char)c;
-	}
-	*len = o;
-	for (size_t i = 0; i < o;) {
-		uint32_t cp;
-		size_t n = tc_utf8_seq((const uint8_t *)d + i, o - i, &cp);
-		if (n == 0)
-			return "invalid UTF-8";
-		i += n;
-	}
-	return NULL;
-}
-
-/*
- * Adds n's text, decoded, to l; a name that cannot be a key goes to
- * out->bad instead (shown as listed) and *skipped is set.
- */
 static int add_name(tc_strlist *l, tc_s3_list_page *out, xmlNodePtr n, int url, int *skipped,
 		    const tc_where *w)
 {
-	xmlChar *t = xmlNodeGetContent(n);
-	char show[256];
-	const char *why;
-	size_t len;
-	int err;
-
-	*skipped = 0;
-	if (!t) {
-		tc_error_set_at(w, "out of memory reading XML");
-		return TC_ERROR;
-	}
-	tc_s3_show(show, sizeof(show), (const char *)t, 160);
-	len = strlen((const char *)t);
-	if ((why = decode_name((char *)t, &len, url))) {
-		*skipped = 1;
-		err = tc_strlist_add(&out->bad, show);
-		if (err == TC_OK)
-			err = tc_strlist_add(&out->bad_why, why);
-	} else {
-		err = tc_strlist_addn(l, (const char *)t, len);
-	}
-	xmlFree(t);
-	return err;
+	return tc_xml_add_name(l, &out->bad, &out->bad_why, n, url, skipped, w);
 }
 
 int tc_s3_xml_error(char *code, size_t codesz, char *msg, size_t msgsz, const tc_buf *body)
@@ -302,32 +105,6 @@ int tc_s3_xml_text(char *out, size_t outsz, const tc_buf *body, const char *name
 	xmlFree(t);
 	xmlFreeDoc(doc);
 	return err;
-}
-
-static int truthy(xmlNodePtr n)
-{
-	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
-	int r = t && !strcmp((const char *)t, "true");
-	xmlFree(t);
-	return r;
-}
-
-static int dup_text(char **out, xmlNodePtr n, const tc_where *w)
-{
-	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
-
-	*out = NULL;
-	if (!t || !*t) {
-		xmlFree(t);
-		return TC_OK;
-	}
-	*out = strdup((const char *)t);
-	xmlFree(t);
-	if (!*out) {
-		tc_error_set_at(w, "out of memory");
-		return TC_ERROR;
-	}
-	return TC_OK;
 }
 
 static int url_encoded(xmlNodePtr root)

@@ -10,5 +10,9 @@ int tc_cmd_serve(int argc, char **argv);
 int tc_cmd_block(int argc, char **argv);
 int tc_cmd_ring(int argc, char **argv);
 int tc_cmd_web(int argc, char **argv);
+int tc_cmd_list(int argc, char **argv);
+int tc_cmd_view(int argc, char **argv);
+int tc_cmd_retention(int argc, char **argv);
+int tc_cmd_bucket(int argc, char **argv);
 
 #endif

@@ -232,6 +232,33 @@ fail:
 	return rc;
 }
 
+int tc_blocklist_newest_mtime(int64_t *out, tc_backend *be, const char *tenant, const char *block)
+{
+	tc_strlist names = TC_STRLIST_INIT;
+	char prefix[TC_KEY_MAX], key[TC_KEY_MAX];
+	int rc;
+
+	*out = 0;
+	snprintf(prefix, sizeof(prefix), "%s/%s/", tenant, block);
+	if ((rc = tc_backend_list_objects(&names, be, prefix)) < 0)
+		return rc;
+	for (size_t i = 0; i < names.n && rc == TC_OK; i++) {
+		tc_stat st;
+		if ((rc = tc_key_block(key, sizeof(key), tenant, block, names.items[i])) < 0)
+			break;
+		rc = tc_backend_stat(&st, be, key);
+		if (rc == TC_ENOTFOUND) {
+			rc = TC_OK;
+			continue;
+		}
+		int64_t t = st.mtime.sec * 1000000000LL + st.mtime.nsec;
+		if (rc == TC_OK && t > *out)
+			*out = t;
+	}
+	tc_strlist_dispose(&names);
+	return rc;
+}
+
 int tc_blocklist_tenants(tc_strlist *out, tc_backend *be)
 {
 	tc_strlist names = TC_STRLIST_INIT;

@@ -53,6 +53,12 @@ int tc_blocklist_read_tenant_n(tc_blocklist *out, tc_backend *be, const char *te
 /* Reads one block's meta.json (live) or meta.compacted.json; TC_ENOTFOUND if neither. */
 int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, const char *block);
 
+/*
+ * Newest modification time (unix ns) of the objects under the block's
+ * prefix, 0 if none: how long a partial block has been left alone.
+ */
+int tc_blocklist_newest_mtime(int64_t *out, tc_backend *be, const char *tenant, const char *block);
+
 /* Valid tenant names under the root, sorted; invalid ones logged and skipped. */
 int tc_blocklist_tenants(tc_strlist *out, tc_backend *be);
 

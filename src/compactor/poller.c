@@ -18,34 +18,6 @@ static int64_t partial_grace_ns(const tc_service *s)
 	return s->cfg->compactor.compaction.partial_block_grace_ns;
 }
 
-/* Newest modification time of the block's objects, in unix nanoseconds. */
-static int newest_mtime(int64_t *out, tc_backend *be, const char *tenant, const char *block)
-{
-	tc_strlist names = TC_STRLIST_INIT;
-	char prefix[TC_KEY_MAX], key[TC_KEY_MAX];
-	int rc;
-
-	*out = 0;
-	snprintf(prefix, sizeof(prefix), "%s/%s/", tenant, block);
-	if ((rc = tc_backend_list_objects(&names, be, prefix)) < 0)
-		return rc;
-	for (size_t i = 0; i < names.n && rc == TC_OK; i++) {
-		tc_stat st;
-		if ((rc = tc_key_block(key, sizeof(key), tenant, block, names.items[i])) < 0)
-			break;
-		rc = tc_backend_stat(&st, be, key);
-		if (rc == TC_ENOTFOUND) {
-			rc = TC_OK;
-			continue;
-		}
-		int64_t t = st.mtime.sec * 1000000000LL + st.mtime.nsec;
-		if (rc == TC_OK && t > *out)
-			*out = t;
-	}
-	tc_strlist_dispose(&names);
-	return rc;
-}
-
 /*
  * Removes partial blocks (no meta.json, no meta.compacted.json) left by a
  * crashed or canceled writer, once nothing has touched them for the grace
@@ -61,7 +33,7 @@ static void clean_partials(tc_service *s, const char *tenant, const tc_strlist *
 		int64_t newest;
 		if (tc_service_is_in_progress(s, b) || tc_service_owns(s, b) != 1)
 			continue;
-		if (newest_mtime(&newest, s->be, tenant, b) < 0 || now_ns - newest < partial_grace_ns(s))
+		if (tc_blocklist_newest_mtime(&newest, s->be, tenant, b) < 0 || now_ns - newest < partial_grace_ns(s))
 			continue;
 		if (tc_backend_clear_block(s->be, tenant, b) < 0) {
 			tc_log_error("msg=\"failed to remove partial block\" tenant=%s block=%s err=%s",

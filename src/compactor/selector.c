@@ -38,6 +38,13 @@ static int64_t window_of(const tc_time *t, int64_t window_s)
 	return t->sec / window_s; /* Go's integer division truncates toward zero too */
 }
 
+int64_t tc_selector_window_of(const tc_time *end, int64_t window_ns)
+{
+	int64_t window_s = window_ns / 1000000000LL;
+
+	return window_s > 0 ? window_of(end, window_s) : 0;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	const entry *x = a, *y = b;

@@ -34,6 +34,13 @@ int tc_selector_new(tc_selector **out, const tc_meta *metas, size_t n, const tc_
  */
 int tc_selector_next(const tc_meta ***out, size_t *n, char hash[TC_SELECTOR_HASH_MAX], tc_selector *s);
 
+/*
+ * The compaction window a block with this endTime belongs to: endTime's
+ * unix seconds / the window's (0 for a window under 1s). The window starts
+ * at that number times the window.
+ */
+int64_t tc_selector_window_of(const tc_time *end, int64_t window_ns);
+
 /* Σ inputs of every group still selectable (consumes the selector). */
 size_t tc_selector_outstanding(tc_selector *s);
 

@@ -11,6 +11,7 @@
 
 #include "encoding/meta.h"
 #include "src/util/log.h"
+#include "src/compactor/retention.h"
 #include "src/compactor/service_impl.h"
 
 int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_overrides *ov,
@@ -181,6 +182,7 @@ int tc_service_start(tc_service *s)
 	if (pthread_create(&s->retention_thread, NULL, retention_loop, s) != 0)
 		goto fail;
 	s->threads_started = 3;
+	tc_retention_log_overrides(s->cfg, s->ov);
 	tc_log_info("msg=\"compactor started\" backend=%s compaction_cycle=%llds blocklist_poll=%llds concurrency=%u "
 		    "ring=%s", tc_backend_name(s->be),
 		    (long long)(s->cfg->compactor.compaction.compaction_cycle_ns / 1000000000LL),

@@ -125,6 +125,7 @@ void tc_status_dispose(tc_status *st)
 	free(st->tenants);
 	free(st->jobs);
 	free(st->retention);
+	free(st->plan);
 	tc_blocklist_dispose(&st->detail);
 	tc_strlist_dispose(&st->reasons);
 	memset(st, 0, sizeof(*st));
@@ -154,6 +155,7 @@ static int outstanding(tc_status_tenant *t, tc_blocklist *bl, const tc_status *s
 static int tenant_summary(tc_status_tenant *t, tc_service *s, const char *tenant, const tc_status *st)
 {
 	tc_blocklist bl;
+	tc_retention r;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -171,7 +173,8 @@ static int tenant_summary(tc_status_tenant *t, tc_service *s, const char *tenant
 	}
 	for (size_t i = 0; i < bl.n_compacted; i++)
 		t->compacted_bytes += bl.compacted[i].size;
-	t->block_retention_ns = tc_overrides_block_retention_ns(s->ov, tenant);
+	tc_retention_effective(&r, s->cfg, s->ov, tenant);
+	t->block_retention_ns = r.block_ns > 0 ? r.block_ns : 0;
 	rc = outstanding(t, &bl, st, &s->cfg->compactor.compaction);
 	tc_blocklist_dispose(&bl);
 	return rc;
@@ -211,6 +214,7 @@ static int quarantine_reason(tc_strlist *out, tc_backend *be, const char *tenant
 
 static int tenant_detail(tc_status *out, tc_service *s, const char *tenant)
 {
+	tc_retention r;
 	int rc;
 
 	if ((rc = tc_store_snapshot(&out->detail, s->store, tenant)) < 0)
@@ -227,7 +231,8 @@ static int tenant_detail(tc_status *out, tc_service *s, const char *tenant)
 	for (size_t i = 0; i < out->detail.quarantined.n; i++)
 		if ((rc = quarantine_reason(&out->reasons, s->be, tenant, out->detail.quarantined.items[i])) < 0)
 			return rc;
-	return TC_OK;
+	tc_retention_effective(&r, s->cfg, s->ov, tenant);
+	return tc_retention_plan(&out->plan, &out->n_plan, &out->detail, &r, &out->now);
 }
 
 /* Copies the ring's records newest first. Caller holds status_mu. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "src/compactor/blocklist.h"
+#include "src/compactor/retention.h"
 #include "src/compactor/selector.h"
 #include "src/util/strlist.h"
 #include "src/util/timeutil.h"
@@ -78,6 +79,12 @@ typedef struct tc_status {
 	size_t detail_index;       /* into tenants */
 	tc_blocklist detail;
 	tc_strlist reasons;        /* parallel to detail.quarantined: what its marker says */
+	/*
+	 * Retention's decision for each block of detail: detail.live in order,
+	 * then detail.compacted (tc_retention_plan, the plan the loop acts on).
+	 */
+	tc_retention_decision *plan;
+	size_t n_plan;
 	tc_job_record *jobs;       /* newest first */
 	size_t n_jobs;
 	tc_retention_record *retention; /* newest first */

@@ -1,6 +1,12 @@
+/*
+ * The config's row table (key, type, default, field, doc, limits) and
+ * setting, defaults and cross-key checks; loading a file is
+ * config_load.c, writing it back config_write.c.
+ */
 #include "src/config/config.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,46 +15,8 @@
 #include "src/util/error.h"
 #include "src/util/timeutil.h"
 #include "src/util/utf8.h"
-#include "src/config/envsubst.h"
-#include "src/config/tempo_keys.h"
+#include "src/config/config_impl.h"
 #include "src/config/yamlnode.h"
-
-/*
- * CT_LIST: a YAML sequence of strings; from a flag or a default, comma-separated.
- * CT_MAP: a YAML mapping of strings to strings, stored as a tc_strlist of
- * name, value, name, value...; from a flag or a default "k=v,k2=v2".
- */
-enum cfg_type { CT_DURATION, CT_U32, CT_U64, CT_BOOL, CT_STRING, CT_FLOAT, CT_ENCODING, CT_LIST,
-		CT_MAP };
-
-enum {
-	CF_SECRET = 1,          /* redacted by tc_config_write_yaml */
-	CF_ZERO_IS_DEFAULT = 2, /* Tempo replaces 0 (or "") by the default; so do we */
-	CF_NONEMPTY = 4,
-	CF_NOSTORE = 8,         /* accepted and checked, but no field (block.version) */
-	CF_HOSTNAME = 16,       /* the default is this host's name (Tempo's instance_id) */
-	CF_OPEN01 = 32,         /* float strictly between 0 and 1 */
-	CF_ZERO_OK = 64,        /* 0 allowed even below min */
-	CF_IGNORED = 128,       /* a Tempo key we accept and check but do not act on; not written */
-	CF_UNSUPPORTED = 256,   /* a value outside choices is "not supported" (Tempo has it, we don't) */
-};
-
-/* Longest dotted key path. */
-#define PATH_MAX_LEN 256
-
-/* Most items in a list key: config lists are a handful of names. */
-#define LIST_MAX 256
-
-typedef struct cfg_row {
-	const char *key;  /* dotted YAML path */
-	enum cfg_type type;
-	const char *def;  /* default, as a user would write it */
-	size_t off;       /* into tc_config */
-	const char *doc;
-	uint64_t min, max; /* integers and durations (ns); max 0 = the type's */
-	const char *choices; /* strings: allowed values, '|'-separated */
-	unsigned flags;
-} cfg_row;
 
 #define SEC ((uint64_t)1000000000)
 #define F(field) offsetof(tc_config, field)
@@ -220,9 +188,8 @@ static const cfg_row rows[] = {
 	ROW("compactor.override_ring_key", CT_STRING, "compactor", F(compactor.override_ring_key),
 	  "Name of the ring's key under kvstore.prefix.", .flags = CF_NONEMPTY),
 
-	/* azure loads, so a Tempo config does; the start refuses it (issue 15). */
 	ROW("storage.trace.backend", CT_STRING, "local", F(storage.backend),
-	  "Where blocks live: local, s3 or gcs (azure: not supported yet); empty means local.",
+	  "Where blocks live: local, s3, azure or gcs; empty means local.",
 	  .choices = "local|s3|gcs|azure", .flags = CF_ZERO_IS_DEFAULT),
 	ROW("storage.trace.blocklist_poll", CT_DURATION, "5m", F(storage.blocklist_poll_ns),
 	  "Period of the blocklist poll and of retention; 0 means 5m.",
@@ -297,6 +264,36 @@ static const cfg_row rows[] = {
 	  "IsTruncated=true after that many is refused (a tenant of a million blocks takes "
 	  "1000). A repeated or empty continuation token is refused at once.", .min = 1),
 
+	ROW("storage.trace.azure.container-name", CT_STRING, "", F(storage.azure.container_name),
+	  "Container of the azure backend (Tempo 1.5's key)."),
+	ROW("storage.trace.azure.storage-account-name", CT_STRING, "",
+	  F(storage.azure.storage_account_name),
+	  "Storage account; empty: the environment's AZURE_STORAGE_ACCOUNT."),
+	ROW("storage.trace.azure.storage-account-key", CT_STRING, "",
+	  F(storage.azure.storage_account_key),
+	  "Shared Key of the account (base64); empty: the environment's AZURE_STORAGE_KEY.",
+	  .flags = CF_SECRET),
+	ROW("storage.trace.azure.endpoint-suffix", CT_STRING, "blob.core.windows.net",
+	  F(storage.azure.endpoint_suffix),
+	  "blob.core.* means https://<account>.<suffix>/<container>; anything else (an emulator's "
+	  "host:port) http://<suffix>/<account>/<container>. Empty means blob.core.windows.net.",
+	  .flags = CF_ZERO_IS_DEFAULT),
+	ROW("storage.trace.azure.max-buffers", CT_U32, "4", 0,
+	  "Accepted for Tempo configs; ignored: the blocks of an upload go one at a time.",
+	  .flags = CF_IGNORED),
+	ROW("storage.trace.azure.buffer-size", CT_U64, "3145728", F(storage.azure.buffer_size),
+	  "Bytes per Put Block of a data file; smaller files are one Put Blob. 0 means 3 MiB.",
+	  .max = (uint64_t)4000 << 20, .flags = CF_ZERO_IS_DEFAULT),
+	ROW("storage.trace.azure.hedge-requests-at", CT_DURATION, "0", 0,
+	  "Accepted for Tempo configs; ignored (no hedged requests).", .flags = CF_IGNORED),
+	ROW("storage.trace.azure.hedge-requests-up-to", CT_U32, "2", 0,
+	  "Accepted for Tempo configs; ignored (no hedged requests).", .flags = CF_IGNORED),
+	ROW("storage.trace.azure.use-managed-identity", CT_BOOL, "false",
+	  F(storage.azure.use_managed_identity),
+	  "Managed identities are not supported: true stops the start; use a Shared Key."),
+	ROW("storage.trace.azure.user-assigned-id", CT_STRING, "", F(storage.azure.user_assigned_id),
+	  "User-assigned managed identities are not supported: a value stops the start."),
+
 	ROW("storage.trace.gcs.bucket_name", CT_STRING, "", F(storage.gcs.bucket_name),
 	  "Bucket name (the bucket holds tenants at its top level)."),
 	ROW("storage.trace.gcs.chunk_buffer_size", CT_U64, "10485760",
@@ -334,6 +331,12 @@ static const cfg_row rows[] = {
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
+const cfg_row *tc_config_rows(size_t *n)
+{
+	*n = NROWS;
+	return rows;
+}
+
 /* Tempo 2.x names of the same settings. */
 static const struct { const char *alias, *key; } aliases[] = {
 	{ "compactor.compaction.v2_in_buffer_bytes", "compactor.compaction.chunk_size_bytes" },
@@ -342,19 +345,19 @@ static const struct { const char *alias, *key; } aliases[] = {
 	  "compactor.compaction.iterator_buffer_size" },
 };
 
-static const cfg_row *find_row(const char *key)
+const cfg_row *tc_config_row_find(const char *key)
 {
 	for (size_t i = 0; i < NROWS; i++)
 		if (!strcmp(rows[i].key, key))
 			return &rows[i];
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
 		if (!strcmp(aliases[i].alias, key))
-			return find_row(aliases[i].key);
+			return tc_config_row_find(aliases[i].key);
 	return NULL;
 }
 
 /* Whether key names a mapping that holds rows ("storage.trace.s3"). */
-static int is_section(const char *key)
+int tc_config_row_is_section(const char *key)
 {
 	size_t n = strlen(key);
 
@@ -362,16 +365,6 @@ static int is_section(const char *key)
 		if (!strncmp(rows[i].key, key, n) && rows[i].key[n] == '.')
 			return 1;
 	return 0;
-}
-
-static void *field(tc_config *c, const cfg_row *r)
-{
-	return (char *)c + r->off;
-}
-
-static const void *cfield(const tc_config *c, const cfg_row *r)
-{
-	return (const char *)c + r->off;
 }
 
 static int in_choices(const char *choices, const char *s)
@@ -466,7 +459,7 @@ static int set_string(char **dst, const cfg_row *r, const char *where, const cha
 }
 
 /* Adds one list item, checked; the caller installs the list when all are in. */
-static int list_add(tc_strlist *l, const char *where, const char *item)
+int tc_config_list_add(tc_strlist *l, const char *where, const char *item)
 {
 	if (!*item) {
 		tc_error_set("%s: list items must not be empty", where);
@@ -480,7 +473,7 @@ static int list_add(tc_strlist *l, const char *where, const char *item)
 }
 
 /* Replaces *dst by l (taken over). */
-static void list_install(tc_strlist *dst, tc_strlist *l)
+void tc_config_list_install(tc_strlist *dst, tc_strlist *l)
 {
 	tc_strlist_dispose(dst);
 	*dst = *l;
@@ -507,12 +500,12 @@ static int set_list(tc_strlist *dst, const char *where, const char *s)
 			error = TC_EINVALID;
 		} else if (e > b) {
 			snprintf(item, sizeof(item), "%.*s", (int)(e - b), s + b);
-			error = list_add(&l, where, item);
+			error = tc_config_list_add(&l, where, item);
 		}
 		s += n + (s[n] == ',');
 	}
 	if (error >= 0)
-		list_install(dst, &l);
+		tc_config_list_install(dst, &l);
 	tc_strlist_dispose(&l);
 	return error;
 }
@@ -535,12 +528,12 @@ static int set_map(tc_strlist *dst, const char *where, const char *s)
 		}
 		snprintf(name, sizeof(name), "%.*s", (int)eq, s);
 		snprintf(value, sizeof(value), "%.*s", (int)(n - eq - 1), s + eq + 1);
-		if ((error = list_add(&l, where, name)) >= 0)
+		if ((error = tc_config_list_add(&l, where, name)) >= 0)
 			error = tc_strlist_add(&l, value);
 		s += n + (s[n] == ',');
 	}
 	if (error >= 0)
-		list_install(dst, &l);
+		tc_config_list_install(dst, &l);
 	tc_strlist_dispose(&l);
 	return error;
 }
@@ -556,7 +549,7 @@ typedef union scratch {
 	tc_strlist l;
 } scratch;
 
-static int stores(const cfg_row *r)
+int tc_config_row_stores(const cfg_row *r)
 {
 	return !(r->flags & (CF_NOSTORE | CF_IGNORED));
 }
@@ -638,12 +631,12 @@ static void scratch_dispose(scratch *x, const cfg_row *r)
 }
 
 /* Sets row r of c from s; a row without a field is only checked. */
-static int row_set(tc_config *c, const cfg_row *r, const char *where, const char *s)
+int tc_config_row_set(tc_config *c, const cfg_row *r, const char *where, const char *s)
 {
 	scratch x;
 	int error;
 
-	if (stores(r))
+	if (tc_config_row_stores(r))
 		return row_store(field(c, r), r, where, s);
 	memset(&x, 0, sizeof(x));
 	error = row_store(&x, r, where, s);
@@ -667,7 +660,7 @@ int tc_config_default(tc_config *out)
 	hostname(host, sizeof(host));
 	for (size_t i = 0; i < NROWS; i++) {
 		const char *def = (rows[i].flags & CF_HOSTNAME) ? host : rows[i].def;
-		int error = row_set(out, &rows[i], rows[i].key, def);
+		int error = tc_config_row_set(out, &rows[i], rows[i].key, def);
 		if (error < 0) {
 			tc_config_dispose(out);
 			return error;
@@ -678,7 +671,7 @@ int tc_config_default(tc_config *out)
 
 int tc_config_set(tc_config *c, const char *key, const char *value)
 {
-	const cfg_row *r = find_row(key);
+	const cfg_row *r = tc_config_row_find(key);
 	char at[PATH_MAX_LEN + 16];
 	int error;
 
@@ -686,7 +679,7 @@ int tc_config_set(tc_config *c, const char *key, const char *value)
 		tc_error_set("unknown config key \"%s\"", tc_utf8_printable(key, 128));
 		return TC_EINVALID;
 	}
-	if ((error = row_set(c, r, key, value)) < 0)
+	if ((error = tc_config_row_set(c, r, key, value)) < 0)
 		return error;
 	/* A flag wins over the file: messages then name the flag, not the file's line. */
 	snprintf(at, sizeof(at), "flag -%s", r->key);
@@ -744,568 +737,6 @@ int tc_config_validate(const tc_config *c)
 	return TC_OK;
 }
 
-/* ---- YAML loading ---- */
-
-/* The first problems of a file are all reported; past this many, the rest are counted. */
-#define MAX_PROBLEMS 8
-
-typedef struct load_ctx {
-	tc_config *c;
-	yaml_document_t *doc;
-	const char *name;
-	tc_buf problems; /* one line each, for the message of a failed load */
-	size_t n_problems;
-} load_ctx;
-
-
-/* Joins parent and key into out; TC_EINVALID (with message) if too long. */
-static int join_path(char *out, const char *parent, const char *key, const load_ctx *lc,
-		     const yaml_node_t *at)
-{
-	int n = *parent ? snprintf(out, PATH_MAX_LEN, "%s.%s", parent, key)
-			: snprintf(out, PATH_MAX_LEN, "%s", key);
-
-	if (n < 0 || n >= PATH_MAX_LEN) {
-		tc_error_set("%s:%lu: %s.%s...: unknown key", lc->name, tc_cfgyaml_line(at),
-			     tc_utf8_printable(parent, PATH_MAX_LEN), tc_utf8_printable(key, 32));
-		return TC_EINVALID;
-	}
-	return TC_OK;
-}
-
-/* The row a key sets, or the key itself, to find repeats (aliases included). */
-static const char *canonical(const char *path)
-{
-	const cfg_row *r = find_row(path);
-	return r ? r->key : path;
-}
-
-static int check_repeat(const load_ctx *lc, const char *parent, yaml_node_pair_t *begin,
-			yaml_node_pair_t *cur, const char *path)
-{
-	const char *mine = canonical(path);
-	char other[PATH_MAX_LEN];
-
-	for (yaml_node_pair_t *p = begin; p < cur; p++) {
-		yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
-		const char *ks = tc_cfgyaml_scalar(k);
-
-		if (!ks || join_path(other, parent, ks, lc, k) < 0)
-			continue;
-		if (!strcmp(canonical(other), mine)) {
-			tc_error_set("%s:%lu: %s: already set at line %lu", lc->name,
-				     tc_cfgyaml_line(yaml_document_get_node(lc->doc, cur->key)),
-				     tc_utf8_printable(path, PATH_MAX_LEN), tc_cfgyaml_line(k));
-			return TC_EINVALID;
-		}
-	}
-	return TC_OK;
-}
-
-static int load_mapping(load_ctx *lc, const char *parent, yaml_node_t *map);
-
-static int tempo_key_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const tc_tempo_key *)elem)->path);
-}
-
-static const tc_tempo_key *tempo_key_find(const char *path)
-{
-	return bsearch(path, tc_tempo_keys, tc_tempo_keys_n, sizeof(tc_tempo_keys[0]),
-		       tempo_key_cmp);
-}
-
-/* Appends key and "file:line" to two parallel lists. */
-static int note(tc_strlist *keys, tc_strlist *at, const load_ctx *lc, const char *key,
-		const yaml_node_t *n)
-{
-	char where[TC_CFGYAML_NAME_SIZE + 32];
-
-	snprintf(where, sizeof(where), "%s:%lu", lc->name, tc_cfgyaml_line(n));
-	if (tc_strlist_add(keys, key) < 0 || tc_strlist_add(at, where) < 0) {
-		tc_error_set("%s: out of memory", where);
-		return TC_ERROR;
-	}
-	return TC_OK;
-}
-
-/*
- * A key of Tempo 1.5 we have no row for: its value must have the shape
- * Tempo's struct gives it (yaml.v2 refuses a mapping for a string, and so
- * on); a struct is walked key by key, so a typo inside one is still caught.
- */
-static int load_tempo_key(load_ctx *lc, const tc_tempo_key *tk, const char *where,
-			  yaml_node_t *key, yaml_node_t *val)
-{
-	tc_config_source *src = &lc->c->src;
-	int is_null = tc_cfgyaml_is_null(val);
-
-	switch (tk->kind) {
-	case TC_TK_SECTION:
-		if (!is_null && val->type != YAML_MAPPING_NODE)
-			break;
-		if (!is_null)
-			return load_mapping(lc, tk->path, val);
-		return note(&src->ignored_keys, &src->ignored_at, lc, tk->path, key);
-	case TC_TK_MAP:
-		if (!is_null && val->type != YAML_MAPPING_NODE)
-			break;
-		return note(&src->ignored_keys, &src->ignored_at, lc, tk->path, key);
-	case TC_TK_SEQ:
-		if (!is_null && val->type != YAML_SEQUENCE_NODE) {
-			tc_error_set("%s: want a sequence, got %s", where, tc_cfgyaml_kind(val));
-			return TC_EINVALID;
-		}
-		return note(&src->ignored_keys, &src->ignored_at, lc, tk->path, key);
-	case TC_TK_SCALAR:
-		if (!tc_cfgyaml_scalar(val)) {
-			tc_error_set("%s: want a single value, got %s", where,
-				     tc_cfgyaml_kind(val));
-			return TC_EINVALID;
-		}
-		return note(&src->ignored_keys, &src->ignored_at, lc, tk->path, key);
-	}
-	tc_error_set("%s: want a mapping, got %s", where, tc_cfgyaml_kind(val));
-	return TC_EINVALID;
-}
-
-/* A list key: a YAML sequence of strings (null: the empty list). */
-static int load_list(const load_ctx *lc, const cfg_row *r, const char *path, const char *where,
-		     yaml_node_t *val)
-{
-	tc_strlist l = TC_STRLIST_INIT;
-	int error = TC_OK;
-
-	if (tc_cfgyaml_is_null(val))
-		return row_set(lc->c, r, where, "");
-	if (val->type != YAML_SEQUENCE_NODE) {
-		tc_error_set("%s: want a sequence of strings, got %s", where, tc_cfgyaml_kind(val));
-		return TC_EINVALID;
-	}
-	for (yaml_node_item_t *it = val->data.sequence.items.start;
-	     it < val->data.sequence.items.top && error >= 0; it++) {
-		yaml_node_t *item = yaml_document_get_node(lc->doc, *it);
-		char iwhere[PATH_MAX_LEN + 300];
-		const char *s = tc_cfgyaml_scalar(item);
-
-		snprintf(iwhere, sizeof(iwhere), "%s:%lu: %s[%ld]", lc->name, tc_cfgyaml_line(item),
-			 path, (long)(it - val->data.sequence.items.start));
-		if (!s) {
-			tc_error_set("%s: want a string, got %s", iwhere, tc_cfgyaml_kind(item));
-			error = TC_EINVALID;
-		} else {
-			error = list_add(&l, iwhere, tc_cfgyaml_is_null(item) ? "" : s);
-		}
-	}
-	if (error >= 0 && stores(r))
-		list_install((tc_strlist *)field(lc->c, r), &l);
-	tc_strlist_dispose(&l);
-	return error;
-}
-
-static int map_has(const tc_strlist *l, const char *name)
-{
-	for (size_t i = 0; i < l->n; i += 2)
-		if (!strcmp(l->items[i], name))
-			return 1;
-	return 0;
-}
-
-/* A map key: a YAML mapping of names to single values (null: the empty map). */
-static int load_map(const load_ctx *lc, const cfg_row *r, const char *path, const char *where,
-		    yaml_node_t *val)
-{
-	tc_strlist l = TC_STRLIST_INIT;
-	int error = TC_OK;
-
-	if (tc_cfgyaml_is_null(val))
-		return row_set(lc->c, r, where, "");
-	if (val->type != YAML_MAPPING_NODE) {
-		tc_error_set("%s: want a mapping of names to values, got %s", where,
-			     tc_cfgyaml_kind(val));
-		return TC_EINVALID;
-	}
-	for (yaml_node_pair_t *p = val->data.mapping.pairs.start;
-	     p < val->data.mapping.pairs.top && error >= 0; p++) {
-		yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(lc->doc, p->value);
-		const char *ks = tc_cfgyaml_scalar(k), *vs = tc_cfgyaml_scalar(v);
-		char iwhere[PATH_MAX_LEN + 300];
-
-		snprintf(iwhere, sizeof(iwhere), "%s:%lu: %s.%s", lc->name, tc_cfgyaml_line(k), path,
-			 ks ? tc_utf8_printable(ks, 64) : "?");
-		if (!ks || !vs) {
-			tc_error_set("%s: want a name and a single value, got %s", iwhere,
-				     tc_cfgyaml_kind(ks ? v : k));
-			error = TC_EINVALID;
-		} else if (map_has(&l, ks)) {
-			tc_error_set("%s: set twice", iwhere);
-			error = TC_EINVALID;
-		} else if ((error = list_add(&l, iwhere, ks)) >= 0) {
-			error = tc_strlist_add(&l, tc_cfgyaml_is_null(v) ? "" : vs);
-		}
-	}
-	if (error >= 0 && stores(r))
-		list_install((tc_strlist *)field(lc->c, r), &l);
-	tc_strlist_dispose(&l);
-	return error;
-}
-
-/* Sets row r from val and notes where the file set it. */
-static int load_row(load_ctx *lc, const cfg_row *r, const char *path, const char *where,
-		    yaml_node_t *key, yaml_node_t *val)
-{
-	const char *s;
-	int error;
-
-	if (!(r->flags & CF_IGNORED) &&
-	    (error = note(&lc->c->src.keys, &lc->c->src.at, lc, r->key, key)) < 0)
-		return error;
-	if (r->type == CT_LIST)
-		return load_list(lc, r, path, where, val);
-	if (r->type == CT_MAP)
-		return load_map(lc, r, path, where, val);
-	if (tc_cfgyaml_is_null(val)) {
-		if (r->type != CT_STRING) {
-			tc_error_set("%s: missing value", where);
-			return TC_EINVALID;
-		}
-		return row_set(lc->c, r, where, "");
-	}
-	if (!(s = tc_cfgyaml_scalar(val))) {
-		tc_error_set("%s: want a single value, got %s", where, tc_cfgyaml_kind(val));
-		return TC_EINVALID;
-	}
-	return row_set(lc->c, r, where, s);
-}
-
-static int load_value(load_ctx *lc, const char *path, yaml_node_t *key, yaml_node_t *val)
-{
-	char where[TC_CFGYAML_NAME_SIZE + PATH_MAX_LEN + 32];
-	const cfg_row *r = find_row(path);
-	const tc_tempo_key *tk;
-
-	snprintf(where, sizeof(where), "%s:%lu: %s", lc->name, tc_cfgyaml_line(val), path);
-	if (r)
-		return load_row(lc, r, path, where, key, val);
-	if (is_section(path)) {
-		if (tc_cfgyaml_is_null(val))
-			return TC_OK;
-		if (val->type != YAML_MAPPING_NODE) {
-			tc_error_set("%s: want a mapping, got %s", where, tc_cfgyaml_kind(val));
-			return TC_EINVALID;
-		}
-		return load_mapping(lc, path, val);
-	}
-	if ((tk = tempo_key_find(path)) != NULL)
-		return load_tempo_key(lc, tk, where, key, val);
-	tc_error_set("%s:%lu: %s: unknown key", lc->name, tc_cfgyaml_line(key),
-		     tc_utf8_printable(path, PATH_MAX_LEN));
-	return TC_EINVALID;
-}
-
-/*
- * Keeps the message of a faulty key and lets the load go on, so one run
- * shows every faulty key; anything but a bad value (no memory, a limit)
- * ends the load at once.
- */
-static int problem(load_ctx *lc, int error)
-{
-	if (error != TC_EINVALID)
-		return error;
-	if (lc->n_problems++ < MAX_PROBLEMS &&
-	    tc_buf_printf(&lc->problems, "%s%s", lc->problems.len ? "\n" : "",
-			  tc_error_last()) < 0) {
-		tc_error_set("%s: out of memory", lc->name);
-		return TC_ERROR;
-	}
-	return TC_OK;
-}
-
-static int load_mapping(load_ctx *lc, const char *parent, yaml_node_t *map)
-{
-	yaml_node_pair_t *begin = map->data.mapping.pairs.start;
-	yaml_node_pair_t *end = map->data.mapping.pairs.top;
-	char path[PATH_MAX_LEN];
-	int error;
-
-	for (yaml_node_pair_t *p = begin; p < end; p++) {
-		yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(lc->doc, p->value);
-		const char *ks = tc_cfgyaml_scalar(k);
-
-		if (!ks) {
-			tc_error_set("%s:%lu: %s%skeys must be plain names, got %s", lc->name,
-				     tc_cfgyaml_line(k), parent, *parent ? ": " : "",
-				     tc_cfgyaml_kind(k));
-			error = TC_EINVALID;
-		} else if (strchr(ks, '.')) {
-			/* Dotted names are for the command line; YAML nests. */
-			tc_error_set("%s:%lu: %s%s%s: unknown key", lc->name, tc_cfgyaml_line(k),
-				     parent, *parent ? "." : "", tc_utf8_printable(ks, 128));
-			error = TC_EINVALID;
-		} else if ((error = join_path(path, parent, ks, lc, k)) >= 0 &&
-			   (error = check_repeat(lc, parent, begin, p, path)) >= 0) {
-			error = load_value(lc, path, k, v);
-		}
-		if (error < 0 && (error = problem(lc, error)) < 0)
-			return error;
-	}
-	return TC_OK;
-}
-
-int tc_config_load_string(tc_config *out, const char *yaml, size_t len, const char *path)
-{
-	char name[TC_CFGYAML_NAME_SIZE];
-	yaml_document_t doc;
-	tc_config c;
-	load_ctx lc = { &c, &doc, name, TC_BUF_INIT, 0 };
-	yaml_node_t *root;
-	int has_root, error;
-
-	memset(out, 0, sizeof(*out));
-	tc_cfgyaml_shown_name(name, path);
-	if ((error = tc_config_default(&c)) < 0)
-		return error;
-	if ((error = tc_cfgyaml_load(&doc, &has_root, yaml, len, name)) < 0) {
-		tc_config_dispose(&c);
-		return error;
-	}
-	root = yaml_document_get_root_node(&doc);
-	if (root && !tc_cfgyaml_is_null(root)) {
-		if (root->type != YAML_MAPPING_NODE) {
-			tc_error_set("%s:%lu: the config must be a mapping, got %s", name,
-				     tc_cfgyaml_line(root), tc_cfgyaml_kind(root));
-			error = TC_EINVALID;
-		} else {
-			error = load_mapping(&lc, "", root);
-		}
-	}
-	yaml_document_delete(&doc);
-	if (error >= 0 && lc.n_problems) {
-		if (lc.n_problems > MAX_PROBLEMS)
-			tc_error_set("%.*s\n%s: %zu more problems", (int)lc.problems.len,
-				     (const char *)lc.problems.ptr, name,
-				     lc.n_problems - MAX_PROBLEMS);
-		else
-			tc_error_set("%.*s", (int)lc.problems.len, (const char *)lc.problems.ptr);
-		error = TC_EINVALID;
-	}
-	tc_buf_dispose(&lc.problems);
-	if (error < 0) {
-		tc_config_dispose(&c);
-		return error;
-	}
-	*out = c;
-	return TC_OK;
-}
-
-int tc_config_load_file_ex(tc_config *out, const char *path, unsigned flags)
-{
-	char name[TC_CFGYAML_NAME_SIZE];
-	tc_buf b, x = TC_BUF_INIT;
-	int error;
-
-	memset(out, 0, sizeof(*out));
-	if ((error = tc_cfgyaml_read_file(&b, path)) < 0)
-		return error;
-	if (flags & TC_CONFIG_EXPAND_ENV) {
-		tc_cfgyaml_shown_name(name, path);
-		error = tc_envsubst(&x, (const char *)b.ptr, b.len, name);
-		tc_buf_dispose(&b);
-		if (error < 0) {
-			tc_buf_dispose(&x);
-			return error;
-		}
-		b = x;
-	}
-	error = tc_config_load_string(out, (const char *)b.ptr, b.len, path);
-	tc_buf_dispose(&b);
-	return error;
-}
-
-int tc_config_load_file(tc_config *out, const char *path)
-{
-	return tc_config_load_file_ex(out, path, 0);
-}
-
-const char *tc_config_where(const tc_config *c, const char *key)
-{
-	const cfg_row *r = find_row(key);
-
-	if (!r)
-		return NULL;
-	/* The last setting wins, as in the file. */
-	for (size_t i = c->src.keys.n; i-- > 0;)
-		if (!strcmp(c->src.keys.items[i], r->key))
-			return c->src.at.items[i];
-	return NULL;
-}
-
-/* ---- writing ---- */
-
-/* Decodes one well-formed UTF-8 sequence (no overlongs, no surrogates); 0 if none. */
-static size_t utf8_decode(uint32_t *cp, const unsigned char *s)
-{
-	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
-	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	uint32_t v;
-
-	if (n == 0 || s[0] > 0xf4)
-		return 0;
-	v = s[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
-
-/*
- * A YAML double-quoted scalar that reads back as s. libyaml folds the
- * Unicode line breaks (NEL, LS, PS) inside quotes into spaces and refuses
- * non-printable characters, so those are written as escapes, not raw.
- */
-static int put_quoted(tc_buf *out, const char *s)
-{
-	int error = tc_buf_putc(out, '"');
-
-	while (error >= 0 && s && *s) {
-		unsigned char ch = (unsigned char)*s;
-		uint32_t cp;
-		size_t n;
-
-		if (ch < 0x80) {
-			if (ch == '"' || ch == '\\')
-				error = tc_buf_printf(out, "\\%c", ch);
-			else if (ch < 0x20 || ch == 0x7f)
-				error = tc_buf_printf(out, "\\x%02x", ch);
-			else
-				error = tc_buf_putc(out, ch);
-			s++;
-		} else if ((n = utf8_decode(&cp, (const unsigned char *)s)) == 0) {
-			/* Not UTF-8: no YAML escape stands for a raw byte; keep it. */
-			error = tc_buf_putc(out, ch);
-			s++;
-		} else {
-			int printable = (cp >= 0xa0 && cp <= 0xd7ff && cp != 0x2028 && cp != 0x2029) ||
-					(cp >= 0xe000 && cp <= 0xfffd && cp != 0xfeff) ||
-					cp >= 0x10000;
-			if (printable)
-				error = tc_buf_put(out, s, n);
-			else
-				error = tc_buf_printf(out, "\\u%04x", (unsigned)cp);
-			s += n;
-		}
-	}
-	return error < 0 ? error : tc_buf_putc(out, '"');
-}
-
-static int put_value(tc_buf *out, const tc_config *c, const cfg_row *r, int redact)
-{
-	char tmp[64];
-	const char *s;
-
-	if (r->flags & CF_NOSTORE)
-		return put_quoted(out, r->def);
-	switch (r->type) {
-	case CT_STRING:
-		s = *(char *const *)cfield(c, r);
-		if (redact && (r->flags & CF_SECRET) && s && *s)
-			s = "<redacted>";
-		return put_quoted(out, s);
-	case CT_LIST: {
-		const tc_strlist *l = cfield(c, r);
-		int error = tc_buf_putc(out, '[');
-		for (size_t i = 0; i < l->n && error >= 0; i++) {
-			if (i && (error = tc_buf_puts(out, ", ")) < 0)
-				break;
-			error = put_quoted(out, l->items[i]);
-		}
-		return error < 0 ? error : tc_buf_putc(out, ']');
-	}
-	case CT_MAP: {
-		const tc_strlist *l = cfield(c, r);
-		int error = tc_buf_putc(out, '{');
-		for (size_t i = 0; i + 1 < l->n && error >= 0; i += 2) {
-			if (i && (error = tc_buf_puts(out, ", ")) < 0)
-				break;
-			if ((error = put_quoted(out, l->items[i])) >= 0 &&
-			    (error = tc_buf_puts(out, ": ")) >= 0)
-				error = put_quoted(out, l->items[i + 1]);
-		}
-		return error < 0 ? error : tc_buf_putc(out, '}');
-	}
-	case CT_DURATION:
-		tc_duration_format(tmp, sizeof(tmp), *(const int64_t *)cfield(c, r));
-		return tc_buf_puts(out, tmp);
-	case CT_U32:
-		return tc_buf_printf(out, "%" PRIu32, *(const uint32_t *)cfield(c, r));
-	case CT_U64:
-		return tc_buf_printf(out, "%" PRIu64, *(const uint64_t *)cfield(c, r));
-	case CT_BOOL:
-		return tc_buf_puts(out, *(const int *)cfield(c, r) ? "true" : "false");
-	case CT_FLOAT: {
-		double v = *(const double *)cfield(c, r);
-		/* Shortest form that reads back the same. */
-		for (int prec = 6; prec <= 17; prec++) {
-			snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-			if (strtod(tmp, NULL) == v)
-				break;
-		}
-		return tc_buf_puts(out, tmp);
-	}
-	case CT_ENCODING:
-		return tc_buf_puts(out, tc_encoding_name(*(const tc_encoding *)cfield(c, r)));
-	}
-	return TC_ERROR;
-}
-
-/* Number of leading dotted segments a and b share, leaves excluded. */
-static size_t shared_sections(const char *a, const char *b)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; a[i] && a[i] == b[i]; i++)
-		if (a[i] == '.')
-			n++;
-	return n;
-}
-
-int tc_config_write_yaml(tc_buf *out, const tc_config *c, int redact)
-{
-	const char *prev = "";
-	int error = TC_OK;
-
-	for (size_t i = 0; i < NROWS && error >= 0; i++) {
-		const char *key = rows[i].key, *seg = key;
-		size_t depth = 0, keep = shared_sections(prev, key);
-
-		if (rows[i].flags & CF_IGNORED)
-			continue;
-
-		/* Open the sections this row does not share with the previous one. */
-		for (const char *dot; (dot = strchr(seg, '.')) != NULL; seg = dot + 1, depth++) {
-			if (depth < keep)
-				continue;
-			error = tc_buf_printf(out, "%*s%.*s:\n", (int)(2 * depth), "",
-					      (int)(dot - seg), seg);
-			if (error < 0)
-				return error;
-		}
-		if ((error = tc_buf_printf(out, "%*s%s: ", (int)(2 * depth), "", seg)) < 0 ||
-		    (error = put_value(out, c, &rows[i], redact)) < 0 ||
-		    (error = tc_buf_putc(out, '\n')) < 0)
-			return error;
-		prev = key;
-	}
-	return error;
-}
-
 void tc_config_dispose(tc_config *c)
 {
 	if (!c)
@@ -1315,7 +746,7 @@ void tc_config_dispose(tc_config *c)
 	tc_strlist_dispose(&c->src.ignored_keys);
 	tc_strlist_dispose(&c->src.ignored_at);
 	for (size_t i = 0; i < NROWS; i++) {
-		if (!stores(&rows[i]))
+		if (!tc_config_row_stores(&rows[i]))
 			continue;
 		if (rows[i].type == CT_STRING) {
 			free(*(char **)field(c, &rows[i]));

@@ -77,6 +77,16 @@ typedef struct tc_s3_config {
 	uint32_t max_list_pages; /* 100000 */
 } tc_s3_config;
 
+typedef struct tc_azure_config {
+	char *container_name;
+	char *storage_account_name;  /* empty: AZURE_STORAGE_ACCOUNT */
+	char *storage_account_key;   /* empty: AZURE_STORAGE_KEY; never logged; redacted in /config */
+	char *endpoint_suffix;       /* "blob.core.windows.net" */
+	uint64_t buffer_size;        /* 3 MiB: bytes per Put Block */
+	int use_managed_identity;    /* refused at start: not supported */
+	char *user_assigned_id;      /* likewise */
+} tc_azure_config;
+
 /* storage.trace.gcs: Tempo 1.5's gcs.Config (hedging accepted and ignored). */
 typedef struct tc_gcs_config {
 	char *bucket_name;
@@ -119,7 +129,7 @@ typedef struct tc_config {
 		char *override_ring_key; /* "compactor": the ring's etcd key is prefix + this */
 	} compactor;
 	struct {
-		char *backend;                       /* "local" | "s3" | "gcs" */
+		char *backend;                       /* "local" | "s3" | "azure" | "gcs" */
 		char *local_path;                    /* storage.trace.local.path */
 		int local_create;                    /* storage.trace.local.create */
 		int64_t blocklist_poll_ns;           /* 5m */
@@ -127,6 +137,7 @@ typedef struct tc_config {
 		uint32_t blocklist_poll_tenant_index_builders; /* 2 */
 		tc_block_config block;
 		tc_s3_config s3;
+		tc_azure_config azure;
 		tc_gcs_config gcs;
 	} storage;
 	struct {

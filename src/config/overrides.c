@@ -414,18 +414,23 @@ int tc_overrides_reload(tc_overrides *o)
 }
 
 /* Tempo's getOverridesForUser: the tenant's entry, else "*", else defaults. */
-static ov_limits lookup(tc_overrides *o, const char *tenant)
+static ov_limits lookup_from(tc_overrides *o, const char *tenant, tc_overrides_source *from)
 {
 	ov_limits l = o->defaults;
 	ov_entry key, *e = NULL;
 
+	*from = TC_OVERRIDES_FROM_DEFAULTS;
 	pthread_rwlock_rdlock(&o->lock);
 	if (o->table && o->table->n) {
 		key.tenant = (char *)(tenant ? tenant : "");
 		e = bsearch(&key, o->table->v, o->table->n, sizeof(*e), entry_cmp);
-		if (!e) {
+		if (e) {
+			*from = TC_OVERRIDES_FROM_TENANT;
+		} else {
 			key.tenant = "*";
 			e = bsearch(&key, o->table->v, o->table->n, sizeof(*e), entry_cmp);
+			if (e)
+				*from = TC_OVERRIDES_FROM_WILDCARD;
 		}
 		if (e)
 			l = e->l;
@@ -434,11 +439,39 @@ static ov_limits lookup(tc_overrides *o, const char *tenant)
 	return l;
 }
 
+static ov_limits lookup(tc_overrides *o, const char *tenant)
+{
+	tc_overrides_source from;
+
+	return lookup_from(o, tenant, &from);
+}
+
+int64_t tc_overrides_block_retention_from(tc_overrides *o, const char *tenant, tc_overrides_source *from)
+{
+	ov_limits l = lookup_from(o, tenant, from);
+
+	if (l.block_retention_ns)
+		return l.block_retention_ns;
+	*from = TC_OVERRIDES_FROM_COMPACTOR;
+	return o->compactor_retention_ns;
+}
+
 int64_t tc_overrides_block_retention_ns(tc_overrides *o, const char *tenant)
 {
-	ov_limits l = lookup(o, tenant);
+	tc_overrides_source from;
 
-	return l.block_retention_ns ? l.block_retention_ns : o->compactor_retention_ns;
+	return tc_overrides_block_retention_from(o, tenant, &from);
+}
+
+int tc_overrides_entries(tc_strlist *out, tc_overrides *o)
+{
+	int rc = TC_OK;
+
+	pthread_rwlock_rdlock(&o->lock);
+	for (size_t i = 0; o->table && i < o->table->n && rc == TC_OK; i++)
+		rc = tc_strlist_add(out, o->table->v[i].tenant);
+	pthread_rwlock_unlock(&o->lock);
+	return rc;
 }
 
 uint64_t tc_overrides_max_bytes_per_trace(tc_overrides *o, const char *tenant)

@@ -26,6 +26,19 @@ int tc_overrides_check(const char *yaml, size_t len, const char *name);
 
 /* Effective block retention: tenant, "*", overrides default, compactor default. */
 int64_t tc_overrides_block_retention_ns(tc_overrides *o, const char *tenant);
+
+/* Where a tenant's effective value comes from. */
+typedef enum tc_overrides_source {
+	TC_OVERRIDES_FROM_TENANT,    /* the tenant's own entry in the file */
+	TC_OVERRIDES_FROM_WILDCARD,  /* the file's "*" entry */
+	TC_OVERRIDES_FROM_DEFAULTS,  /* the config's overrides: section */
+	TC_OVERRIDES_FROM_COMPACTOR, /* compactor.compaction.block_retention: the entry taken sets none */
+} tc_overrides_source;
+
+/* The same value as tc_overrides_block_retention_ns, and *from where it came from. */
+int64_t tc_overrides_block_retention_from(tc_overrides *o, const char *tenant, tc_overrides_source *from);
+/* Appends the names of the file's entries ("*" included), sorted as the table is. */
+int tc_overrides_entries(tc_strlist *out, tc_overrides *o);
 /* Effective max_bytes_per_trace (0 = unlimited). */
 uint64_t tc_overrides_max_bytes_per_trace(tc_overrides *o, const char *tenant);
 /* Number of successful loads so far (for metrics and tests). */

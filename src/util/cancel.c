@@ -11,19 +11,19 @@
 #include "src/util/timeutil.h"
 
 struct tc_cancel {
-	atomic_int set;
+	atomic_int fired;
 	atomic_uint_fast64_t rng; /* jitter */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;        /* CLOCK_MONOTONIC, with mu */
+	pthread_mutex_t mu;       /* for cv */
+	pthread_cond_t cv;        /* CLOCK_MONOTONIC: a clock step must not stretch a sleep */
 };
 
 int tc_cancel_new(tc_cancel **out)
 {
-	tc_cancel *c = calloc(1, sizeof(*c));
 	pthread_condattr_t ca;
+	tc_cancel *c;
 
 	*out = NULL;
-	if (!c) {
+	if (!(c = calloc(1, sizeof(*c)))) {
 		tc_error_set("out of memory creating a cancel flag");
 		return TC_ERROR;
 	}
@@ -54,24 +54,24 @@ void tc_cancel_free(tc_cancel *c)
 	free(c);
 }
 
-void tc_cancel_set(tc_cancel *c)
+void tc_cancel_fire(tc_cancel *c)
 {
 	pthread_mutex_lock(&c->mu);
-	atomic_store(&c->set, 1);
+	atomic_store(&c->fired, 1);
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 }
 
-int tc_cancel_is_set(tc_cancel *c)
+int tc_cancel_fired(const tc_cancel *c)
 {
-	return atomic_load(&c->set);
+	return atomic_load(&((tc_cancel *)c)->fired);
 }
 
-int tc_cancel_backoff(tc_cancel *c, unsigned round, unsigned base_ms, unsigned max_ms)
+int tc_cancel_backoff(tc_cancel *c, unsigned attempt, unsigned base_ms, unsigned max_ms)
 {
-	unsigned ms = tc_backoff_ms(&c->rng, round, base_ms, max_ms);
+	unsigned ms = tc_backoff_ms(&c->rng, attempt, base_ms, max_ms);
 	struct timespec until;
-	int set;
+	int fired;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += ms / 1000;
@@ -81,9 +81,9 @@ int tc_cancel_backoff(tc_cancel *c, unsigned round, unsigned base_ms, unsigned m
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&c->mu);
-	while (!(set = atomic_load(&c->set)))
+	while (!(fired = atomic_load(&c->fired)))
 		if (pthread_cond_timedwait(&c->cv, &c->mu, &until) == ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&c->mu);
-	return set;
+	return fired;
 }

@@ -116,6 +116,43 @@ int tc_curl_transient(CURLcode rc)
 	}
 }
 
+static int is_2xx(long st)
+{
+	return st >= 200 && st < 300;
+}
+
+size_t tc_curl_on_body(char *p, size_t sz, size_t n, void *ud)
+{
+	tc_curl_sink *k = ud;
+	size_t len = sz * n;
+
+	if (*k->status == 0)
+		curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, k->status);
+	if (is_2xx(*k->status) && k->out) {
+		int err = tc_buf_put(k->out, p, len);
+		if (err < 0) {
+			k->out_err = err;
+			return 0;
+		}
+		*k->got += len;
+		return len;
+	}
+	if (is_2xx(*k->status) && k->fixed) {
+		if (len > k->fixed_len - *k->got) {
+			k->overflow = 1;
+			return 0;
+		}
+		memcpy(k->fixed + *k->got, p, len);
+		*k->got += len;
+		return len;
+	}
+	if (k->other->len + len > k->other_max || tc_buf_put(k->other, p, len) < 0) {
+		k->other_full = 1;
+		return 0;
+	}
+	return len;
+}
+
 int tc_curl_header_value(char *out, size_t outsz, const char *line, size_t len, const char *name)
 {
 	size_t nlen = strlen(name), o = 0;

@@ -1,5 +1,5 @@
 /*
- * What our HTTP clients (the S3 and GCS backends, the etcd kv store) share
+ * What our HTTP clients (the S3, Azure and GCS backends, the etcd kv store) share
  * about libcurl: its global init, a pool of easy handles, the options
  * every request sets, and which failures another attempt may cure.
  */
@@ -8,6 +8,9 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "src/util/buf.h"
 
 typedef struct tc_curl_pool tc_curl_pool;
 
@@ -41,10 +44,32 @@ void tc_curl_setup(CURL *h, const char *url, struct curl_slist *headers, char *e
 int tc_curl_transient(CURLcode rc);
 
 /*
- * For a CURLOPT_HEADERFUNCTION: if the header line (len bytes, CRLF
- * included) is "name: value" (name matched case-insensitively), copies the
- * value, blanks around it trimmed and control bytes replaced by '?', into
- * out (cut at outsz - 1) and returns 1; otherwise 0.
+ * Where a response body goes (tc_curl_on_body is the CURLOPT_WRITEFUNCTION,
+ * the sink its data): a 2xx body to out (appended, respecting its cap),
+ * else to fixed[0..fixed_len); any other body (an error document, an XML
+ * listing) to other, at most other_max bytes. A flag says why a transfer
+ * was cut short.
+ */
+typedef struct tc_curl_sink {
+	CURL *h;
+	long *status;      /* set from the handle at the first body byte */
+	size_t *got;       /* bytes delivered to out or fixed */
+	tc_buf *out;
+	uint8_t *fixed;
+	size_t fixed_len;
+	tc_buf *other;
+	size_t other_max;
+	int out_err;       /* out refused the bytes (TC_ELIMIT: its cap) */
+	int overflow;      /* more bytes than fixed_len */
+	int other_full;    /* other passed other_max */
+} tc_curl_sink;
+
+size_t tc_curl_on_body(char *p, size_t sz, size_t n, void *sink);
+
+/*
+ * If the header line (as curl's header callback gets it) is "name: value"
+ * (name matched case-insensitively), copies the value, trimmed and with
+ * control bytes as '?', to out and returns 1; else 0.
  */
 int tc_curl_header_value(char *out, size_t outsz, const char *line, size_t len, const char *name);
 

@@ -414,6 +414,45 @@ static void svg(tc_web_out *o, const tc_status *st, const tc_web_query *q, const
 		       "</figure>\n<div id=\"details\" class=\"details\" aria-live=\"polite\"></div>\n");
 }
 
+/* The plan's decision for m (st->plan follows detail.live, then detail.compacted); NULL when none. */
+static const tc_retention_decision *decision_of(const tc_status *st, const tc_meta *m)
+{
+	const tc_blocklist *bl = &st->detail;
+	size_t i;
+
+	if (bl->n_live && m >= bl->live && m < bl->live + bl->n_live)
+		i = (size_t)(m - bl->live);
+	else if (bl->n_compacted && m >= bl->compacted && m < bl->compacted + bl->n_compacted)
+		i = bl->n_live + (size_t)(m - bl->compacted);
+	else
+		return NULL;
+	return i < st->n_plan ? &st->plan[i] : NULL;
+}
+
+/* "keep until T", "mark compacted", "delete", and the rule: what retention does with the block next. */
+static void retention_cell(tc_web_out *o, const tc_status *st, const tc_meta *m)
+{
+	const tc_retention_decision *d = decision_of(st, m);
+	char until[TC_TIME_STR_MAX], ret[32];
+
+	if (!d) {
+		tc_web_puts(o, "-");
+		return;
+	}
+	tc_duration_format(ret, sizeof(ret), d->retention_ns);
+	if (d->action == TC_RETENTION_KEEP && d->forever) {
+		tc_web_puts(o, "keep (no block retention)");
+		return;
+	}
+	if (d->action == TC_RETENTION_KEEP) {
+		tc_web_time(until, &d->until);
+		tc_web_printf(o, "keep until %s", until);
+	} else {
+		tc_web_puts(o, tc_retention_action_name(d->action));
+	}
+	tc_web_printf(o, " <small>(%s %s)</small>", tc_retention_source_name(d->from), ret);
+}
+
 static void table(tc_web_out *o, const tc_status *st, shown *s, size_t n)
 {
 	/* after the timeline, which needed them by level */
@@ -421,7 +460,7 @@ static void table(tc_web_out *o, const tc_status *st, shown *s, size_t n)
 	tc_web_printf(o, "<h3>Blocks <small>%zu shown</small></h3>\n<table class=\"sortable\" id=\"blocks\">\n<thead><tr>"
 			 "<th>Block ID</th><th>State</th><th>Level</th><th>Objects</th><th>Size</th><th>Encoding</th>"
 			 "<th>Data encoding</th><th>Start</th><th>End</th><th>Window</th><th>Compacted</th>"
-			 "<th>Quarantine reason</th></tr></thead>\n<tbody>\n", n);
+			 "<th>Retention</th><th>Quarantine reason</th></tr></thead>\n<tbody>\n", n);
 	for (size_t i = 0; i < n; i++) {
 		const shown *b = &s[i];
 		const tc_meta *m = b->m;
@@ -445,8 +484,10 @@ static void table(tc_web_out *o, const tc_status *st, shown *s, size_t n)
 			      tc_encoding_name(m->encoding));
 		tc_web_esc(o, m->data_encoding);
 		tc_web_printf(o, "</td><td data-v=\"%lld\">%s</td><td data-v=\"%lld\">%s</td><td data-v=\"%lld\">%s</td>"
-				 "<td>%s</td><td class=\"reason\">",
+				 "<td>%s</td><td class=\"retention\">",
 			      (long long)m->start.sec, start, (long long)m->end.sec, end, (long long)w.sec, win, comp);
+		retention_cell(o, st, m);
+		tc_web_puts(o, "</td><td class=\"reason\">");
 		if (b->reason)
 			tc_web_esc(o, b->reason);
 		tc_web_puts(o, "</td></tr>\n");

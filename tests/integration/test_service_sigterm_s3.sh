@@ -1,52 +1,5 @@
-# SIGTERM in the middle of a compaction on S3 (RGW fixture): exit 0 within
-# the shutdown timeout, no partial block left visible, no multipart upload
-# left open by the abandoned output, every sampled trace still found.
+# SIGTERM in the middle of a compaction on S3 (RGW fixture): sigterm_scenario.sh
+# with the S3 functions of store_s3.sh.
 source "$(dirname "$0")/lib.sh"
-: "${TC_S3_ENDPOINT:?TC_S3_ENDPOINT not set: this test needs the rgw fixture}"
-KEY=${TC_S3_ACCESS_KEY:-TCKEY}; SECRET=${TC_S3_SECRET_KEY:-TCSECRET}
-s3() { curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$KEY:$SECRET" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; }
-BUCKET="sigterm-$$-$RANDOM"
-s3 -X PUT "http://$TC_S3_ENDPOINT/$BUCKET" >/dev/null || fail "cannot create bucket"
-cat > "$TMP/c.yaml" <<YAML
-server: {http_listen_address: 127.0.0.1, http_listen_port: 0, graceful_shutdown_timeout: 1s}
-compactor: {compaction: {compaction_cycle: 1s, flush_size_bytes: 65536}}
-storage:
-  trace:
-    backend: s3
-    blocklist_poll: 1s
-    block: {index_downsample_bytes: 65536}
-    s3: {bucket: $BUCKET, endpoint: "$TC_S3_ENDPOINT", access_key: $KEY, secret_key: "$SECRET", insecure: true,
-         forcepathstyle: true, part_size: 5242880}
-YAML
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-args="--tenant t --flushes 2 --replicas 2 --traces 6000 --spans 20 --age 30h --flush-interval 1m --seed 51"
-"$TC_BIN" gen --config "$TMP/c.yaml" --now "$now" $args >/dev/null
-"$TC_BIN" gen --path "$TMP/original" --now "$now" $args >/dev/null
-
-abandoned=0
-for attempt in 1 2 3; do
-  "$TC_BIN" -config.file="$TMP/c.yaml" > "$TMP/log" 2>&1 &
-  pid=$!
-  # The first cycle starts a second after the start; stop it while it writes.
-  for _ in $(seq 100); do grep -q 'compactor started' "$TMP/log" 2>/dev/null && break; sleep 0.05; done
-  sleep 1.3
-  t0=$(date +%s%N)
-  kill -TERM $pid
-  set +e; wait $pid; rc=$?; set -e
-  t1=$(date +%s%N)
-  [ "$rc" -eq 0 ] || { cat "$TMP/log"; fail "exit $rc after SIGTERM"; }
-  [ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "shutdown took $(( (t1 - t0) / 1000000 )) ms"
-  if grep -q "abandoning the running compaction" "$TMP/log"; then abandoned=1; break; fi
-done
-[ $abandoned -eq 1 ] || echo "note: the compaction finished before SIGTERM in every attempt" >&2
-"$TC_BIN" block list --config "$TMP/c.yaml" --tenant t > "$TMP/blocks"
-grep -q '^partial ' "$TMP/blocks" && { cat "$TMP/blocks"; fail "an abandoned output left a partial block"; }
-s3 "http://$TC_S3_ENDPOINT/$BUCKET?uploads=" > "$TMP/uploads" || fail "cannot list multipart uploads"
-grep -q '<Upload>' "$TMP/uploads" && { cat "$TMP/uploads"; fail "an abandoned output left a multipart upload open"; }
-for d in "$TMP/original/t"/*/; do "$TC_BIN" inspect --ids "$d" | sed -n 's/^id=//p'; done | sort -u > "$TMP/ids"
-n=0
-while read -r id; do
-  n=$((n + 1)); [ $(( n % 211 )) -eq 1 ] || continue
-  expect_exit 0 "$TC_BIN" query --config "$TMP/c.yaml" --tenant t "$id"
-done < "$TMP/ids"
-echo "ok (abandoned=$abandoned)"
+source "$(dirname "$0")/store_s3.sh"
+source "$(dirname "$0")/sigterm_scenario.sh"

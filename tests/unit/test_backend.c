@@ -164,6 +164,10 @@ CONFORM(mark_compacted, NULL)
 CONFORM(clear_block, clear_block_dir)
 CONFORM(hostile_keys, hostile_keys_disk)
 CONFORM(concurrent_writers, concurrent_writers_disk)
+CONFORM(list_semantics, NULL)
+CONFORM(long_listing, NULL)
+CONFORM(overwrite, NULL)
+CONFORM(all_chars, NULL)
 
 /* ---- key rules ---- */
 
@@ -387,5 +391,9 @@ TC_TEST_MAIN(T(key_check_rules),
 	     T(local_clear_block), T(mem_clear_block),
 	     T(local_hostile_keys), T(mem_hostile_keys),
 	     T(local_concurrent_writers), T(mem_concurrent_writers),
+	     T(local_list_semantics), T(mem_list_semantics),
+	     T(local_long_listing), T(mem_long_listing),
+	     T(local_overwrite), T(mem_overwrite),
+	     T(local_all_chars), T(mem_all_chars),
 	     T(local_escape_symlinks), T(local_append_in_place), T(local_hidden_and_special),
 	     T(local_missing_root))

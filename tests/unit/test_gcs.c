@@ -328,6 +328,8 @@ static int fx_new_with(fx *f, const char *const *fake_args, const tc_gcs_options
 		.mtime_slack_s = 1,
 		/* nothing is visible before the upload completes */
 		.append_visible_before_commit = 0,
+		/* GCS keeps '\\' in a name as it is (any UTF-8 but CR and LF) */
+		.backslash_refused = 0,
 		.concurrent_objects = 15,
 	};
 	return TC_OK;
@@ -450,6 +452,10 @@ CONFORM(mark_compacted, mark_compacted_rewrite)
 CONFORM(clear_block, NULL)
 CONFORM(hostile_keys, NULL)
 CONFORM(concurrent_writers, NULL)
+CONFORM(list_semantics, NULL)
+CONFORM(long_listing, NULL)
+CONFORM(overwrite, NULL)
+CONFORM(all_chars, NULL)
 
 /* ---- GCS only ---- */
 
@@ -732,7 +738,8 @@ static void object_metadata(void)
 }
 
 /* More names than one page holds: followed through pageToken, pages of at most 1000. */
-static void long_listing_body(fx *f)
+/* 1003 blocks list in exactly two pages (pageToken). */
+static void list_two_pages_body(fx *f)
 {
 	char key[64];
 	tc_strlist l = TC_STRLIST_INIT;
@@ -749,9 +756,9 @@ static void long_listing_body(fx *f)
 	tc_strlist_dispose(&l);
 }
 
-static void long_listing(void)
+static void list_two_pages(void)
 {
-	run(long_listing_body, NULL, NULL);
+	run(list_two_pages_body, NULL, NULL);
 }
 
 /* A multi-call rewrite (large objects) is followed through its rewriteToken. */
@@ -1042,7 +1049,8 @@ TC_TEST_MAIN(T(jwt_openssl_verify), T(bad_keys), T(bad_options), T(config_rows),
 	     T(gcs_write_read), T(gcs_not_found), T(gcs_read_range), T(gcs_stat_object),
 	     T(gcs_list), T(gcs_delete_object), T(gcs_append_commit), T(gcs_append_abort),
 	     T(gcs_mark_compacted), T(gcs_clear_block), T(gcs_hostile_keys),
-	     T(gcs_concurrent_writers), T(gcs_encoded_keys), T(token_refresh),
+	     T(gcs_concurrent_writers), T(gcs_list_semantics), T(gcs_long_listing),
+	     T(gcs_overwrite), T(gcs_all_chars), T(gcs_encoded_keys), T(token_refresh),
 	     T(token_refused_refetched), T(retries), T(resumable_resume), T(object_metadata),
-	     T(long_listing), T(rewrite_steps), T(missing_bucket), T(wrong_key),
+	     T(list_two_pages), T(rewrite_steps), T(missing_bucket), T(wrong_key),
 	     T(anonymous_emulator), T(cancel_backoff), T(open_from_config))

@@ -491,66 +491,18 @@ static void prefix(fx *f)
 	tc_backend_free(root);
 }
 
-typedef struct filler {
-	tc_backend *be;
-	int from, to;
-	const char *fmt;
-	atomic_int *failures;
-} filler;
-
-static void *fill_run(void *arg)
+/* clear_block of 1010 objects: two DeleteObjects batches. */
+static void two_delete_batches(void *ctx)
 {
-	filler *w = arg;
-	char key[128];
-	for (int i = w->from; i < w->to; i++) {
-		snprintf(key, sizeof(key), w->fmt, i);
-		if (tc_suite_put(w->be, key, "x") != 0)
-			atomic_fetch_add(w->failures, 1);
-	}
-	return NULL;
-}
+	fx *f = ctx;
 
-static int fill_keys(tc_backend *be, const char *fmt, int n)
-{
-	pthread_t th[8];
-	filler w[8];
-	atomic_int failures = 0;
-
-	for (int i = 0; i < 8; i++) {
-		w[i] = (filler){ be, n * i / 8, n * (i + 1) / 8, fmt, &failures };
-		if (pthread_create(&th[i], NULL, fill_run, &w[i]) != 0)
-			return -1;
-	}
-	for (int i = 0; i < 8; i++)
-		pthread_join(th[i], NULL);
-	return atomic_load(&failures) ? -1 : 0;
-}
-
-/* More than one page of ListObjectsV2 (1000 entries) and of DeleteObjects. */
-WITH_FX(long_listings, NULL, 0)
-static void long_listings(fx *f)
-{
-	tc_strlist l = TC_STRLIST_INIT;
-	enum { N = 1010 };
-
-	CHECK(fill_keys(f->be, "t/b%04d/meta.json", N) == 0);
-	CHECK(fill_keys(f->be, "t/big/o%04d", N) == 0);
-	CHECK_OK(tc_backend_list(&l, f->be, "t/"));
-	CHECK_EQ_U64(l.n, N + 1);
-	CHECK_STR(l.items[0], "b0000");
-	CHECK_STR(l.items[N - 1], "b1009");
-	CHECK_STR(l.items[N], "big");
-	tc_strlist_clear(&l);
-	CHECK_OK(tc_backend_list_objects(&l, f->be, "t/big/"));
-	CHECK_EQ_U64(l.n, N);
-	tc_strlist_clear(&l);
-	CHECK_OK(tc_backend_clear_block(f->be, "t", "big"));
-	CHECK_OK(tc_backend_list_objects(&l, f->be, "t/big/"));
-	CHECK_EQ_U64(l.n, 0);
-	/* two DeleteObjects batches */
 	CHECK(tc_metrics_get(f->m, TC_M_BACKEND_REQUEST_DURATION_SECONDS, "POST", "200") == 2);
-	tc_strlist_dispose(&l);
 }
+
+CONFORM(long_listing, two_delete_batches)
+CONFORM(list_semantics, NULL)
+CONFORM(overwrite, NULL)
+CONFORM(all_chars, NULL)
 
 /* Virtual-host addressing ("<bucket>.<endpoint>"), as on AWS. */
 WITH_FX(virtual_host, NULL, 0)
@@ -1520,4 +1472,4 @@ TC_TEST_MAIN(T(bad_options), T(retries_exported_at_zero), T(connection_refused),
 	     T(s3_append_commit), T(s3_append_abort), T(s3_mark_compacted), T(s3_clear_block),
 	     T(s3_hostile_keys), T(s3_encoded_keys), T(s3_concurrent_writers), T(s3_multipart),
 	     T(s3_multipart_abort), T(s3_stale_upload_aborted), T(s3_wrong_secret), T(missing_bucket), T(s3_prefix),
-	     T(s3_long_listings), T(s3_virtual_host), T(open_from_config), T(s3_compact_on_s3))
+	     T(s3_long_listing), T(s3_list_semantics), T(s3_overwrite), T(s3_all_chars), T(s3_virtual_host), T(open_from_config), T(s3_compact_on_s3))

@@ -119,6 +119,11 @@ static void jobs_and_retention_are_recorded(void)
 	CHECK_STR(st.detail.live[0].block_id, st.jobs[0].output);
 	CHECK_EQ_U64(st.detail.n_compacted, 4);
 	CHECK_EQ_U64(st.n_retention, 0);
+	/* The page's retention column is the loop's plan: every block has its decision. */
+	CHECK_EQ_U64(st.n_plan, 5);
+	CHECK(st.plan[0].meta == &st.detail.live[0]);
+	for (size_t i = 1; i < st.n_plan; i++)
+		CHECK(st.plan[i].meta == &st.detail.compacted[i - 1] && st.plan[i].action == TC_RETENTION_DELETE);
 	tc_status_dispose(&st);
 
 	/* b's output ended 100h ago, past 72h: marked; the compacted inputs are deleted (retention 0). */

@@ -253,6 +253,48 @@ static void retention_horizon(void)
 	tc_buf_dispose(&html);
 }
 
+/* The row of block id in the blocks table, up to its </tr> (static copy). */
+static const char *row_of(const char *html, const char *id)
+{
+	static char row[4096];
+	char needle[80];
+	const char *p, *e;
+
+	snprintf(needle, sizeof(needle), "<tr id=\"row-%s\"", id);
+	if (!(p = strstr(html, needle)) || !(e = strstr(p, "</tr>")) || (size_t)(e - p) >= sizeof(row))
+		return "";
+	memcpy(row, p, (size_t)(e - p));
+	row[e - p] = '\0';
+	return row;
+}
+
+/* Each block's row says what retention will do with it, as the loop's own plan says. */
+static void retention_decision_per_block(void)
+{
+	tc_status st;
+	tc_buf html = TC_BUF_INIT;
+	/* now = T0+5h: live blocks ending before 2.5h go, compacted ones marked before 4.5h go */
+	tc_retention r = { 5 * HOUR * 1000000000LL / 2, TC_RETENTION_FROM_TENANT, HOUR * 1000000000LL / 2,
+			   TC_RETENTION_FROM_GLOBAL };
+
+	CHECK(make(&st, r.block_ns) == 0);
+	CHECK_OK(tc_retention_plan(&st.plan, &st.n_plan, &st.detail, &r, &st.now));
+	CHECK_OK(render(&html, &st, "tenant-a", NULL, NULL, NULL, "1"));
+	CHECK(strstr(row_of((char *)html.ptr, ids[0]), ">mark-compacted <small>(tenant-override "));
+	CHECK(strstr(row_of((char *)html.ptr, ids[1]), ">keep until 2023-11-15 03:43:20Z <small>(tenant-override "));
+	CHECK(strstr(row_of((char *)html.ptr, ids[3]), ">keep until "));
+	CHECK(strstr(row_of((char *)html.ptr, ids[4]), ">delete <small>(global "));
+	tc_status_dispose(&st);
+	/* no block retention: kept for good */
+	r.block_ns = 0;
+	CHECK(make(&st, 0) == 0);
+	CHECK_OK(tc_retention_plan(&st.plan, &st.n_plan, &st.detail, &r, &st.now));
+	CHECK_OK(render(&html, &st, "tenant-a", NULL, NULL, NULL, NULL));
+	CHECK(strstr(row_of((char *)html.ptr, ids[0]), ">keep (no block retention)<"));
+	tc_status_dispose(&st);
+	tc_buf_dispose(&html);
+}
+
 static void history_tables_escape(void)
 {
 	tc_status st;
@@ -323,5 +365,6 @@ static void query_arguments(void)
 }
 
 TC_TEST_MAIN(T(summary_lists_every_tenant_escaped), T(tenant_page_has_every_block_and_the_reason),
-	     T(lanes_and_stacking), T(compacted_toggle_and_filters), T(retention_horizon), T(history_tables_escape),
+	     T(lanes_and_stacking), T(compacted_toggle_and_filters), T(retention_horizon),
+	     T(retention_decision_per_block), T(history_tables_escape),
 	     T(bytes_that_are_not_text), T(query_arguments))
