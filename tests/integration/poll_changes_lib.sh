@@ -80,13 +80,14 @@ run_changes() {
   check tenant-a "first poll"
   check tenant-b "first poll"
 
-  # A steady poll: the tenants' listing and one listing per tenant (S3: one page each), nothing else.
+  # A steady poll: the tenants' listing and one listing per tenant (S3: one page each), no meta read.
   next_poll
   r0=$(requests); p0=$(polls)
   for _ in $(seq 100); do [ "$(polls)" -ge $((p0 + 3)) ] && break; sleep 0.1; done
   r1=$(requests); p1=$(polls)
   per=$(( (r1 - r0) / (p1 - p0) ))
-  [ "$per" -le 3 ] || fail "a steady poll of 2 tenants made $per requests (want <= 3: 1 + 1 per tenant)"
+  # (S3 adds its listing of multipart uploads left by killed writers)
+  [ "$per" -le 4 ] || fail "a steady poll of 2 tenants made $per requests (want <= 4: tenants, 1 per tenant, uploads)"
 
   add_block tenant-a 5 60;                      check tenant-a added
   b=$(first_live tenant-a 1); mark_compacted tenant-a "$b"; check tenant-a "marked compacted"

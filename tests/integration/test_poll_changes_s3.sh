@@ -13,7 +13,7 @@ config_backend() {
     "$BUCKET" "$TC_S3_ENDPOINT" "$KEY" "$SECRET"
 }
 keys() { # PREFIX: every key below it
-  s3 "$B?list-type=2&prefix=$1" | python3 -c '
+  s3 "$B?list-type=2&prefix=${1//\//%2F}" | python3 -c '
 import re, sys
 print("\n".join(re.findall(r"<Key>([^<]*)</Key>", sys.stdin.read())))'
 }
