@@ -147,7 +147,7 @@ if [ "$S3_SIZE" != 0 ]; then
 	stage="$DATA/s3-stage"
 	rm -rf "$stage"
 	python3 "$SRC/bench/poll_bucket.py" "$SEED_BLOCK" "$stage" "$n" "$TENANTS" --empty-data
-	rm -f "$stage/.empty"
+	rm -rf "$stage"/.seed-*
 	export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=us-east-1
 	aws configure set default.s3.max_concurrent_requests 32 >/dev/null 2>&1 || true
 	aws --endpoint-url "http://127.0.0.1:$RGW_PORT" s3 mb s3://bench-poll >/dev/null

@@ -8,7 +8,7 @@ bloom-*) are hard links to the seed's (no space, no new inodes: a bucket of
 1M blocks costs 1M directories and 1M meta.json files), and whose meta.json
 is the seed's with its own blockID, tenantID and start/end times (one second
 apart, so the lists have an order to sort). With --empty-data the data
-objects are links to one empty file instead: the layout an object store
+objects are links to empty files instead: the layout an object store
 upload needs without its bytes.
 """
 import json
@@ -26,17 +26,27 @@ def main():
         meta = json.load(f)
     objects = sorted(n for n in os.listdir(seed) if n != "meta.json")
     os.makedirs(root, exist_ok=True)
-    sources = {}
-    if empty:
-        blank = os.path.join(root, ".empty")
-        open(blank, "w").close()
-        sources = {n: blank for n in objects}
-    else:
-        sources = {n: os.path.join(seed, n) for n in objects}
+    import shutil
+
+    def fresh_sources(k):
+        # file systems cap links per inode (ext4: 65,000): a new copy every LINKS blocks
+        d = os.path.join(root, ".seed-%d" % k)
+        os.makedirs(d, exist_ok=True)
+        out = {}
+        for n in objects:
+            out[n] = os.path.join(d, n)
+            if empty:
+                open(out[n], "w").close()
+            else:
+                shutil.copyfile(os.path.join(seed, n), out[n])
+        return out
     base = 1767225600  # 2026-01-01T00:00:00Z
     for t in range(tenants):
         os.makedirs(os.path.join(root, "bench-%02d" % t), exist_ok=True)
+    LINKS = 60000
     for i in range(blocks):
+        if i % LINKS == 0:
+            sources = fresh_sources(i // LINKS)
         tenant = "bench-%02d" % (i % tenants)
         bid = "00000000-0000-4000-8000-%012x" % i
         d = os.path.join(root, tenant, bid)
