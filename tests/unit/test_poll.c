@@ -344,5 +344,41 @@ static void many_tenants(void)
 	teardown(&e);
 }
 
+/*
+ * Round-robin fairness: 12 tenants with work, one of them with a long
+ * blocklist: within 12 compaction cycles (concurrency 1, one tenant a
+ * cycle) every one of them has had a job.
+ */
+static void round_robin_reaches_every_tenant(void)
+{
+	enum { TENANTS = 12 };
+	env e;
+	char tenant[16];
+
+	memset(&e, 0, sizeof(e));
+	tc_log_set_level(TC_LOG_ERROR);
+	CHECK_OK(tc_config_default(&e.cfg));
+	CHECK_OK(tc_backend_mem_new(&e.mem));
+	CHECK_OK(tc_metrics_new(&e.metrics));
+	e.cfg.compactor.compaction.block_retention_ns = 72 * 3600 * SEC;
+	for (unsigned t = 0; t < TENANTS; t++) {
+		snprintf(tenant, sizeof(tenant), "t%02u", t);
+		/* t00: 8 flushes x 2 replicas, a long list; the others one job of 2 blocks */
+		CHECK_OK(sf_gen(e.mem, tenant, t == 0 ? 8 : 1, 2, 20, 3, 30, t + 1));
+	}
+	CHECK_OK(tc_overrides_new(&e.ov, &e.cfg));
+	CHECK_OK(tc_backend_instrumented_new(&e.be, e.mem, e.metrics));
+	CHECK_OK(tc_service_new(&e.svc, &e.cfg, e.be, e.ov, e.metrics));
+	CHECK_OK(tc_service_poll_once(e.svc));
+	for (unsigned c = 0; c < TENANTS; c++)
+		CHECK_OK(tc_service_compact_once(e.svc));
+	for (unsigned t = 0; t < TENANTS; t++) {
+		snprintf(tenant, sizeof(tenant), "t%02u", t);
+		CHECK_MSG(sf_count(e.mem, tenant, 1) > 0, "tenant %s had no job in %d cycles", tenant, TENANTS);
+	}
+	teardown(&e);
+}
+
 TC_TEST_MAIN(T(steady_poll_reads_nothing), T(index_rewritten_before_too_old), T(changes_behind_the_back),
-	     T(local_changes_then_polls), T(full_poll_every_n), T(many_tenants))
+	     T(local_changes_then_polls), T(full_poll_every_n), T(many_tenants),
+	     T(round_robin_reaches_every_tenant))
