@@ -13,7 +13,9 @@ upload needs without its bytes.
 """
 import json
 import os
+import random
 import sys
+import uuid
 
 
 def main():
@@ -43,12 +45,13 @@ def main():
     base = 1767225600  # 2026-01-01T00:00:00Z
     for t in range(tenants):
         os.makedirs(os.path.join(root, "bench-%02d" % t), exist_ok=True)
+    rng = random.Random(1)  # block IDs as random as real ones, the same on every run
     LINKS = 60000
     for i in range(blocks):
         if i % LINKS == 0:
             sources = fresh_sources(i // LINKS)
         tenant = "bench-%02d" % (i % tenants)
-        bid = "00000000-0000-4000-8000-%012x" % i
+        bid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         d = os.path.join(root, tenant, bid)
         try:
             os.mkdir(d)
