@@ -111,6 +111,7 @@ bench-ring: build deps-etcd
 SIZES   ?= 100000 1000000
 S3_SIZE ?= 100000
 bench-poll: build
+	@cmake --build $(BUILD) --target plan >/dev/null
 	@BUILD=$(BUILD) SIZES="$(SIZES)" S3_SIZE=$(S3_SIZE) bench/poll.sh
 
 clean:

@@ -3,6 +3,7 @@
 # service's first and steady polls of big buckets, incremental against a
 # full re-read every poll. `make bench-poll [SIZES="100000 1000000"] [S3_SIZE=100000]`.
 #   bench/poll.sh
+# Then build/bench/plan: one tenant of 100k blocks planned (bench/plan.c).
 # Environment: BUILD (default build), SIZES (local bucket sizes), S3_SIZE
 # (blocks on a throwaway Ceph RGW; 0 skips it), TENANTS (20), POLLS (steady
 # polls measured, 3), RGW_PORT (17470), KEEP=1 keeps the buckets.
@@ -160,6 +161,12 @@ if [ "$S3_SIZE" != 0 ]; then
 	row "$n" s3 full "$(service_run "s3-$n-full" "$storage" 1 2)"
 fi
 
+PLAN=""
+if [ -x "$BUILD/bench/plan" ]; then
+	echo "planning one tenant of 100000 blocks..." >&2
+	PLAN=$("$BUILD/bench/plan" 100000)
+fi
+
 {
 	echo "Blocklist polls of the service, $TENANTS tenants, blocklist_poll 1s; steady = median of the polls after the first."
 	echo "incremental: blocklist_poll_full_every 12 (the default); full: 1 (every poll re-reads every meta, as Tempo)."
@@ -181,5 +188,13 @@ fi
 		eval "inc=(\$R_s3_${S3_SIZE}_incremental)"
 		printf -- '- %s s3: %s requests per steady poll (target <= %d, 1 per 100 blocks): %s\n' "$S3_SIZE" "${inc[4]}" \
 			$((S3_SIZE / 100)) "$( [ "${inc[4]}" -le $((S3_SIZE / 100)) ] && echo met || echo MISSED)"
+	fi
+	if [ -n "$PLAN" ]; then
+		echo
+		echo "Planning at scale: one tenant of 100000 live blocks, in-memory backend, best of 5 (bench/plan.c)."
+		echo
+		echo "| blocks | first poll | steady poll | one cycle's selection | retention scan | tenant index |"
+		echo "|---:|---:|---:|---:|---:|---:|"
+		echo "$PLAN"
 	fi
 } | tee "$RESULTS"

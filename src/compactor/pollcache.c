@@ -339,7 +339,7 @@ static int plan(build *b, size_t *nn, char **reuse_names, size_t *nreuse, const 
 }
 
 int tc_pollcache_read_tenant(tc_blocklist *out, tc_poll_stats *st, tc_pollcache *c, tc_backend *be,
-			     tc_store *store, const char *tenant, size_t concurrency, int full)
+			     tc_store *store, const char *tenant, size_t concurrency, int full, int may_keep)
 {
 	tc_block_list l = TC_BLOCK_LIST_INIT;
 	build b = { .out = out };
@@ -372,6 +372,12 @@ int tc_pollcache_read_tenant(tc_blocklist *out, tc_poll_stats *st, tc_pollcache 
 	}
 	if ((rc = plan(&b, &nn, reuse_names, &nreuse, &l, t, tenant, full, st)) < 0)
 		goto cleanup;
+	if (may_keep && !full && !st->changed && !out->skipped && nn == nreuse + out->partial.n &&
+	    tc_store_unchanged(store, tenant, nreuse)) {
+		st->unchanged = 1;
+		st->reused += nreuse;
+		goto keep;
+	}
 	if ((rc = tc_store_lookup(store, tenant, reuse_names, nreuse, take_stored, &b)) < 0 || (rc = b.rc) < 0)
 		goto cleanup;
 	for (size_t k = 0; k < nreuse; k++) {
@@ -388,6 +394,7 @@ int tc_pollcache_read_tenant(tc_blocklist *out, tc_poll_stats *st, tc_pollcache 
 		goto cleanup;
 	if ((rc = sort_metas(out->live, out->n_live)) < 0 || (rc = sort_metas(out->compacted, out->n_compacted)) < 0)
 		goto cleanup;
+keep:
 	for (size_t i = 0; i < nn; i++)
 		if (b.ne[i].state != ST_FAILED)
 			b.ne[kept++] = b.ne[i];

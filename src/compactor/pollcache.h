@@ -27,6 +27,7 @@ typedef struct tc_poll_stats {
 	size_t read;    /* blocks whose metas were read */
 	size_t reused;  /* blocks taken from the last poll unread */
 	int changed;    /* the live or compacted list differs from the last poll's */
+	int unchanged;  /* nothing at all changed: out holds the partial blocks only, the store's lists stand */
 } tc_poll_stats;
 
 /*
@@ -36,9 +37,13 @@ typedef struct tc_poll_stats {
  * changed or is unknown, its last read failed, the store no longer holds it,
  * or full is set; the others' metas are copied from the store. A block
  * whose meta cannot be read is left out and read again next time.
+ * may_keep: when no block needs reading, none went, and the store's lists
+ * are what the last poll installed (tc_store_unchanged), set st->unchanged
+ * and build nothing but out->partial: the common case, costing a listing
+ * and no copy of the tenant's metas.
  */
 int tc_pollcache_read_tenant(tc_blocklist *out, tc_poll_stats *st, tc_pollcache *c, tc_backend *be,
-			     tc_store *store, const char *tenant, size_t concurrency, int full);
+			     tc_store *store, const char *tenant, size_t concurrency, int full, int may_keep);
 
 /* When this replica last wrote the tenant's index (tc_mono_ns), 0 if never or it failed. */
 uint64_t tc_pollcache_index_written(tc_pollcache *c, const char *tenant);

@@ -138,6 +138,24 @@ static void publish(tc_service *s, const char *tenant, const tc_blocklist *bl)
 		       NULL);
 }
 
+typedef struct publish_ctx {
+	tc_service *s;
+	const char *tenant;
+} publish_ctx;
+
+static void publish_cb(void *ctx, const tc_blocklist *bl)
+{
+	publish_ctx *p = ctx;
+	publish(p->s, p->tenant, bl);
+}
+
+/* publish() from the store's lists, left in place by a poll that found nothing changed. */
+static void publish_stored(tc_service *s, const char *tenant)
+{
+	publish_ctx p = { s, tenant };
+	tc_store_with_lists(s->store, tenant, publish_cb, &p);
+}
+
 /*
  * Tempo's tenant index builders: a replica writes tenant T's index when it
  * owns any of "build-tenant-index-<i>-<T>", i < blocklist_poll_tenant_index_builders,
@@ -240,10 +258,9 @@ static void index_kept(tc_service *s, const char *tenant, uint64_t now_mono)
 	tc_service_note_poll(s, tenant, NULL);
 }
 
-static void write_index_if_due(tc_service *s, const char *tenant, const tc_blocklist *bl, int changed)
+static void write_index_if_due(tc_service *s, const char *tenant, const tc_blocklist *bl, int changed, int builder)
 {
 	uint64_t now_mono = tc_mono_ns();
-	int builder = is_index_builder(s, tenant);
 
 	if (builder == 1 && !index_due(s, tenant, changed, now_mono)) {
 		index_kept(s, tenant, now_mono);
@@ -267,11 +284,13 @@ static int poll_tenant(tc_service *s, const char *tenant, int full)
 	tc_blocklist bl;
 	tc_poll_stats st;
 	uint64_t seq = tc_store_seq(s->store);
-	int rc;
+	int builder = s->read_only ? 0 : is_index_builder(s, tenant), rc;
 
 	declare_tenant(s, tenant);
+	/* Lists left in place only while no index write is due: a write needs them built. */
 	rc = tc_pollcache_read_tenant(&bl, &st, s->pollcache, s->be, s->store, tenant,
-				      s->cfg->storage.blocklist_poll_concurrency, full);
+				      s->cfg->storage.blocklist_poll_concurrency, full,
+				      builder != 1 || !index_due(s, tenant, 0, tc_mono_ns()));
 	if (rc == TC_ECANCELED) {
 		/* a shutdown, not a fault of the tenant's: the last good blocklist stays */
 		tc_log_info("msg=\"tenant poll canceled\" tenant=%s", tc_log_q(tenant));
@@ -286,6 +305,26 @@ static int poll_tenant(tc_service *s, const char *tenant, int full)
 	/* Unreadable metas and foreign names were logged and skipped; count them too. */
 	if (bl.skipped)
 		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, (double)bl.skipped, tenant, NULL);
+	if (st.unchanged) {
+		/* Nothing changed: the store's lists stand; only the partial blocks and the gauges are seen to. */
+		if (s->read_only) {
+			note_index_in_bucket(s, tenant);
+		} else {
+			clean_partials(s, tenant, &bl.partial);
+			if (builder == 1) {
+				index_kept(s, tenant, tc_mono_ns());
+			} else {
+				if (builder == 0)
+					tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 0, tenant, NULL);
+				tc_service_note_poll(s, tenant, NULL);
+			}
+		}
+		tc_blocklist_dispose(&bl);
+		publish_stored(s, tenant);
+		tc_log_debug("msg=\"polled tenant\" tenant=%s listed=%zu read=0 reused=%zu unchanged=1",
+			     tc_log_q(tenant), st.listed, st.reused);
+		return TC_OK;
+	}
 	if (s->read_only) {
 		/* Watching only: the index is what the bucket holds, and nothing is cleaned or written. */
 		tc_strlist_dispose(&bl.partial);
@@ -293,7 +332,7 @@ static int poll_tenant(tc_service *s, const char *tenant, int full)
 	} else {
 		clean_partials(s, tenant, &bl.partial);
 		tc_strlist_dispose(&bl.partial);
-		write_index_if_due(s, tenant, &bl, st.changed);
+		write_index_if_due(s, tenant, &bl, st.changed, builder);
 	}
 	publish(s, tenant, &bl);
 	tc_log_debug("msg=\"polled tenant\" tenant=%s live=%zu compacted=%zu listed=%zu read=%zu reused=%zu "

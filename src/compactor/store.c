@@ -326,3 +326,31 @@ int tc_store_lookup(tc_store *s, const char *tenant, char *const *blocks, size_t
 	free(idx);
 	return TC_OK;
 }
+
+int tc_store_unchanged(tc_store *s, const char *tenant, size_t blocks)
+{
+	tenant_lists *t;
+	int r;
+
+	pthread_mutex_lock(&s->mu);
+	t = find(s, tenant, 0);
+	r = t && t->n_changes == 0 && t->bl.n_live + t->bl.n_compacted == blocks;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int tc_store_with_lists(tc_store *s, const char *tenant, void (*fn)(void *ctx, const tc_blocklist *bl), void *ctx)
+{
+	tenant_lists *t;
+
+	pthread_mutex_lock(&s->mu);
+	t = find(s, tenant, 0);
+	if (t)
+		fn(ctx, &t->bl);
+	pthread_mutex_unlock(&s->mu);
+	if (!t) {
+		tc_error_set("unknown tenant %s", tenant);
+		return TC_ENOTFOUND;
+	}
+	return TC_OK;
+}
