@@ -33,7 +33,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 STRIP      ?= 0
 
-.PHONY: all deps deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium deps-azurite build compile install build-asan run test test-plain test-asan test-tsan bench bench-ring fuzz clean
+.PHONY: all deps deps-s3 deps-etcd deps-prometheus deps-compose deps-chromium deps-azurite build compile install build-asan run test test-plain test-asan test-tsan bench bench-ring bench-poll fuzz clean
 
 all: build
 
@@ -113,6 +113,14 @@ TENANTS ?= 24
 TRACES  ?= 1500
 bench-ring: build deps-etcd
 	@BUILD=$(BUILD) TENANTS=$(TENANTS) TRACES=$(TRACES) bench/ring.sh
+
+# make bench-poll [SIZES="100000 1000000"] [S3_SIZE=100000]: blocklist polls of big buckets,
+# incremental against a full re-read (bench/README.md, "Blocklist polling").
+SIZES   ?= 100000 1000000
+S3_SIZE ?= 100000
+bench-poll: build
+	@cmake --build $(BUILD) --target plan >/dev/null
+	@BUILD=$(BUILD) SIZES="$(SIZES)" S3_SIZE=$(S3_SIZE) bench/poll.sh
 
 clean:
 	@for d in $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD); do scripts/rgw.sh stop $$d/rgw; scripts/etcd.sh stop $$d/etcd; scripts/azurite.sh stop $$d/azurite; done

@@ -19,6 +19,72 @@
 #define GZIP_OS_UNKNOWN 255
 #define GZIP_CHUNK (64u << 10)
 
+/*
+ * The index is written streaming: JSON is produced a chunk at a time and
+ * deflated as it goes, so a tenant of 100,000 blocks never holds its ~70 MB
+ * of JSON, only the gzip (docs/FORMAT.md#tenant-index).
+ */
+typedef struct gz_out {
+	z_stream zs;
+	tc_buf *out;
+	gz_header hdr; /* deflate reads it while it writes the header */
+	tc_buf json;   /* the chunk not yet deflated */
+	size_t json_total;
+} gz_out;
+
+static int gz_begin(gz_out *g, tc_buf *out)
+{
+	memset(g, 0, sizeof(*g));
+	g->out = out;
+	if (deflateInit2(&g->zs, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		tc_error_set("gzip: deflateInit2 failed");
+		return TC_ERROR;
+	}
+	g->hdr.name = (Bytef *)"index.json";
+	g->hdr.time = GZIP_MTIME;
+	g->hdr.os = GZIP_OS_UNKNOWN;
+	deflateSetHeader(&g->zs, &g->hdr);
+	tc_buf_init(&g->json, 0);
+	return TC_OK;
+}
+
+/* Deflates the pending JSON; finish ends the stream. */
+static int gz_drain(gz_out *g, int finish)
+{
+	int zr;
+
+	g->json_total += g->json.len;
+	if (g->json_total > TC_TENANT_INDEX_MAX_BYTES) {
+		/* readers (ours, and what Tempo's queriers can hold) refuse more; so do we */
+		tc_error_set("tenant index larger than %u bytes of JSON", TC_TENANT_INDEX_MAX_BYTES);
+		return TC_ELIMIT;
+	}
+	g->zs.next_in = g->json.ptr;
+	g->zs.avail_in = (uInt)g->json.len;
+	do {
+		uint8_t *p;
+		int r;
+		if ((r = tc_buf_grow_by(g->out, &p, GZIP_CHUNK)) < 0)
+			return r;
+		g->zs.next_out = p;
+		g->zs.avail_out = GZIP_CHUNK;
+		zr = deflate(&g->zs, finish ? Z_FINISH : Z_NO_FLUSH);
+		g->out->len -= g->zs.avail_out;
+		if (zr == Z_STREAM_ERROR) {
+			tc_error_set("gzip: deflate failed");
+			return TC_ERROR;
+		}
+	} while (g->zs.avail_out == 0 || (finish && zr != Z_STREAM_END));
+	g->json.len = 0;
+	return TC_OK;
+}
+
+static void gz_end(gz_out *g)
+{
+	deflateEnd(&g->zs);
+	tc_buf_dispose(&g->json);
+}
+
 /* Stable merge sort of pointers by startTime, as the poller orders both lists. */
 static void sort_by_start(const tc_meta **v, const tc_meta **tmp, size_t n)
 {
@@ -37,12 +103,12 @@ static void sort_by_start(const tc_meta **v, const tc_meta **tmp, size_t n)
 	memcpy(v, tmp, n * sizeof(*v));
 }
 
-static int put_list(tc_buf *json, const char *key, const tc_meta *metas, size_t n, int compacted)
+static int put_list(gz_out *g, const char *key, const tc_meta *metas, size_t n, int compacted)
 {
 	const tc_meta **v = NULL, **tmp = NULL;
 	int r;
 
-	if ((r = tc_buf_printf(json, ",\"%s\":[", key)) < 0)
+	if ((r = tc_buf_printf(&g->json, ",\"%s\":[", key)) < 0)
 		return r;
 	if (n) {
 		if (n > SIZE_MAX / 2 / sizeof(*v) || !(v = malloc(2 * n * sizeof(*v)))) {
@@ -55,75 +121,36 @@ static int put_list(tc_buf *json, const char *key, const tc_meta *metas, size_t 
 		sort_by_start(v, tmp, n);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if ((i && (r = tc_buf_putc(json, ',')) < 0) ||
-		    (r = tc_meta_write(json, v[i], compacted)) < 0)
+		if ((i && (r = tc_buf_putc(&g->json, ',')) < 0) ||
+		    (r = tc_meta_write(&g->json, v[i], compacted)) < 0)
+			goto cleanup;
+		if (g->json.len >= GZIP_CHUNK && (r = gz_drain(g, 0)) < 0)
 			goto cleanup;
 	}
-	r = tc_buf_putc(json, ']');
+	r = tc_buf_putc(&g->json, ']');
 cleanup:
 	free(v);
-	return r;
-}
-
-static int gzip_into(tc_buf *out, const uint8_t *src, size_t len)
-{
-	z_stream zs;
-	gz_header hdr;
-	int zr, r = TC_OK;
-
-	memset(&zs, 0, sizeof(zs));
-	memset(&hdr, 0, sizeof(hdr));
-	if (deflateInit2(&zs, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		tc_error_set("gzip: deflateInit2 failed");
-		return TC_ERROR;
-	}
-	hdr.name = (Bytef *)"index.json";
-	hdr.time = GZIP_MTIME;
-	hdr.os = GZIP_OS_UNKNOWN;
-	deflateSetHeader(&zs, &hdr);
-	zs.next_in = (Bytef *)src;
-	do {
-		uint8_t *p;
-		size_t in_now = len > UINT32_MAX ? UINT32_MAX : len;
-
-		zs.avail_in = (uInt)in_now;
-		do {
-			if ((r = tc_buf_grow_by(out, &p, GZIP_CHUNK)) < 0)
-				goto cleanup;
-			zs.next_out = p;
-			zs.avail_out = GZIP_CHUNK;
-			zr = deflate(&zs, in_now == len ? Z_FINISH : Z_NO_FLUSH);
-			out->len -= zs.avail_out;
-			if (zr == Z_STREAM_ERROR) {
-				tc_error_set("gzip: deflate failed");
-				r = TC_ERROR;
-				goto cleanup;
-			}
-		} while (zs.avail_out == 0);
-		len -= in_now;
-	} while (len > 0 || zr != Z_STREAM_END);
-cleanup:
-	deflateEnd(&zs);
 	return r;
 }
 
 int tc_tenant_index_write(tc_buf *out, const tc_time *created_at, const tc_meta *live,
 			  size_t n_live, const tc_meta *compacted, size_t n_compacted)
 {
-	tc_buf json = TC_BUF_INIT;
+	gz_out g;
 	char ts[TC_TIME_STR_MAX];
 	int r;
 
-	tc_buf_init(&json, TC_TENANT_INDEX_MAX_BYTES);
+	if ((r = gz_begin(&g, out)) < 0)
+		return r;
 	tc_time_format(ts, created_at);
-	if ((r = tc_buf_printf(&json, "{\"created_at\":\"%s\"", ts)) < 0 ||
-	    (r = put_list(&json, "meta", live, n_live, 0)) < 0 ||
-	    (r = put_list(&json, "compacted", compacted, n_compacted, 1)) < 0 ||
-	    (r = tc_buf_putc(&json, '}')) < 0)
+	if ((r = tc_buf_printf(&g.json, "{\"created_at\":\"%s\"", ts)) < 0 ||
+	    (r = put_list(&g, "meta", live, n_live, 0)) < 0 ||
+	    (r = put_list(&g, "compacted", compacted, n_compacted, 1)) < 0 ||
+	    (r = tc_buf_putc(&g.json, '}')) < 0)
 		goto cleanup;
-	r = gzip_into(out, json.ptr, json.len);
+	r = gz_drain(&g, 1);
 cleanup:
-	tc_buf_dispose(&json);
+	gz_end(&g);
 	return r;
 }
 

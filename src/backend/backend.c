@@ -4,8 +4,11 @@
  */
 #include "src/backend/backend_impl.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "src/util/array.h"
 #include "src/util/error.h"
 #include "src/util/ids.h"
 
@@ -202,6 +205,117 @@ int tc_backend_list_objects(tc_strlist *out, tc_backend *be, const char *prefix)
 	if ((err = prefix_check(prefix)) < 0)
 		return err;
 	return be->ops->list_objects(out, be, prefix);
+}
+
+uint8_t tc_block_object_flag(const char *name)
+{
+	if (!strcmp(name, "meta.json"))
+		return TC_BLOCK_HAS_META;
+	if (!strcmp(name, "meta.compacted.json"))
+		return TC_BLOCK_HAS_COMPACTED;
+	if (!strcmp(name, "nocompact.json"))
+		return TC_BLOCK_HAS_NOCOMPACT;
+	return 0;
+}
+
+int tc_block_list_add(tc_block_list *l, const char *name, size_t len, uint64_t version, uint8_t objects)
+{
+	size_t cap = l->cap;
+	int err;
+
+	if (l->names.n == cap) {
+		if ((err = tc_array_reserve(l->version, cap, l->names.n + 1, 0)) < 0)
+			return err;
+		cap = l->cap;
+		if ((err = tc_array_reserve(l->objects, cap, l->names.n + 1, 0)) < 0)
+			return err;
+		l->cap = cap;
+	}
+	if ((err = tc_strlist_addn(&l->names, name, len)) < 0)
+		return err;
+	l->version[l->names.n - 1] = version;
+	l->objects[l->names.n - 1] = objects;
+	return TC_OK;
+}
+
+void tc_block_list_dispose(tc_block_list *l)
+{
+	if (!l)
+		return;
+	tc_strlist_dispose(&l->names);
+	free(l->version);
+	free(l->objects);
+	memset(l, 0, sizeof(*l));
+}
+
+typedef struct block_ref {
+	char *name;
+	uint64_t version;
+	uint8_t objects;
+} block_ref;
+
+static int block_ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const block_ref *)a)->name, ((const block_ref *)b)->name);
+}
+
+/* Object stores list "t/b-c/x" before "t/b/x" ('-' < '/'): callers get name order. */
+static int block_list_sort(tc_block_list *l)
+{
+	block_ref *r;
+	size_t n = l->names.n, i;
+
+	for (i = 1; i < n && strcmp(l->names.items[i - 1], l->names.items[i]) < 0; i++)
+		;
+	if (i >= n)
+		return TC_OK;
+	if (!(r = malloc(n * sizeof(*r)))) {
+		tc_error_set("out of memory sorting %zu blocks", n);
+		return TC_ERROR;
+	}
+	for (i = 0; i < n; i++)
+		r[i] = (block_ref){ l->names.items[i], l->version[i], l->objects[i] };
+	qsort(r, n, sizeof(*r), block_ref_cmp);
+	for (i = 0; i < n; i++) {
+		l->names.items[i] = r[i].name;
+		l->version[i] = r[i].version;
+		l->objects[i] = r[i].objects;
+	}
+	free(r);
+	return TC_OK;
+}
+
+int tc_backend_list_blocks(tc_block_list *out, tc_backend *be, const char *tenant)
+{
+	tc_strlist names = TC_STRLIST_INIT;
+	char prefix[TC_KEY_MAX + 2];
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!tenant || !*tenant || strchr(tenant, '/') || strlen(tenant) > TC_KEY_MAX) {
+		tc_error_set("invalid tenant for a block listing");
+		return TC_EINVALID;
+	}
+	snprintf(prefix, sizeof(prefix), "%s/", tenant);
+	if ((err = prefix_check(prefix)) < 0)
+		return err;
+	if (be->ops->list_blocks) {
+		err = be->ops->list_blocks(out, be, tenant);
+		if (err == TC_OK)
+			err = block_list_sort(out);
+		if (err < 0)
+			tc_block_list_dispose(out);
+		return err;
+	}
+	/* Nothing known per block: every block is read, as a full poll does. */
+	if ((err = be->ops->list(&names, be, prefix)) < 0)
+		return err;
+	for (size_t i = 0; i < names.n && err == TC_OK; i++)
+		err = tc_block_list_add(out, names.items[i], strlen(names.items[i]), 0, 0);
+	tc_strlist_dispose(&names);
+	if (err < 0)
+		tc_block_list_dispose(out);
+	return err;
 }
 
 int tc_backend_stat(tc_stat *out, tc_backend *be, const char *key)

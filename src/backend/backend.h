@@ -53,6 +53,32 @@ int tc_backend_list(tc_strlist *out, tc_backend *be, const char *prefix);
 /* Names of the objects directly under prefix ("<tenant>/<block>/"). */
 int tc_backend_list_objects(tc_strlist *out, tc_backend *be, const char *prefix);
 int tc_backend_stat(tc_stat *out, tc_backend *be, const char *key);
+/*
+ * A tenant's block prefixes as one poll sees them (docs/STORAGE.md#block-listing):
+ * names sorted; per block a version that changes whenever the block's
+ * metas or quarantine marker appear, go or are rewritten (0: unknown, read
+ * the block), and which of those objects exist when the listing shows it
+ * (TC_BLOCK_KNOWN set) - S3 lists them, local only sees the directory.
+ */
+#define TC_BLOCK_HAS_META 1u      /* meta.json */
+#define TC_BLOCK_HAS_COMPACTED 2u /* meta.compacted.json */
+#define TC_BLOCK_HAS_NOCOMPACT 4u /* nocompact.json (quarantined) */
+#define TC_BLOCK_KNOWN 0x80u      /* the flags above are filled in */
+
+typedef struct tc_block_list {
+	tc_strlist names;  /* block prefixes (any name: the caller validates), sorted */
+	uint64_t *version; /* parallel to names */
+	uint8_t *objects;  /* parallel to names: TC_BLOCK_* */
+	size_t cap;
+} tc_block_list;
+
+#define TC_BLOCK_LIST_INIT { TC_STRLIST_INIT, NULL, NULL, 0 }
+
+int tc_backend_list_blocks(tc_block_list *out, tc_backend *be, const char *tenant);
+/* For implementers: appends one block (names must come in sorted order). */
+int tc_block_list_add(tc_block_list *l, const char *name, size_t len, uint64_t version, uint8_t objects);
+void tc_block_list_dispose(tc_block_list *l);
+
 /* Deletes one object; a missing key is not an error. */
 int tc_backend_delete(tc_backend *be, const char *key);
 

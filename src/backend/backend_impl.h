@@ -19,6 +19,8 @@ typedef struct tc_backend_ops {
 	int (*list)(tc_strlist *out, tc_backend *be, const char *prefix);
 	int (*list_objects)(tc_strlist *out, tc_backend *be, const char *prefix);
 	int (*stat)(tc_stat *out, tc_backend *be, const char *key);
+	/* Optional (NULL: one listing plus nothing known per block): see tc_backend_list_blocks. */
+	int (*list_blocks)(tc_block_list *out, tc_backend *be, const char *tenant);
 	int (*del)(tc_backend *be, const char *key);
 	int (*mark_compacted)(tc_backend *be, const char *tenant, const char *block);
 	int (*clear_block)(tc_backend *be, const char *tenant, const char *block);
@@ -43,5 +45,8 @@ struct tc_append {
  * a leading "/", NUL-free but control characters, or > TC_KEY_MAX bytes.
  */
 int tc_backend_key_check(const char *key);
+
+/* The TC_BLOCK_HAS_* flag an object name directly under a block stands for, else 0. */
+uint8_t tc_block_object_flag(const char *name);
 
 #endif

@@ -131,6 +131,14 @@ static int ins_list_objects(tc_strlist *out, tc_backend *be, const char *prefix)
 		       tc_backend_list_objects(out, as_ins(be)->inner, prefix));
 }
 
+/* One call, one observation, as local and mem list a tenant in one go. */
+static int ins_list_blocks(tc_block_list *out, tc_backend *be, const char *tenant)
+{
+	uint64_t t0 = tc_mono_ns();
+
+	return observe(as_ins(be), "GET", t0, tc_backend_list_blocks(out, as_ins(be)->inner, tenant));
+}
+
 static int ins_stat(tc_stat *out, tc_backend *be, const char *key)
 {
 	uint64_t t0 = tc_mono_ns();
@@ -191,6 +199,7 @@ static const tc_backend_ops instrumented_ops = {
 	.list = ins_list,
 	.list_objects = ins_list_objects,
 	.stat = ins_stat,
+	.list_blocks = ins_list_blocks,
 	.del = ins_del,
 	.mark_compacted = ins_mark_compacted,
 	.clear_block = ins_clear_block,

@@ -14,6 +14,7 @@
 
 #include "src/util/array.h"
 #include "src/util/error.h"
+#include "src/util/fnv.h"
 #include "src/util/ids.h"
 
 typedef struct mem_obj {
@@ -21,6 +22,7 @@ typedef struct mem_obj {
 	uint8_t *data;
 	size_t len;
 	tc_time mtime;
+	uint64_t gen; /* the store's write count at the write: a rewrite always differs */
 } mem_obj;
 
 typedef struct mem {
@@ -28,6 +30,7 @@ typedef struct mem {
 	pthread_mutex_t mu;
 	mem_obj *objs; /* sorted by key (strcmp) */
 	size_t n, cap;
+	uint64_t writes;
 } mem;
 
 typedef struct mem_stream {
@@ -66,6 +69,7 @@ static int put_locked(mem *m, char *key, uint8_t *data, size_t len)
 	m->objs[i].data = data;
 	m->objs[i].len = len;
 	m->objs[i].mtime = tc_time_now();
+	m->objs[i].gen = ++m->writes;
 	return TC_OK;
 }
 
@@ -297,6 +301,46 @@ static int mem_list_objects(tc_strlist *out, tc_backend *be, const char *prefix)
 	return list_kind(out, (mem *)be, prefix, 0);
 }
 
+/* Like an object store's listing without a delimiter: the block objects themselves. */
+static int mem_list_blocks(tc_block_list *out, tc_backend *be, const char *tenant)
+{
+	mem *m = (mem *)be;
+	char p[TC_KEY_MAX + 2];
+	size_t plen, i;
+	int err = TC_OK;
+
+	snprintf(p, sizeof(p), "%s/", tenant);
+	plen = strlen(p);
+	pthread_mutex_lock(&m->mu);
+	find(m, p, &i);
+	while (i < m->n && strncmp(m->objs[i].key, p, plen) == 0 && err == TC_OK) {
+		const char *block = m->objs[i].key + plen, *slash = strchr(block, '/');
+		size_t blen;
+		uint64_t h = TC_FNV64_INIT;
+		uint8_t objects = TC_BLOCK_KNOWN;
+
+		if (!slash || block[0] == '.') { /* the tenant's own objects, temp names */
+			i++;
+			continue;
+		}
+		blen = (size_t)(slash - block);
+		/* One block's keys are adjacent: they share the prefix "<tenant>/<block>/". */
+		for (; i < m->n && strncmp(m->objs[i].key, p, plen) == 0 &&
+		       strncmp(m->objs[i].key + plen, block, blen + 1) == 0; i++) {
+			const mem_obj *o = &m->objs[i];
+			uint8_t f = tc_block_object_flag(o->key + plen + blen + 1);
+			if (!f)
+				continue;
+			objects |= f;
+			h = tc_fnv1_64_update(h, &f, 1);
+			h = tc_fnv1_64_update(h, (const uint8_t *)&o->gen, sizeof(o->gen));
+		}
+		err = tc_block_list_add(out, block, blen, h ? h : 1, objects);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return err;
+}
+
 static int mem_stat(tc_stat *out, tc_backend *be, const char *key)
 {
 	mem *m = (mem *)be;
@@ -405,6 +449,7 @@ static const tc_backend_ops mem_ops = {
 	.list = mem_list,
 	.list_objects = mem_list_objects,
 	.stat = mem_stat,
+	.list_blocks = mem_list_blocks,
 	.del = mem_del,
 	.mark_compacted = mem_mark_compacted,
 	.clear_block = mem_clear_block,

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "src/util/error.h"
+#include "src/util/fnv.h"
 #include "src/util/ids.h"
 #include "src/util/log.h"
 
@@ -226,24 +227,26 @@ static void guard_warn(list_guard *g, const tc_s3_list_page *p)
 	}
 }
 
+/* One page of a listing, its names outside the prefix already dropped. */
+typedef int (*page_fn)(void *ctx, tc_s3_list_page *p);
+
 /*
  * Calls ListObjectsV2 for every page under full_prefix (below the bucket)
- * and collects keys and common prefixes, still full. Bounded by
- * list_guard: at most max_list_pages pages of TC_S3_LIST_MAX_KEYS names.
+ * and hands each page to fn, names still full. Bounded by list_guard: at
+ * most max_list_pages pages of TC_S3_LIST_MAX_KEYS names.
  */
-static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int delimited)
+static int list_pages(tc_s3 *s, const char *full_prefix, int delimited, page_fn fn, void *ctx)
 {
 	char *token = NULL, request[SHOW_MAX + 64], maxkeys[16];
 	list_guard g = { .s = s, .request = request, .token_name = "NextContinuationToken" };
 	size_t plen = strlen(full_prefix);
 	int err = TC_OK, more;
 
-	memset(acc, 0, sizeof(*acc));
 	snprintf(request, sizeof(request), "ListObjectsV2 prefix \"%s\"", full_prefix);
 	snprintf(maxkeys, sizeof(maxkeys), "%d", TC_S3_LIST_MAX_KEYS);
 	for (unsigned page = 1;; page++) {
 		tc_sigv4_pair q[6];
-		size_t nq = 0;
+		size_t nq = 0, kept = 0;
 		tc_s3_list_page p;
 		tc_s3_call c = { .method = "GET", .what = "ListObjectsV2", .query = q };
 		char where[SHOW_MAX + 96];
@@ -270,12 +273,30 @@ static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int
 		 * Names outside the prefix (a store ignoring it) are dropped here,
 		 * once: callers delete what they are given.
 		 */
-		for (size_t i = 0; i < p.keys.n && err == TC_OK; i++)
-			if (strncmp(p.keys.items[i], full_prefix, plen) == 0)
-				err = tc_strlist_add(&acc->keys, p.keys.items[i]);
-		for (size_t i = 0; i < p.prefixes.n && err == TC_OK; i++)
+		for (size_t i = 0; i < p.keys.n; i++) {
+			if (strncmp(p.keys.items[i], full_prefix, plen) == 0) {
+				p.keys.items[kept] = p.keys.items[i];
+				if (p.stamps.n == p.keys.n)
+					p.stamps.items[kept] = p.stamps.items[i];
+				kept++;
+				continue;
+			}
+			free(p.keys.items[i]);
+			if (p.stamps.n == p.keys.n)
+				free(p.stamps.items[i]);
+		}
+		if (p.stamps.n == p.keys.n)
+			p.stamps.n = kept;
+		p.keys.n = kept;
+		kept = 0;
+		for (size_t i = 0; i < p.prefixes.n; i++) {
 			if (strncmp(p.prefixes.items[i], full_prefix, plen) == 0)
-				err = tc_strlist_add(&acc->prefixes, p.prefixes.items[i]);
+				p.prefixes.items[kept++] = p.prefixes.items[i];
+			else
+				free(p.prefixes.items[i]);
+		}
+		p.prefixes.n = kept;
+		err = fn(ctx, &p);
 		free(token);
 		token = p.next_token;
 		p.next_token = NULL;
@@ -288,7 +309,33 @@ static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int
 	}
 	free(token);
 	guard_dispose(&g);
-	if (err < 0)
+	return err;
+}
+
+static int move_names(tc_strlist *to, tc_strlist *from)
+{
+	int err = TC_OK;
+
+	for (size_t i = 0; i < from->n && err == TC_OK; i++)
+		err = tc_strlist_add(to, from->items[i]);
+	return err;
+}
+
+static int accumulate(void *ctx, tc_s3_list_page *p)
+{
+	tc_s3_list_page *acc = ctx;
+	int err = move_names(&acc->keys, &p->keys);
+
+	return err < 0 ? err : move_names(&acc->prefixes, &p->prefixes);
+}
+
+/* Every page's keys and common prefixes under full_prefix, still full. */
+static int list_all(tc_s3_list_page *acc, tc_s3 *s, const char *full_prefix, int delimited)
+{
+	int err;
+
+	memset(acc, 0, sizeof(*acc));
+	if ((err = list_pages(s, full_prefix, delimited, accumulate, acc)) < 0)
 		tc_s3_list_page_dispose(acc);
 	return err;
 }
@@ -351,6 +398,78 @@ static int s3_list(tc_strlist *out, tc_backend *be, const char *prefix)
 static int s3_list_objects(tc_strlist *out, tc_backend *be, const char *prefix)
 {
 	return list_kind(out, (tc_s3 *)be, prefix, 0);
+}
+
+/* The block whose keys a tenant listing is going through (they come together). */
+typedef struct block_scan {
+	tc_block_list *out;
+	size_t plen;    /* of "<prefix><tenant>/" */
+	char name[TC_KEY_MAX + 1];
+	size_t name_len; /* 0: none yet */
+	uint64_t h;
+	uint8_t objects;
+} block_scan;
+
+static int scan_flush(block_scan *b)
+{
+	int err = TC_OK;
+
+	if (b->name_len)
+		err = tc_block_list_add(b->out, b->name, b->name_len, b->h ? b->h : 1, b->objects);
+	b->name_len = 0;
+	return err;
+}
+
+static int scan_page(void *ctx, tc_s3_list_page *p)
+{
+	block_scan *b = ctx;
+	int err = TC_OK;
+
+	for (size_t i = 0; i < p->keys.n && err == TC_OK; i++) {
+		const char *rest = p->keys.items[i] + b->plen, *slash = strchr(rest, '/');
+		const char *stamp = p->stamps.n == p->keys.n ? p->stamps.items[i] : "";
+		size_t len;
+		uint8_t f;
+
+		if (!slash || slash == rest) /* the tenant's own objects (index.json.gz) */
+			continue;
+		len = (size_t)(slash - rest);
+		if (len != b->name_len || memcmp(b->name, rest, len) != 0) {
+			if ((err = scan_flush(b)) < 0)
+				break;
+			memcpy(b->name, rest, len);
+			b->name_len = len;
+			b->h = TC_FNV64_INIT;
+			b->objects = TC_BLOCK_KNOWN;
+		}
+		if (!(f = tc_block_object_flag(slash + 1)))
+			continue;
+		b->objects |= f;
+		b->h = tc_fnv1_64_update(b->h, &f, 1);
+		b->h = tc_fnv1_64_update(b->h, (const uint8_t *)stamp, strlen(stamp) + 1);
+	}
+	return err;
+}
+
+/*
+ * One recursive listing of the tenant (no delimiter): ~5 keys per block,
+ * 1,000 per request, so ~1 request per 200 blocks, and every block's metas
+ * and marker are seen with their ETags without a request per block
+ * (docs/STORAGE.md#block-listing).
+ */
+static int s3_list_blocks(tc_block_list *out, tc_backend *be, const char *tenant)
+{
+	tc_s3 *s = (tc_s3 *)be;
+	char p[SHOW_MAX];
+	block_scan b = { .out = out };
+	int err;
+
+	if ((err = full_prefix(p, sizeof(p), s, tenant)) < 0)
+		return err;
+	b.plen = strlen(p);
+	if ((err = list_pages(s, p, 0, scan_page, &b)) == TC_OK)
+		err = scan_flush(&b);
+	return err;
 }
 
 /* ---- block operations ---- */
@@ -517,6 +636,7 @@ static const tc_backend_ops s3_ops = {
 	.append_abort = tc_s3_append_abort,
 	.list = s3_list,
 	.list_objects = s3_list_objects,
+	.list_blocks = s3_list_blocks,
 	.stat = s3_stat,
 	.del = s3_del,
 	.mark_compacted = s3_mark_compacted,

@@ -131,6 +131,7 @@ void tc_s3_show(char *out, size_t outsz, const char *s, size_t max);
  */
 typedef struct tc_s3_list_page {
 	tc_strlist keys;     /* Contents/Key */
+	tc_strlist stamps;   /* ListObjectsV2: parallel to keys, "<ETag> <LastModified> <Size>" */
 	tc_strlist prefixes; /* CommonPrefixes/Prefix */
 	size_t entries;      /* Contents, CommonPrefixes (or Upload) elements, bad names included */
 	int truncated;

@@ -128,6 +128,30 @@ static int too_many(const tc_where *w, size_t n)
 	return TC_ECORRUPT;
 }
 
+/*
+ * What tells a rewritten object from the one listed before: its ETag, time
+ * and size as the store lists them (docs/STORAGE.md#block-listing).
+ */
+static int add_stamp(tc_strlist *l, xmlNodePtr contents, const tc_where *w)
+{
+	static const char *const fields[] = { "ETag", "LastModified", "Size" };
+	char stamp[3 * 130];
+	size_t o = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		xmlNodePtr f = child(contents, fields[i]);
+		xmlChar *t = f ? xmlNodeGetContent(f) : NULL;
+		o += (size_t)snprintf(stamp + o, sizeof(stamp) - o, "%s%.128s", i ? " " : "",
+				      t ? (const char *)t : "");
+		xmlFree(t);
+	}
+	if (tc_strlist_add(l, stamp) < 0) {
+		tc_error_set_at(w, "out of memory");
+		return TC_ERROR;
+	}
+	return TC_OK;
+}
+
 int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const tc_where *w)
 {
 	char bad[256];
@@ -143,9 +167,11 @@ int tc_s3_xml_list(tc_s3_list_page *out, const tc_buf *body, const tc_where *w)
 	url = url_encoded(root);
 	for (xmlNodePtr n = root->children; n && err == TC_OK; n = n->next) {
 		xmlNodePtr v;
-		if (is_elem(n, "Contents") && (v = child(n, "Key")))
+		if (is_elem(n, "Contents") && (v = child(n, "Key"))) {
 			err = add_name(&out->keys, out, v, url, &skipped, w);
-		else if (is_elem(n, "CommonPrefixes") && (v = child(n, "Prefix")))
+			if (err == TC_OK && !skipped)
+				err = add_stamp(&out->stamps, n, w);
+		} else if (is_elem(n, "CommonPrefixes") && (v = child(n, "Prefix")))
 			err = add_name(&out->prefixes, out, v, url, &skipped, w);
 		else
 			continue;
@@ -216,6 +242,7 @@ void tc_s3_list_page_dispose(tc_s3_list_page *p)
 	if (!p)
 		return;
 	tc_strlist_dispose(&p->keys);
+	tc_strlist_dispose(&p->stamps);
 	tc_strlist_dispose(&p->prefixes);
 	tc_strlist_dispose(&p->upload_ids);
 	tc_strlist_dispose(&p->initiated);

@@ -27,18 +27,25 @@ static int read_json(tc_meta *out, tc_backend *be, const char *key)
 	return rc;
 }
 
-int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, const char *block)
+/* objects: the listing's TC_BLOCK_* flags; with TC_BLOCK_KNOWN, a meta it did not show is not asked for. */
+static int read_meta_listed(tc_meta *out, tc_backend *be, const char *tenant, const char *block, uint8_t objects)
 {
 	char key[TC_KEY_MAX];
 	tc_stat st;
-	int rc;
+	int known = objects & TC_BLOCK_KNOWN, rc = TC_ENOTFOUND;
 
-	if ((rc = tc_key_block(key, sizeof(key), tenant, block, "meta.json")) < 0)
-		return rc;
-	rc = read_json(out, be, key);
-	if (rc == TC_OK) {
-		out->compacted = 0;
-		return tc_meta_check_location(out, tenant, block, key);
+	if (known && !(objects & (TC_BLOCK_HAS_META | TC_BLOCK_HAS_COMPACTED))) {
+		tc_error_set("%s/%s: no meta.json or meta.compacted.json listed", tenant, block);
+		return TC_ENOTFOUND;
+	}
+	if (!known || (objects & TC_BLOCK_HAS_META)) {
+		if ((rc = tc_key_block(key, sizeof(key), tenant, block, "meta.json")) < 0)
+			return rc;
+		rc = read_json(out, be, key);
+		if (rc == TC_OK) {
+			out->compacted = 0;
+			return tc_meta_check_location(out, tenant, block, key);
+		}
 	}
 	if (rc != TC_ENOTFOUND)
 		return rc;
@@ -54,6 +61,11 @@ int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, con
 	out->compacted = 1;
 	out->compacted_time = st.mtime;
 	return TC_OK;
+}
+
+int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, const char *block)
+{
+	return read_meta_listed(out, be, tenant, block, 0);
 }
 
 static int push(tc_meta **arr, size_t *n, size_t *cap, const tc_meta *m)
@@ -113,25 +125,42 @@ typedef struct slot {
 	char err[512]; /* error messages are per thread: carried back here */
 } slot;
 
+/* A batch of reads: either slots (a full read) or tc_meta_read records. */
 typedef struct fetch {
 	tc_backend *be;
 	const char *tenant;
 	slot *slots;
+	tc_meta_read *reads;
 	size_t n;
 	atomic_size_t next;
 } fetch;
 
-static void fetch_one(fetch *f, slot *sl)
+static void read_one(tc_meta *meta, int *rc, int *quarantined, char *err, size_t errsz, fetch *f,
+		     const char *block, uint8_t objects)
 {
 	char key[TC_KEY_MAX];
 	tc_stat st;
 
-	sl->rc = tc_blocklist_read_meta(&sl->meta, f->be, f->tenant, sl->name);
-	if (sl->rc == TC_OK && !sl->meta.compacted &&
-	    tc_key_block(key, sizeof(key), f->tenant, sl->name, TC_QUARANTINE_MARKER) == TC_OK)
-		sl->quarantined = tc_backend_stat(&st, f->be, key) == TC_OK;
-	if (sl->rc < 0 && sl->rc != TC_ENOTFOUND)
-		snprintf(sl->err, sizeof(sl->err), "%s", tc_error_last());
+	*rc = read_meta_listed(meta, f->be, f->tenant, block, objects);
+	if (*rc == TC_OK && !meta->compacted) {
+		if (objects & TC_BLOCK_KNOWN)
+			*quarantined = !!(objects & TC_BLOCK_HAS_NOCOMPACT);
+		else if (tc_key_block(key, sizeof(key), f->tenant, block, TC_QUARANTINE_MARKER) == TC_OK)
+			*quarantined = tc_backend_stat(&st, f->be, key) == TC_OK;
+	}
+	if (*rc < 0 && *rc != TC_ENOTFOUND)
+		snprintf(err, errsz, "%s", tc_error_last());
+}
+
+static void fetch_one(fetch *f, size_t i)
+{
+	if (f->slots) {
+		slot *sl = &f->slots[i];
+		read_one(&sl->meta, &sl->rc, &sl->quarantined, sl->err, sizeof(sl->err), f, sl->name, 0);
+	} else {
+		tc_meta_read *r = &f->reads[i];
+		read_one(&r->meta, &r->rc, &r->quarantined, r->err, sizeof(r->err), f, r->block, r->objects);
+	}
 }
 
 static void *fetch_worker(void *arg)
@@ -140,7 +169,7 @@ static void *fetch_worker(void *arg)
 	size_t i;
 
 	while ((i = atomic_fetch_add(&f->next, 1)) < f->n)
-		fetch_one(f, &f->slots[i]);
+		fetch_one(f, i);
 	return NULL;
 }
 
@@ -160,6 +189,18 @@ static void fetch_all(fetch *f, size_t concurrency)
 	fetch_worker(f);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+}
+
+void tc_blocklist_read_metas(tc_meta_read *r, size_t n, tc_backend *be, const char *tenant, size_t concurrency)
+{
+	fetch f = { .be = be, .tenant = tenant, .reads = r, .n = n };
+
+	for (size_t i = 0; i < n; i++) {
+		r[i].rc = TC_ERROR;
+		r[i].quarantined = 0;
+		r[i].err[0] = '\0';
+	}
+	fetch_all(&f, concurrency ? concurrency : 1);
 }
 
 int tc_blocklist_read_tenant(tc_blocklist *out, tc_backend *be, const char *tenant)

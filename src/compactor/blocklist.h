@@ -59,6 +59,24 @@ int tc_blocklist_read_meta(tc_meta *out, tc_backend *be, const char *tenant, con
  */
 int tc_blocklist_newest_mtime(int64_t *out, tc_backend *be, const char *tenant, const char *block);
 
+/*
+ * One block's read for a poll: block and objects (the listing's TC_BLOCK_*
+ * flags, which spare requests for objects the listing did not show) in;
+ * rc (TC_OK, TC_ENOTFOUND for a partial block, < 0 with err), meta and
+ * quarantined out.
+ */
+typedef struct tc_meta_read {
+	const char *block;
+	uint8_t objects;
+	int rc;
+	int quarantined;
+	tc_meta meta;
+	char err[512];
+} tc_meta_read;
+
+/* Reads n blocks' metas, `concurrency` at a time. */
+void tc_blocklist_read_metas(tc_meta_read *r, size_t n, tc_backend *be, const char *tenant, size_t concurrency);
+
 /* Valid tenant names under the root, sorted; invalid ones logged and skipped. */
 int tc_blocklist_tenants(tc_strlist *out, tc_backend *be);
 

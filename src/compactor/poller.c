@@ -10,6 +10,7 @@
 
 #include "encoding/tenant_index.h"
 #include "src/util/log.h"
+#include "src/compactor/pollcache.h"
 #include "src/compactor/service_impl.h"
 
 /* Partial blocks younger than this may still be being written by an ingester. */
@@ -109,6 +110,24 @@ static void publish(tc_service *s, const char *tenant, const tc_blocklist *bl)
 		       NULL);
 }
 
+typedef struct publish_ctx {
+	tc_service *s;
+	const char *tenant;
+} publish_ctx;
+
+static void publish_cb(void *ctx, const tc_blocklist *bl)
+{
+	publish_ctx *p = ctx;
+	publish(p->s, p->tenant, bl);
+}
+
+/* publish() from the store's lists, left in place by a poll that found nothing changed. */
+static void publish_stored(tc_service *s, const char *tenant)
+{
+	publish_ctx p = { s, tenant };
+	tc_store_with_lists(s->store, tenant, publish_cb, &p);
+}
+
 /*
  * Tempo's tenant index builders: a replica writes tenant T's index when it
  * owns any of "build-tenant-index-<i>-<T>", i < blocklist_poll_tenant_index_builders,
@@ -186,14 +205,64 @@ static void note_index_in_bucket(tc_service *s, const char *tenant)
 		tc_service_note_poll(s, tenant, &never);
 }
 
-static int poll_tenant(tc_service *s, const char *tenant)
+/*
+ * Whether this poll rewrites the tenant's index (docs/COMPACTOR.md#incremental-polling):
+ * when its lists changed, when this replica has not written it yet (or the
+ * last write failed), or when it would otherwise be older than
+ * TC_INDEX_MAX_AGE_NS by the next poll, so queriers' staleness checks and
+ * the TempoTenantIndexTooOld alert (600 s) stay quiet.
+ */
+static int index_due(tc_service *s, const char *tenant, int changed, uint64_t now_mono)
+{
+	uint64_t written = tc_pollcache_index_written(s->pollcache, tenant);
+	int64_t period = s->cfg->storage.blocklist_poll_ns;
+
+	return changed || !written || (int64_t)(now_mono - written) + period >= TC_INDEX_MAX_AGE_NS;
+}
+
+/* The index stays as the last poll wrote it: its age goes on, the page keeps its time. */
+static void index_kept(tc_service *s, const char *tenant, uint64_t now_mono)
+{
+	uint64_t age = now_mono - tc_pollcache_index_written(s->pollcache, tenant);
+
+	tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 1, tenant, NULL);
+	tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_AGE_SECONDS, (double)age / 1e9, tenant, NULL);
+	tc_service_note_poll(s, tenant, NULL);
+}
+
+static void write_index_if_due(tc_service *s, const char *tenant, const tc_blocklist *bl, int changed, int builder)
+{
+	uint64_t now_mono = tc_mono_ns();
+
+	if (builder == 1 && !index_due(s, tenant, changed, now_mono)) {
+		index_kept(s, tenant, now_mono);
+		return;
+	}
+	if (builder == 1 && write_tenant_index(s, tenant, bl) == TC_OK) {
+		tc_time now = tc_time_now();
+		tc_pollcache_set_index_written(s->pollcache, tenant, now_mono ? now_mono : 1);
+		tc_service_note_poll(s, tenant, &now);
+		return;
+	}
+	/* Not a builder, or the write failed: the next poll that builds writes it whatever changed. */
+	tc_pollcache_set_index_written(s->pollcache, tenant, 0);
+	if (builder == 0)
+		tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 0, tenant, NULL);
+	tc_service_note_poll(s, tenant, NULL);
+}
+
+static int poll_tenant(tc_service *s, const char *tenant, int full)
 {
 	tc_blocklist bl;
+	tc_poll_stats st;
 	uint64_t seq = tc_store_seq(s->store);
-	int rc, builder;
+	int builder = s->read_only ? 0 : is_index_builder(s, tenant), rc;
 
 	declare_tenant(s, tenant);
-	rc = tc_blocklist_read_tenant_n(&bl, s->be, tenant, s->cfg->storage.blocklist_poll_concurrency);
+	/* Lists left in place only while no index write is due: a write needs them built. */
+	rc = tc_pollcache_read_tenant(&bl, &st, s->pollcache, s->be, s->store, tenant,
+				      s->cfg->storage.blocklist_poll_concurrency, full,
+				      builder != 1 || !index_due(s, tenant, 0, tc_mono_ns()));
 	if (rc == TC_ECANCELED) {
 		/* a shutdown, not a fault of the tenant's: the last good blocklist stays */
 		tc_log_info("msg=\"tenant poll canceled\" tenant=%s", tc_log_q(tenant));
@@ -208,6 +277,26 @@ static int poll_tenant(tc_service *s, const char *tenant)
 	/* Unreadable metas and foreign names were logged and skipped; count them too. */
 	if (bl.skipped)
 		tc_metrics_add(s->metrics, TC_M_POLL_ERRORS_TOTAL, (double)bl.skipped, tenant, NULL);
+	if (st.unchanged) {
+		/* Nothing changed: the store's lists stand; only the partial blocks and the gauges are seen to. */
+		if (s->read_only) {
+			note_index_in_bucket(s, tenant);
+		} else {
+			clean_partials(s, tenant, &bl.partial);
+			if (builder == 1) {
+				index_kept(s, tenant, tc_mono_ns());
+			} else {
+				if (builder == 0)
+					tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 0, tenant, NULL);
+				tc_service_note_poll(s, tenant, NULL);
+			}
+		}
+		tc_blocklist_dispose(&bl);
+		publish_stored(s, tenant);
+		tc_log_debug("msg=\"polled tenant\" tenant=%s listed=%zu read=0 reused=%zu unchanged=1",
+			     tc_log_q(tenant), st.listed, st.reused);
+		return TC_OK;
+	}
 	if (s->read_only) {
 		/* Watching only: the index is what the bucket holds, and nothing is cleaned or written. */
 		tc_strlist_dispose(&bl.partial);
@@ -215,27 +304,36 @@ static int poll_tenant(tc_service *s, const char *tenant)
 	} else {
 		clean_partials(s, tenant, &bl.partial);
 		tc_strlist_dispose(&bl.partial);
-		builder = is_index_builder(s, tenant);
-		if (builder == 1 && write_tenant_index(s, tenant, &bl) == TC_OK) {
-			tc_time now = tc_time_now();
-			tc_service_note_poll(s, tenant, &now);
-		} else {
-			if (builder == 0)
-				tc_metrics_set(s->metrics, TC_M_TENANT_INDEX_BUILDER, 0, tenant, NULL);
-			tc_service_note_poll(s, tenant, NULL);
-		}
+		write_index_if_due(s, tenant, &bl, st.changed, builder);
 	}
 	publish(s, tenant, &bl);
-	tc_log_debug("msg=\"polled tenant\" tenant=%s live=%zu compacted=%zu", tc_log_q(tenant), bl.n_live,
-		     bl.n_compacted);
+	tc_log_debug("msg=\"polled tenant\" tenant=%s live=%zu compacted=%zu listed=%zu read=%zu reused=%zu "
+		     "changed=%d full=%d", tc_log_q(tenant), bl.n_live, bl.n_compacted, st.listed, st.read,
+		     st.reused, st.changed, full);
 	return tc_store_replace(s->store, tenant, &bl, seq);
+}
+
+/* Tenants that left the bucket: their per-tenant series go with them. */
+static void forget_gone(tc_service *s, const tc_strlist *before, const tc_strlist *now)
+{
+	tc_strlist gone = TC_STRLIST_INIT;
+
+	for (size_t i = 0; i < before->n; i++)
+		if (!tc_strlist_sorted_contains(now, before->items[i]) && tc_strlist_add(&gone, before->items[i]) < 0)
+			break;
+	if (gone.n) {
+		tc_metrics_forget_tenants(s->metrics, &gone);
+		tc_log_info("msg=\"tenants left the bucket\" count=%zu first=%s", gone.n, tc_log_q(gone.items[0]));
+	}
+	tc_strlist_dispose(&gone);
 }
 
 int tc_service_poll_once(tc_service *s)
 {
-	tc_strlist tenants = TC_STRLIST_INIT;
+	tc_strlist tenants = TC_STRLIST_INIT, before = TC_STRLIST_INIT;
 	uint64_t t0 = tc_mono_ns();
-	int rc = tc_blocklist_tenants(&tenants, s->be);
+	uint32_t every = s->cfg->storage.blocklist_poll_full_every;
+	int full, rc = tc_blocklist_tenants(&tenants, s->be);
 
 	if (rc < 0) {
 		if (rc == TC_ECANCELED) {
@@ -247,8 +345,11 @@ int tc_service_poll_once(tc_service *s)
 		tc_strlist_dispose(&tenants);
 		return rc;
 	}
+	/* The first poll, and every Nth after it, reads every block (docs/COMPACTOR.md#incremental-polling). */
+	full = every <= 1 || s->polls % every == 0;
+	s->polls++;
 	for (size_t i = 0; i < tenants.n && !atomic_load(&s->stopping); i++) {
-		int trc = poll_tenant(s, tenants.items[i]);
+		int trc = poll_tenant(s, tenants.items[i], full);
 		if (trc == TC_ECANCELED) {
 			tc_strlist_dispose(&tenants);
 			return trc;
@@ -258,7 +359,11 @@ int tc_service_poll_once(tc_service *s)
 	}
 	if (!s->read_only)
 		abort_stale_uploads(s);
+	if (tc_store_tenants(&before, s->store) == TC_OK)
+		forget_gone(s, &before, &tenants);
+	tc_strlist_dispose(&before);
 	tc_store_retain_tenants(s->store, &tenants);
+	tc_pollcache_retain_tenants(s->pollcache, &tenants);
 	tc_service_note_poll_done(s, &tenants);
 	tc_metrics_observe(s->metrics, TC_M_POLL_DURATION_SECONDS, (double)(tc_mono_ns() - t0) / 1e9, NULL, NULL);
 	tc_strlist_dispose(&tenants);

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ~150 bytes: the meta stays the caller's, the hash is made for a chosen group only. */
 typedef struct entry {
-	tc_meta meta;
+	const tc_meta *meta;
+	int64_t window;
+	int active;
 	char group[48];
 	char order[64];
-	char hash[TC_SELECTOR_HASH_MAX];
 	size_t seq; /* blocklist position, for a stable sort */
 } entry;
 
@@ -24,13 +26,60 @@ struct tc_selector {
 	const tc_meta *chosen[TC_SELECTOR_MAX_INPUTS];
 };
 
-/* Go's %016X of an int64: a negative value prints as '-' and 15 digits. */
-static void hex16(char out[18], int64_t v)
+/*
+ * Go's %016X of an int64: a negative value prints as '-' and 15 digits.
+ * By hand, as the decimal below: five snprintf calls per block were most
+ * of a 100,000-block selection.
+ */
+static size_t hex16(char *out, int64_t v)
 {
+	static const char digits[] = "0123456789ABCDEF";
+	uint64_t u = v < 0 ? (uint64_t)-(v + 1) + 1ULL : (uint64_t)v;
+	size_t o = 0, width = v < 0 ? 15 : 16;
+	char tmp[20];
+	size_t n = 0;
+
 	if (v < 0)
-		snprintf(out, 18, "-%015llX", (unsigned long long)-(v + 1) + 1ULL);
-	else
-		snprintf(out, 18, "%016llX", (unsigned long long)v);
+		out[o++] = '-';
+	do {
+		tmp[n++] = digits[u & 15];
+		u >>= 4;
+	} while (u);
+	for (size_t i = n; i < width; i++)
+		out[o++] = '0';
+	while (n)
+		out[o++] = tmp[--n];
+	out[o] = '\0';
+	return o;
+}
+
+/* %lld / %u */
+static size_t dec(char *out, int64_t v)
+{
+	uint64_t u = v < 0 ? (uint64_t)-(v + 1) + 1ULL : (uint64_t)v;
+	char tmp[24];
+	size_t n = 0, o = 0;
+
+	if (v < 0)
+		out[o++] = '-';
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n)
+		out[o++] = tmp[--n];
+	out[o] = '\0';
+	return o;
+}
+
+/* Appends s to out at *o, never past cap - 1 (as snprintf would cut). */
+static void put(char *out, size_t cap, size_t *o, const char *s, size_t n)
+{
+	if (*o + n >= cap)
+		n = *o < cap - 1 ? cap - 1 - *o : 0;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
 }
 
 static int64_t window_of(const tc_time *t, int64_t window_s)
@@ -59,20 +108,44 @@ static int entry_cmp(const void *a, const void *b)
 
 static void fill_entry(entry *e, int64_t w, int64_t cur, int active)
 {
-	char age[18], objs[18];
-	const tc_meta *m = &e->meta;
+	char age[64], objs[64], level[64];
+	size_t na = hex16(age, cur - w), no = hex16(objs, e->meta->total_objects), nl = dec(level, e->meta->level);
+	size_t o = 0;
 
-	hex16(age, cur - w);
-	hex16(objs, m->total_objects);
+	/* "A-<level>-<age>" and "<objs>-<format>" when active, "B-<age>" and "<level>-<objs>-<format>" when not */
+	e->window = w;
+	e->active = active;
+	e->group[0] = e->order[0] = '\0';
+	put(e->group, sizeof(e->group), &o, active ? "A-" : "B-", 2);
 	if (active) {
-		snprintf(e->group, sizeof(e->group), "A-%u-%s", (unsigned)m->level, age);
-		snprintf(e->order, sizeof(e->order), "%s-%s", objs, m->format);
-		snprintf(e->hash, sizeof(e->hash), "%s-%u-%lld", m->tenant, (unsigned)m->level, (long long)w);
-	} else {
-		snprintf(e->group, sizeof(e->group), "B-%s", age);
-		snprintf(e->order, sizeof(e->order), "%u-%s-%s", (unsigned)m->level, objs, m->format);
-		snprintf(e->hash, sizeof(e->hash), "%s-%lld", m->tenant, (long long)w);
+		put(e->group, sizeof(e->group), &o, level, nl);
+		put(e->group, sizeof(e->group), &o, "-", 1);
 	}
+	put(e->group, sizeof(e->group), &o, age, na);
+	o = 0;
+	if (!active) {
+		put(e->order, sizeof(e->order), &o, level, nl);
+		put(e->order, sizeof(e->order), &o, "-", 1);
+	}
+	put(e->order, sizeof(e->order), &o, objs, no);
+	put(e->order, sizeof(e->order), &o, "-", 1);
+	put(e->order, sizeof(e->order), &o, e->meta->format, strlen(e->meta->format));
+}
+
+/* The group's ownership hash: "<tenant>-<level>-<window>" when active, "<tenant>-<window>" when not. */
+static void fill_hash(char hash[TC_SELECTOR_HASH_MAX], const entry *e)
+{
+	char level[64], win[64];
+	size_t nl = dec(level, e->meta->level), nw = dec(win, e->window), o = 0;
+
+	hash[0] = '\0';
+	put(hash, TC_SELECTOR_HASH_MAX, &o, e->meta->tenant, strlen(e->meta->tenant));
+	put(hash, TC_SELECTOR_HASH_MAX, &o, "-", 1);
+	if (e->active) {
+		put(hash, TC_SELECTOR_HASH_MAX, &o, level, nl);
+		put(hash, TC_SELECTOR_HASH_MAX, &o, "-", 1);
+	}
+	put(hash, TC_SELECTOR_HASH_MAX, &o, win, nw);
 }
 
 int tc_selector_new(tc_selector **out, const tc_meta *metas, size_t n, const tc_selector_opts *o)
@@ -106,7 +179,7 @@ int tc_selector_new(tc_selector **out, const tc_meta *metas, size_t n, const tc_
 		if (w == active)
 			continue;
 		e = &s->e[s->n++];
-		e->meta = metas[i];
+		e->meta = &metas[i];
 		e->seq = i;
 		fill_entry(e, w, cur, w > active);
 	}
@@ -118,8 +191,8 @@ int tc_selector_new(tc_selector **out, const tc_meta *metas, size_t n, const tc_
 
 static int compatible(const entry *a, const entry *b)
 {
-	return strcmp(a->group, b->group) == 0 && strcmp(a->meta.data_encoding, b->meta.data_encoding) == 0 &&
-	       strcmp(a->meta.format, b->meta.format) == 0;
+	return strcmp(a->group, b->group) == 0 && strcmp(a->meta->data_encoding, b->meta->data_encoding) == 0 &&
+	       strcmp(a->meta->format, b->meta->format) == 0;
 }
 
 int tc_selector_next(const tc_meta ***out, size_t *n, char hash[TC_SELECTOR_HASH_MAX], tc_selector *s)
@@ -127,10 +200,10 @@ int tc_selector_next(const tc_meta ***out, size_t *n, char hash[TC_SELECTOR_HASH
 	while (s->pos < s->n) {
 		size_t i, chosen = 0;
 		for (i = s->pos; i < s->n; i++) {
-			uint64_t objs = (uint64_t)s->e[i].meta.total_objects, bytes = s->e[i].meta.size;
+			uint64_t objs = (uint64_t)s->e[i].meta->total_objects, bytes = s->e[i].meta->size;
 			for (size_t j = i + 1; j < s->n; j++) {
-				objs += (uint64_t)s->e[j].meta.total_objects;
-				bytes += s->e[j].meta.size;
+				objs += (uint64_t)s->e[j].meta->total_objects;
+				bytes += s->e[j].meta->size;
 				if (!compatible(&s->e[i], &s->e[j]) || j - i + 1 > TC_SELECTOR_MAX_INPUTS ||
 				    objs > s->max_objects || bytes > s->max_bytes)
 					break;
@@ -142,10 +215,10 @@ int tc_selector_next(const tc_meta ***out, size_t *n, char hash[TC_SELECTOR_HASH
 		s->pos = i + chosen;
 		if (chosen >= TC_SELECTOR_MIN_INPUTS) {
 			for (size_t k = 0; k < chosen; k++)
-				s->chosen[k] = &s->e[i + k].meta;
+				s->chosen[k] = s->e[i + k].meta;
 			*out = s->chosen;
 			*n = chosen;
-			snprintf(hash, TC_SELECTOR_HASH_MAX, "%s", s->e[i].hash);
+			fill_hash(hash, &s->e[i]);
 			return 1;
 		}
 	}

@@ -35,7 +35,8 @@ int tc_service_new(tc_service **out, const tc_config *cfg, tc_backend *be, tc_ov
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->wake, &ca);
 	pthread_condattr_destroy(&ca);
-	if ((rc = tc_service_status_init(s)) < 0 || (rc = tc_store_new(&s->store)) < 0) {
+	if ((rc = tc_service_status_init(s)) < 0 || (rc = tc_store_new(&s->store)) < 0 ||
+	    (rc = tc_pollcache_new(&s->pollcache)) < 0) {
 		tc_service_free(s);
 		return rc;
 	}
@@ -259,6 +260,7 @@ void tc_service_free(tc_service *s)
 	if (s->threads_started)
 		tc_service_stop(s, 0);
 	tc_store_free(s->store);
+	tc_pollcache_free(s->pollcache);
 	tc_strlist_dispose(&s->in_progress);
 	tc_service_status_dispose(s);
 	pthread_cond_destroy(&s->wake);

@@ -7,6 +7,7 @@
 
 #include "src/util/strlist.h"
 #include "src/compactor/service.h"
+#include "src/compactor/pollcache.h"
 #include "src/compactor/status.h"
 #include "src/compactor/store.h"
 
@@ -15,6 +16,13 @@ typedef struct tc_tenant_activity {
 	char name[TC_TENANT_MAX + 1];
 	tc_time last_poll, last_compaction, index_time;
 } tc_tenant_activity;
+
+/*
+ * The oldest a tenant index this replica builds may get before a poll
+ * rewrites it unchanged (docs/COMPACTOR.md#incremental-polling): half the
+ * TempoTenantIndexTooOld alert's 600 s.
+ */
+#define TC_INDEX_MAX_AGE_NS (300 * 1000000000LL)
 
 /* tempo_discarded_spans_total's reason for spans past max_bytes_per_trace (Tempo's word). */
 #define TC_DISCARD_TRACE_TOO_LARGE "trace_too_large_to_compact"
@@ -25,6 +33,8 @@ struct tc_service {
 	tc_overrides *ov;
 	tc_metrics *metrics;
 	tc_store *store;
+	tc_pollcache *pollcache; /* the poll thread's only */
+	uint64_t polls;          /* polls begun, for blocklist_poll_full_every */
 	tc_ring *ring; /* NULL: a single replica, owning everything */
 
 	atomic_int stopping; /* no new work */

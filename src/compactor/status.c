@@ -80,7 +80,7 @@ void tc_service_note_poll_done(tc_service *s, const tc_strlist *tenants)
 	pthread_mutex_lock(&s->status_mu);
 	s->last_poll = tc_time_now();
 	for (size_t i = 0; i < s->n_acts; i++)
-		if (tc_strlist_contains(tenants, s->acts[i].name))
+		if (tc_strlist_sorted_contains(tenants, s->acts[i].name))
 			s->acts[kept++] = s->acts[i];
 	s->n_acts = kept;
 	pthread_mutex_unlock(&s->status_mu);

@@ -55,16 +55,29 @@ void tc_store_free(tc_store *s)
 	free(s);
 }
 
+/* Tenants are kept sorted by name: a bucket may hold 10,000 of them. */
 static tenant_lists *find(tc_store *s, const char *tenant, int create)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->t[i].name, tenant))
-			return &s->t[i];
+	size_t lo = 0, hi = s->n;
+	tenant_lists *t;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->t[mid].name, tenant);
+		if (c == 0)
+			return &s->t[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (!create)
 		return NULL;
 	if (tc_array_reserve(s->t, s->cap, s->n + 1, 0) < 0)
 		return NULL;
-	tenant_lists *t = &s->t[s->n++];
+	memmove(&s->t[lo + 1], &s->t[lo], (s->n - lo) * sizeof(*s->t));
+	s->n++;
+	t = &s->t[lo];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", tenant);
 	return t;
@@ -210,16 +223,18 @@ int tc_store_replace(tc_store *s, const char *tenant, tc_blocklist *bl, uint64_t
 
 void tc_store_retain_tenants(tc_store *s, const tc_strlist *tenants)
 {
+	size_t kept = 0;
+
 	pthread_mutex_lock(&s->mu);
-	for (size_t i = 0; i < s->n;) {
-		if (tc_strlist_contains(tenants, s->t[i].name)) {
-			i++;
+	for (size_t i = 0; i < s->n; i++) {
+		if (tc_strlist_sorted_contains(tenants, s->t[i].name)) {
+			s->t[kept++] = s->t[i];
 			continue;
 		}
 		tc_blocklist_dispose(&s->t[i].bl);
 		free(s->t[i].changes);
-		s->t[i] = s->t[--s->n];
 	}
+	s->n = kept;
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -230,7 +245,6 @@ int tc_store_tenants(tc_strlist *out, tc_store *s)
 	for (size_t i = 0; i < s->n && rc == TC_OK; i++)
 		rc = tc_strlist_add(out, s->t[i].name);
 	pthread_mutex_unlock(&s->mu);
-	tc_strlist_sort(out);
 	return rc;
 }
 
@@ -274,4 +288,69 @@ int tc_store_snapshot(tc_blocklist *out, tc_store *s, const char *tenant)
 	if (rc < 0)
 		tc_blocklist_dispose(out);
 	return rc;
+}
+
+static int by_block_id(const void *a, const void *b)
+{
+	return strcmp((*(const tc_meta *const *)a)->block_id, (*(const tc_meta *const *)b)->block_id);
+}
+
+int tc_store_lookup(tc_store *s, const char *tenant, char *const *blocks, size_t n,
+		    void (*fn)(void *ctx, size_t i, const tc_meta *m), void *ctx)
+{
+	const tc_meta **idx = NULL;
+	tenant_lists *t;
+	size_t total, j = 0;
+
+	pthread_mutex_lock(&s->mu);
+	t = find(s, tenant, 0);
+	total = t ? t->bl.n_live + t->bl.n_compacted : 0;
+	if (total && !(idx = malloc(total * sizeof(*idx)))) {
+		pthread_mutex_unlock(&s->mu);
+		tc_error_set("out of memory indexing %zu blocks", total);
+		return TC_ERROR;
+	}
+	for (size_t i = 0; i < total; i++)
+		idx[i] = i < t->bl.n_live ? &t->bl.live[i] : &t->bl.compacted[i - t->bl.n_live];
+	if (total > 1)
+		qsort(idx, total, sizeof(*idx), by_block_id);
+	/* Both sides sorted by name: one merge. */
+	for (size_t i = 0; i < n && j < total; i++) {
+		int c = 1;
+		while (j < total && (c = strcmp(idx[j]->block_id, blocks[i])) < 0)
+			j++;
+		if (j < total && c == 0)
+			fn(ctx, i, idx[j]);
+	}
+	pthread_mutex_unlock(&s->mu);
+	free(idx);
+	return TC_OK;
+}
+
+int tc_store_unchanged(tc_store *s, const char *tenant, size_t blocks)
+{
+	tenant_lists *t;
+	int r;
+
+	pthread_mutex_lock(&s->mu);
+	t = find(s, tenant, 0);
+	r = t && t->n_changes == 0 && t->bl.n_live + t->bl.n_compacted == blocks;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int tc_store_with_lists(tc_store *s, const char *tenant, void (*fn)(void *ctx, const tc_blocklist *bl), void *ctx)
+{
+	tenant_lists *t;
+
+	pthread_mutex_lock(&s->mu);
+	t = find(s, tenant, 0);
+	if (t)
+		fn(ctx, &t->bl);
+	pthread_mutex_unlock(&s->mu);
+	if (!t) {
+		tc_error_set("unknown tenant %s", tenant);
+		return TC_ENOTFOUND;
+	}
+	return TC_OK;
 }

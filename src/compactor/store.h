@@ -31,6 +31,24 @@ int tc_store_tenants(tc_strlist *out, tc_store *s);
 /* A copy of a tenant's lists; TC_ENOTFOUND for an unknown tenant. */
 int tc_store_snapshot(tc_blocklist *out, tc_store *s, const char *tenant);
 
+/*
+ * For an incremental poll: calls fn(ctx, i, meta) under the store's lock
+ * for every blocks[i] (sorted by strcmp) the tenant's lists hold, live or
+ * compacted, so the poll copies what it did not re-read instead of keeping
+ * a second copy of every meta (docs/COMPACTOR.md#blocklist-poller).
+ */
+int tc_store_lookup(tc_store *s, const char *tenant, char *const *blocks, size_t n,
+		    void (*fn)(void *ctx, size_t i, const tc_meta *m), void *ctx);
+
+/*
+ * 1 when the tenant's lists are exactly what the last tc_store_replace
+ * installed (no local change since) and hold `blocks` blocks: a poll that
+ * found nothing changed may then leave them in place.
+ */
+int tc_store_unchanged(tc_store *s, const char *tenant, size_t blocks);
+/* Calls fn with the tenant's lists under the store's lock (fn only reads, and takes no store call). */
+int tc_store_with_lists(tc_store *s, const char *tenant, void (*fn)(void *ctx, const tc_blocklist *bl), void *ctx);
+
 /* Local changes. */
 int tc_store_add_live(tc_store *s, const tc_meta *m);
 int tc_store_mark_compacted(tc_store *s, const char *tenant, const char *block, const tc_time *when);

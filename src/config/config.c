@@ -197,6 +197,10 @@ static const cfg_row rows[] = {
 	ROW("storage.trace.blocklist_poll_concurrency", CT_U32, "50",
 	  F(storage.blocklist_poll_concurrency), "Parallel meta.json reads per tenant.",
 	  .min = 1),
+	ROW("storage.trace.blocklist_poll_full_every", CT_U32, "12", F(storage.blocklist_poll_full_every),
+	  "Ours, not Tempo's: every Nth blocklist poll re-reads every block's meta to heal what an "
+	  "incremental poll cannot see (a meta rewritten in place); 1 re-reads on every poll, as "
+	  "Tempo does.", .min = 1),
 	ROW("storage.trace.blocklist_poll_tenant_index_builders", CT_U32, "2",
 	  F(storage.blocklist_poll_tenant_index_builders),
 	  "With a ring, how many replicas write each tenant's index; 0 means 2.", .max = 1000,

@@ -135,6 +135,7 @@ typedef struct tc_config {
 		int64_t blocklist_poll_ns;           /* 5m */
 		uint32_t blocklist_poll_concurrency; /* 50 */
 		uint32_t blocklist_poll_tenant_index_builders; /* 2 */
+		uint32_t blocklist_poll_full_every;  /* 12: ours (docs/COMPACTOR.md#incremental-polling) */
 		tc_block_config block;
 		tc_s3_config s3;
 		tc_azure_config azure;

@@ -401,6 +401,49 @@ void tc_metrics_forget(tc_metrics *m, tc_metric_id id, const char *l1)
 	pthread_mutex_unlock(&f->mu);
 }
 
+static int in_sorted(const tc_strlist *l, const char *v)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(l->items[mid], v);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+void tc_metrics_forget_tenants(tc_metrics *m, const tc_strlist *tenants)
+{
+	if (!m || !tenants->n)
+		return;
+	for (size_t id = 0; id < TC_M_COUNT; id++) {
+		const family_def *d = &defs[id];
+		family *f = &m->f[id];
+		size_t n = nlabels(d), k, keep = 0;
+
+		for (k = 0; k < n && strcmp(d->labels[k], "tenant") != 0; k++)
+			;
+		if (k == n)
+			continue;
+		/* One pass per family, however many tenants went: 10,000 may go at once. */
+		pthread_mutex_lock(&f->mu);
+		for (size_t i = 0; i < f->n; i++) {
+			if (in_sorted(tenants, f->s[i].lv[k]))
+				series_dispose(&f->s[i]);
+			else
+				f->s[keep++] = f->s[i];
+		}
+		f->n = keep;
+		pthread_mutex_unlock(&f->mu);
+	}
+}
+
 double tc_metrics_get(tc_metrics *m, tc_metric_id id, const char *l1, const char *l2)
 {
 	series *s;

@@ -7,6 +7,7 @@
 #define TC_METRICS_METRICS_H
 
 #include "src/util/buf.h"
+#include "src/util/strlist.h"
 
 typedef enum tc_metric_id {
 	/* compaction */
@@ -76,6 +77,12 @@ void tc_metrics_observe(tc_metrics *m, tc_metric_id id, double v, const char *l1
 void tc_metrics_touch(tc_metrics *m, tc_metric_id id, const char *l1, const char *l2);
 /* Drops every series of a family whose first label equals l1 (a tenant that went away). */
 void tc_metrics_forget(tc_metrics *m, tc_metric_id id, const char *l1);
+/*
+ * Drops every series, of every family with a "tenant" label, whose tenant
+ * is in tenants (sorted by strcmp): tenants that left the bucket leave no
+ * series behind.
+ */
+void tc_metrics_forget_tenants(tc_metrics *m, const tc_strlist *tenants);
 /* Current value of a counter/gauge series (0 if absent); histograms give their count. */
 double tc_metrics_get(tc_metrics *m, tc_metric_id id, const char *l1, const char *l2);
 

@@ -199,6 +199,74 @@ static void expect_json_err(const char *json, int code)
 	tc_buf_dispose(&gz);
 }
 
+/* One-shot gzip of src with the writer's parameters, independent of the code under test. */
+static int gzip_once(tc_buf *out, const uint8_t *src, size_t len)
+{
+	z_stream zs;
+	gz_header hdr;
+	int zr;
+
+	memset(&zs, 0, sizeof(zs));
+	memset(&hdr, 0, sizeof(hdr));
+	if (deflateInit2(&zs, 5, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	hdr.name = (Bytef *)"index.json";
+	hdr.time = 0x886e0900UL;
+	hdr.os = 255;
+	deflateSetHeader(&zs, &hdr);
+	if (tc_buf_reserve(out, deflateBound(&zs, len) + 64) < 0) {
+		deflateEnd(&zs);
+		return -1;
+	}
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out->ptr;
+	zs.avail_out = (uInt)(out->cap ? out->cap : deflateBound(&zs, len) + 64);
+	zr = deflate(&zs, Z_FINISH);
+	out->len = zs.total_out;
+	deflateEnd(&zs);
+	return zr == Z_STREAM_END ? 0 : -1;
+}
+
+/*
+ * 3,000 blocks (~1.5 MB of JSON) go through the streaming writer in many
+ * chunks: the bytes are those of one gzip of the whole JSON, and it parses
+ * back to the same blocks in startTime order.
+ */
+static void test_streamed_large_index(void)
+{
+	enum { N = 3000 };
+	tc_meta *live = calloc(N, sizeof(*live));
+	tc_buf gz = TC_BUF_INIT, json = TC_BUF_INIT, once = TC_BUF_INIT;
+	tc_time created = { 1795584331, 174019812, 0 };
+	tc_tenant_index ti;
+
+	CHECK(live);
+	CHECK_OK(tc_meta_parse(&live[0], META_A, sizeof(META_A) - 1, NULL));
+	for (size_t i = 0; i < N; i++) {
+		live[i] = live[0];
+		snprintf(live[i].block_id, sizeof(live[i].block_id), "00000000-0000-4000-8000-%012zx", i);
+		live[i].start.sec += (int64_t)((i * 7919) % N); /* out of order: the writer sorts */
+	}
+	CHECK_OK(tc_tenant_index_write(&gz, &created, live, N, NULL, 0));
+	tc_buf_init(&json, 64u << 20);
+	CHECK(gunzip_all(&json, gz.ptr, gz.len) == 0);
+	CHECK(json.len > (1u << 20));
+	tc_buf_init(&once, 64u << 20);
+	CHECK(gzip_once(&once, json.ptr, json.len) == 0);
+	CHECK_MSG(once.len == gz.len && memcmp(once.ptr, gz.ptr, gz.len) == 0,
+		  "streamed gzip (%zu bytes) differs from one-shot gzip (%zu bytes)", gz.len, once.len);
+	CHECK_OK(tc_tenant_index_parse(&ti, gz.ptr, gz.len, NULL));
+	CHECK_EQ_U64(ti.n_live, N);
+	for (size_t i = 1; i < N; i++)
+		CHECK(tc_time_cmp(&ti.live[i - 1].start, &ti.live[i].start) <= 0);
+	tc_tenant_index_dispose(&ti);
+	tc_buf_dispose(&gz);
+	tc_buf_dispose(&json);
+	tc_buf_dispose(&once);
+	free(live);
+}
+
 static void test_errors(void)
 {
 	const tc_where t9x = { "t9/x", 0 };
@@ -313,5 +381,5 @@ static void test_bomb(void)
 	free(metas);
 }
 
-TC_TEST_MAIN(T(test_fixture_roundtrip), T(test_all_fixture_indexes), T(test_sort_and_compacted),
+TC_TEST_MAIN(T(test_fixture_roundtrip), T(test_streamed_large_index), T(test_all_fixture_indexes), T(test_sort_and_compacted),
 	     T(test_errors), T(test_bomb))
