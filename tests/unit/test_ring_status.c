@@ -49,6 +49,8 @@ static void test_status(void)
 		tc_buf_dispose(&enc);
 	}
 	CHECK(rf_wait_members(&a, 2, 1, 3000));
+	/* b must have seen z too, or it has no leaving of z to log below */
+	CHECK(rf_wait_members(&b, 2, 1, 3000));
 
 	CHECK_OK(tc_ring_status(&out, a.ring, 0));
 	tc_buf_cstr(&out);
