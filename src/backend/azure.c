@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "src/backend/block_scan.h"
 #include "src/util/ids.h"
 #include "src/util/log.h"
 
@@ -120,20 +121,52 @@ static int az_del(tc_backend *be, const char *key)
 
 /* ---- listings ---- */
 
+/* Keeps only the names under prefix, stamps staying parallel to the blobs. */
+static void drop_outside(tc_azure_list_page *p, const char *prefix, size_t plen)
+{
+	int stamped = p->stamps.n == p->blobs.n;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < p->blobs.n; i++) {
+		if (!strncmp(p->blobs.items[i], prefix, plen)) {
+			p->blobs.items[kept] = p->blobs.items[i];
+			if (stamped)
+				p->stamps.items[kept] = p->stamps.items[i];
+			kept++;
+			continue;
+		}
+		free(p->blobs.items[i]);
+		if (stamped)
+			free(p->stamps.items[i]);
+	}
+	if (stamped)
+		p->stamps.n = kept;
+	p->blobs.n = kept;
+	kept = 0;
+	for (size_t i = 0; i < p->prefixes.n; i++) {
+		if (!strncmp(p->prefixes.items[i], prefix, plen))
+			p->prefixes.items[kept++] = p->prefixes.items[i];
+		else
+			free(p->prefixes.items[i]);
+	}
+	p->prefixes.n = kept;
+}
+
 /*
- * Every List Blobs page under prefix, blob names and (delimited) prefixes
- * collected. A marker that repeats the previous one, or more than
+ * Calls List Blobs for every page under prefix and hands each page to fn,
+ * names still full. A marker that repeats the previous one, or more than
  * max_list_pages pages, ends the listing with an error: a store that
  * never stops must not keep a poll, and its memory, growing.
  */
-static int list_all(tc_azure_list_page *acc, tc_azure *a, const char *prefix, int delimited)
+typedef int (*page_fn)(void *ctx, const tc_azure_list_page *p);
+
+static int list_pages(tc_azure *a, const char *prefix, int delimited, page_fn fn, void *ctx)
 {
 	char *marker = NULL, maxres[16], where[SHOW_MAX + 64];
 	tc_strlist warned = TC_STRLIST_INIT;
 	size_t plen = strlen(prefix);
 	int err = TC_OK;
 
-	memset(acc, 0, sizeof(*acc));
 	if ((err = tc_azure_name_check(prefix)) < 0)
 		return err;
 	snprintf(maxres, sizeof(maxres), "%d", TC_AZURE_LIST_MAX);
@@ -169,12 +202,8 @@ static int list_all(tc_azure_list_page *acc, tc_azure *a, const char *prefix, in
 				    tc_log_q(p.bad_why.items[i]));
 		}
 		/* names outside the prefix (a store ignoring it) are dropped: callers delete them */
-		for (size_t i = 0; i < p.blobs.n && err == TC_OK; i++)
-			if (!strncmp(p.blobs.items[i], prefix, plen))
-				err = tc_strlist_add(&acc->blobs, p.blobs.items[i]);
-		for (size_t i = 0; i < p.prefixes.n && err == TC_OK; i++)
-			if (!strncmp(p.prefixes.items[i], prefix, plen))
-				err = tc_strlist_add(&acc->prefixes, p.prefixes.items[i]);
+		drop_outside(&p, prefix, plen);
+		err = fn(ctx, &p);
 		if (err == TC_OK && p.next_marker && marker && !strcmp(p.next_marker, marker)) {
 			tc_error_set("%s: NextMarker repeats the marker of this page: the store's "
 				     "listing loops and would never end", where);
@@ -194,7 +223,28 @@ static int list_all(tc_azure_list_page *acc, tc_azure *a, const char *prefix, in
 	}
 	free(marker);
 	tc_strlist_dispose(&warned);
-	if (err < 0)
+	return err;
+}
+
+static int accumulate(void *ctx, const tc_azure_list_page *p)
+{
+	tc_azure_list_page *acc = ctx;
+	int err = TC_OK;
+
+	for (size_t i = 0; i < p->blobs.n && err == TC_OK; i++)
+		err = tc_strlist_add(&acc->blobs, p->blobs.items[i]);
+	for (size_t i = 0; i < p->prefixes.n && err == TC_OK; i++)
+		err = tc_strlist_add(&acc->prefixes, p->prefixes.items[i]);
+	return err;
+}
+
+/* Every page's blob names and (delimited) prefixes under prefix, still full. */
+static int list_all(tc_azure_list_page *acc, tc_azure *a, const char *prefix, int delimited)
+{
+	int err;
+
+	memset(acc, 0, sizeof(*acc));
+	if ((err = list_pages(a, prefix, delimited, accumulate, acc)) < 0)
 		tc_azure_list_page_dispose(acc);
 	return err;
 }
@@ -243,6 +293,38 @@ static int az_list(tc_strlist *out, tc_backend *be, const char *prefix)
 static int az_list_objects(tc_strlist *out, tc_backend *be, const char *prefix)
 {
 	return list_kind(out, (tc_azure *)be, prefix, 0);
+}
+
+static int scan_page(void *ctx, const tc_azure_list_page *p)
+{
+	tc_block_scan *b = ctx;
+	int err = TC_OK;
+
+	for (size_t i = 0; i < p->blobs.n && err == TC_OK; i++)
+		err = tc_block_scan_key(b, p->blobs.items[i],
+					p->stamps.n == p->blobs.n ? p->stamps.items[i] : "");
+	return err;
+}
+
+/*
+ * One List Blobs of the tenant without a delimiter, as S3's (see
+ * s3_list_blocks): each meta's and marker's Etag, Last-Modified and
+ * Content-Length make the block's version (docs/STORAGE.md#block-listing).
+ */
+static int az_list_blocks(tc_block_list *out, tc_backend *be, const char *tenant)
+{
+	char p[SHOW_MAX];
+	tc_block_scan b;
+	int err, n = snprintf(p, sizeof(p), "%s/", tenant);
+
+	if (n < 0 || (size_t)n >= sizeof(p)) {
+		tc_error_set("tenant \"%s\" too long", tenant);
+		return TC_EINVALID;
+	}
+	tc_block_scan_init(&b, out, (size_t)n);
+	if ((err = list_pages((tc_azure *)be, p, 0, scan_page, &b)) == TC_OK)
+		err = tc_block_scan_flush(&b);
+	return err;
 }
 
 /* ---- block operations ---- */
@@ -458,6 +540,7 @@ static const tc_backend_ops azure_ops = {
 	.append_abort = az_append_abort,
 	.list = az_list,
 	.list_objects = az_list_objects,
+	.list_blocks = az_list_blocks,
 	.stat = az_stat,
 	.del = az_del,
 	.mark_compacted = az_mark_compacted,

@@ -93,6 +93,7 @@ int tc_azure_xml_error(char *code, size_t codesz, char *msg, size_t msgsz, const
 /* One List Blobs page; names that cannot be keys go to bad/bad_why. */
 typedef struct tc_azure_list_page {
 	tc_strlist blobs;    /* Blobs/Blob/Name */
+	tc_strlist stamps;   /* parallel to blobs: "<Etag> <Last-Modified> <Content-Length>" */
 	tc_strlist prefixes; /* Blobs/BlobPrefix/Name */
 	char *next_marker;   /* NextMarker, NULL when empty: the last page */
 	tc_strlist bad;

@@ -46,6 +46,28 @@ static int encoded(xmlNodePtr name)
 	return r;
 }
 
+/* What changes when the blob is written again, from its Properties. */
+static int add_stamp(tc_strlist *l, xmlNodePtr blob, const tc_where *w)
+{
+	static const char *const fields[] = { "Etag", "Last-Modified", "Content-Length" };
+	xmlNodePtr props = tc_xml_child(blob, "Properties");
+	char stamp[3 * 130];
+	size_t o = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		xmlNodePtr f = props ? tc_xml_child(props, fields[i]) : NULL;
+		xmlChar *t = f ? xmlNodeGetContent(f) : NULL;
+		o += (size_t)snprintf(stamp + o, sizeof(stamp) - o, "%s%.128s", i ? " " : "",
+				      t ? (const char *)t : "");
+		xmlFree(t);
+	}
+	if (tc_strlist_add(l, stamp) < 0) {
+		tc_error_set_at(w, "out of memory");
+		return TC_ERROR;
+	}
+	return TC_OK;
+}
+
 int tc_azure_xml_list(tc_azure_list_page *out, const tc_buf *body, const tc_where *w)
 {
 	char bad[256];
@@ -64,10 +86,12 @@ int tc_azure_xml_list(tc_azure_list_page *out, const tc_buf *body, const tc_wher
 		xmlNodePtr name = tc_xml_child(n, "Name");
 		if (!name)
 			continue;
-		if (tc_xml_is_elem(n, "Blob"))
+		if (tc_xml_is_elem(n, "Blob")) {
 			err = tc_xml_add_name(&out->blobs, &out->bad, &out->bad_why, name,
 					      encoded(name), &skipped, w);
-		else if (tc_xml_is_elem(n, "BlobPrefix"))
+			if (err == TC_OK && !skipped)
+				err = add_stamp(&out->stamps, n, w);
+		} else if (tc_xml_is_elem(n, "BlobPrefix"))
 			err = tc_xml_add_name(&out->prefixes, &out->bad, &out->bad_why, name,
 					      encoded(name), &skipped, w);
 		else
@@ -92,6 +116,7 @@ void tc_azure_list_page_dispose(tc_azure_list_page *p)
 	if (!p)
 		return;
 	tc_strlist_dispose(&p->blobs);
+	tc_strlist_dispose(&p->stamps);
 	tc_strlist_dispose(&p->prefixes);
 	tc_strlist_dispose(&p->bad);
 	tc_strlist_dispose(&p->bad_why);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/backend/block_scan.h"
 #include "src/util/ids.h"
 #include "src/util/log.h"
 #include "src/util/utf8.h"
@@ -204,12 +205,44 @@ static void guard_warn(list_guard *lg, const char *request, const tc_gcs_list_pa
 	}
 }
 
+typedef int (*page_fn)(void *ctx, const tc_gcs_list_page *p);
+
+/* Keeps only the names under prefix, stamps staying parallel to the names. */
+static void drop_outside(tc_gcs_list_page *p, const char *prefix, size_t plen)
+{
+	int stamped = p->stamps.n == p->names.n;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < p->names.n; i++) {
+		if (!strncmp(p->names.items[i], prefix, plen)) {
+			p->names.items[kept] = p->names.items[i];
+			if (stamped)
+				p->stamps.items[kept] = p->stamps.items[i];
+			kept++;
+			continue;
+		}
+		free(p->names.items[i]);
+		if (stamped)
+			free(p->stamps.items[i]);
+	}
+	if (stamped)
+		p->stamps.n = kept;
+	p->names.n = kept;
+	kept = 0;
+	for (size_t i = 0; i < p->prefixes.n; i++) {
+		if (!strncmp(p->prefixes.items[i], prefix, plen))
+			p->prefixes.items[kept++] = p->prefixes.items[i];
+		else
+			free(p->prefixes.items[i]);
+	}
+	p->prefixes.n = kept;
+}
+
 /*
- * objects.list for every page under prefix; collects the names and (when
- * delimited) the prefixes, both full, dropping any outside prefix.
+ * objects.list for every page under prefix; hands each page to fn, names
+ * full, any outside prefix dropped.
  */
-static int list_all(tc_strlist *names, tc_strlist *prefixes, tc_gcs *g, const char *prefix,
-		    int delimited)
+static int list_pages(tc_gcs *g, const char *prefix, int delimited, page_fn fn, void *ctx)
 {
 	char *token = NULL, request[TC_KEY_MAX + 64];
 	list_guard lg;
@@ -255,12 +288,9 @@ static int list_all(tc_strlist *names, tc_strlist *prefixes, tc_gcs *g, const ch
 			err = TC_ECORRUPT;
 		}
 		guard_warn(&lg, request, &p);
-		for (size_t i = 0; i < p.names.n && err == TC_OK; i++)
-			if (!strncmp(p.names.items[i], prefix, plen))
-				err = tc_strlist_add(names, p.names.items[i]);
-		for (size_t i = 0; prefixes && i < p.prefixes.n && err == TC_OK; i++)
-			if (!strncmp(p.prefixes.items[i], prefix, plen))
-				err = tc_strlist_add(prefixes, p.prefixes.items[i]);
+		drop_outside(&p, prefix, plen);
+		if (err == TC_OK)
+			err = fn(ctx, &p);
 		free(token);
 		token = p.next_token;
 		p.next_token = NULL;
@@ -277,6 +307,32 @@ static int list_all(tc_strlist *names, tc_strlist *prefixes, tc_gcs *g, const ch
 	free(token);
 	guard_dispose(&lg, request);
 	return err;
+}
+
+typedef struct accumulated {
+	tc_strlist *names;
+	tc_strlist *prefixes; /* NULL: not wanted */
+} accumulated;
+
+static int accumulate(void *ctx, const tc_gcs_list_page *p)
+{
+	accumulated *acc = ctx;
+	int err = TC_OK;
+
+	for (size_t i = 0; i < p->names.n && err == TC_OK; i++)
+		err = tc_strlist_add(acc->names, p->names.items[i]);
+	for (size_t i = 0; acc->prefixes && i < p->prefixes.n && err == TC_OK; i++)
+		err = tc_strlist_add(acc->prefixes, p->prefixes.items[i]);
+	return err;
+}
+
+/* The names and (when delimited) the prefixes of every page under prefix, both full. */
+static int list_all(tc_strlist *names, tc_strlist *prefixes, tc_gcs *g, const char *prefix,
+		    int delimited)
+{
+	accumulated acc = { names, prefixes };
+
+	return list_pages(g, prefix, delimited, accumulate, &acc);
 }
 
 /* "" stays "", "t" and "t/" become "t/". */
@@ -323,6 +379,39 @@ cleanup:
 	tc_strlist_dispose(&names);
 	tc_strlist_dispose(&prefixes);
 	tc_strlist_dispose(&level);
+	return err;
+}
+
+static int scan_page(void *ctx, const tc_gcs_list_page *p)
+{
+	tc_block_scan *b = ctx;
+	int err = TC_OK;
+
+	for (size_t i = 0; i < p->names.n && err == TC_OK; i++)
+		err = tc_block_scan_key(b, p->names.items[i],
+					p->stamps.n == p->names.n ? p->stamps.items[i] : "");
+	return err;
+}
+
+/*
+ * One objects.list of the tenant without a delimiter, as S3's (see
+ * s3_list_blocks): each meta's and marker's etag, generation,
+ * metageneration, updated and size make the block's version
+ * (docs/STORAGE.md#block-listing).
+ */
+static int gcs_list_blocks(tc_block_list *out, tc_backend *be, const char *tenant)
+{
+	char p[TC_KEY_MAX + 2];
+	tc_block_scan b;
+	int err, n = snprintf(p, sizeof(p), "%s/", tenant);
+
+	if (n < 0 || (size_t)n >= sizeof(p)) {
+		tc_error_set("tenant \"%s\" too long", tenant);
+		return TC_EINVALID;
+	}
+	tc_block_scan_init(&b, out, (size_t)n);
+	if ((err = list_pages((tc_gcs *)be, p, 0, scan_page, &b)) == TC_OK)
+		err = tc_block_scan_flush(&b);
 	return err;
 }
 
@@ -455,6 +544,7 @@ static const tc_backend_ops gcs_ops = {
 	.append_abort = tc_gcs_append_abort,
 	.list = gcs_list,
 	.list_objects = gcs_list_objects,
+	.list_blocks = gcs_list_blocks,
 	.stat = gcs_stat,
 	.del = gcs_del,
 	.mark_compacted = gcs_mark_compacted,

@@ -141,6 +141,7 @@ int tc_gcs_json_error(char *reason, size_t reasonsz, char *msg, size_t msgsz, co
 
 typedef struct tc_gcs_list_page {
 	tc_strlist names;    /* items[].name */
+	tc_strlist stamps;   /* parallel to names: "<etag> <generation> <metageneration> <updated> <size>" */
 	tc_strlist prefixes; /* prefixes[] */
 	size_t entries;      /* items + prefixes, bad names included */
 	char *next_token;    /* nextPageToken, or NULL */

@@ -68,6 +68,7 @@ void tc_gcs_list_page_dispose(tc_gcs_list_page *p)
 	if (!p)
 		return;
 	tc_strlist_dispose(&p->names);
+	tc_strlist_dispose(&p->stamps);
 	tc_strlist_dispose(&p->prefixes);
 	tc_strlist_dispose(&p->bad);
 	free(p->next_token);
@@ -107,10 +108,27 @@ static int add_name(tc_gcs_list_page *out, tc_strlist *dst, const cJSON *v)
 	return tc_strlist_add(&out->bad, show);
 }
 
+/* What changes when the object is written again; a field missing is left empty. */
+static int add_stamp(tc_strlist *l, const cJSON *item)
+{
+	static const char *const fields[] = { "etag", "generation", "metageneration", "updated",
+					      "size" };
+	char stamp[5 * 130];
+	size_t o = 0;
+
+	for (size_t i = 0; i < 5; i++) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(item, fields[i]);
+		o += (size_t)snprintf(stamp + o, sizeof(stamp) - o, "%s%.128s", i ? " " : "",
+				      cJSON_IsString(f) ? f->valuestring : "");
+	}
+	return tc_strlist_add(l, stamp);
+}
+
 int tc_gcs_json_list(tc_gcs_list_page *out, const tc_buf *body, const tc_where *w)
 {
 	cJSON *root = parse(body), *items, *prefixes, *tok, *it;
 	int err = TC_OK;
+	size_t n;
 
 	memset(out, 0, sizeof(*out));
 	if (!cJSON_IsObject(root)) {
@@ -131,7 +149,10 @@ int tc_gcs_json_list(tc_gcs_list_page *out, const tc_buf *body, const tc_where *
 			err = corrupt(w, "an item without a name");
 			goto cleanup;
 		}
+		n = out->names.n;
 		if ((err = add_name(out, &out->names, name)) < 0)
+			goto cleanup;
+		if (out->names.n > n && (err = add_stamp(&out->stamps, it)) < 0)
 			goto cleanup;
 	}
 	cJSON_ArrayForEach(it, prefixes) {

@@ -14,8 +14,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "src/backend/block_scan.h"
 #include "src/util/error.h"
-#include "src/util/fnv.h"
 #include "src/util/ids.h"
 #include "src/util/log.h"
 
@@ -400,54 +400,14 @@ static int s3_list_objects(tc_strlist *out, tc_backend *be, const char *prefix)
 	return list_kind(out, (tc_s3 *)be, prefix, 0);
 }
 
-/* The block whose keys a tenant listing is going through (they come together). */
-typedef struct block_scan {
-	tc_block_list *out;
-	size_t plen;    /* of "<prefix><tenant>/" */
-	char name[TC_KEY_MAX + 1];
-	size_t name_len; /* 0: none yet */
-	uint64_t h;
-	uint8_t objects;
-} block_scan;
-
-static int scan_flush(block_scan *b)
-{
-	int err = TC_OK;
-
-	if (b->name_len)
-		err = tc_block_list_add(b->out, b->name, b->name_len, b->h ? b->h : 1, b->objects);
-	b->name_len = 0;
-	return err;
-}
-
 static int scan_page(void *ctx, tc_s3_list_page *p)
 {
-	block_scan *b = ctx;
+	tc_block_scan *b = ctx;
 	int err = TC_OK;
 
-	for (size_t i = 0; i < p->keys.n && err == TC_OK; i++) {
-		const char *rest = p->keys.items[i] + b->plen, *slash = strchr(rest, '/');
-		const char *stamp = p->stamps.n == p->keys.n ? p->stamps.items[i] : "";
-		size_t len;
-		uint8_t f;
-
-		if (!slash || slash == rest) /* the tenant's own objects (index.json.gz) */
-			continue;
-		len = (size_t)(slash - rest);
-		if (len != b->name_len || memcmp(b->name, rest, len) != 0) {
-			if ((err = scan_flush(b)) < 0)
-				break;
-			memcpy(b->name, rest, len);
-			b->name_len = len;
-			b->h = TC_FNV64_INIT;
-			b->objects = TC_BLOCK_KNOWN;
-		}
-		if (!(f = tc_block_object_flag(slash + 1)))
-			continue;
-		b->objects |= f;
-		b->h = tc_fnv1_64_update(b->h, &f, 1);
-		b->h = tc_fnv1_64_update(b->h, (const uint8_t *)stamp, strlen(stamp) + 1);
-	}
+	for (size_t i = 0; i < p->keys.n && err == TC_OK; i++)
+		err = tc_block_scan_key(b, p->keys.items[i],
+					p->stamps.n == p->keys.n ? p->stamps.items[i] : "");
 	return err;
 }
 
@@ -461,14 +421,14 @@ static int s3_list_blocks(tc_block_list *out, tc_backend *be, const char *tenant
 {
 	tc_s3 *s = (tc_s3 *)be;
 	char p[SHOW_MAX];
-	block_scan b = { .out = out };
+	tc_block_scan b;
 	int err;
 
 	if ((err = full_prefix(p, sizeof(p), s, tenant)) < 0)
 		return err;
-	b.plen = strlen(p);
+	tc_block_scan_init(&b, out, strlen(p));
 	if ((err = list_pages(s, p, 0, scan_page, &b)) == TC_OK)
-		err = scan_flush(&b);
+		err = tc_block_scan_flush(&b);
 	return err;
 }
 
