@@ -759,3 +759,114 @@ void tc_suite_all_chars(tc_suite_fx *f)
 	}
 	tc_strlist_dispose(&l);
 }
+
+/*
+ * The version and objects of block name in t's listing: 1 if listed, 0 if
+ * not, < 0 if the listing failed (-2: it listed the tenant index or is not
+ * sorted).
+ */
+static int listed(uint64_t *version, uint8_t *objects, tc_backend *be, const char *name)
+{
+	tc_block_list l = TC_BLOCK_LIST_INIT;
+	int r = 0;
+
+	if (tc_backend_list_blocks(&l, be, "t") < 0) {
+		fprintf(stderr, "list_blocks: %s\n", tc_error_last());
+		return -1;
+	}
+	for (size_t i = 0; i < l.names.n && r >= 0; i++) {
+		if (!strcmp(l.names.items[i], "index.json.gz") ||
+		    (i && strcmp(l.names.items[i - 1], l.names.items[i]) >= 0))
+			r = -2;
+		else if (!strcmp(l.names.items[i], name)) {
+			*version = l.version[i];
+			*objects = l.objects[i];
+			r = 1;
+		}
+	}
+	tc_block_list_dispose(&l);
+	return r;
+}
+
+/*
+ * A change to block name (made before) must not keep its non-zero
+ * version from before (*v); 0 is "unknown" and always allowed. *v becomes
+ * the version after, *objects its flags.
+ */
+static void changed(tc_backend *be, int known, const char *name, uint64_t *v,
+		    uint8_t *objects, const char *what)
+{
+	uint64_t after = 0;
+
+	CHECK_MSG(listed(&after, objects, be, name) == 1, "%s: block %s not listed", what, name);
+	CHECK_MSG(!known || (after && (*objects & TC_BLOCK_KNOWN)),
+		  "%s: block %s: version %016llx, objects %#x: not stamped", what, name,
+		  (unsigned long long)after, *objects);
+	CHECK_MSG(!(after && after == *v), "%s: block %s kept version %016llx", what, name,
+		  (unsigned long long)after);
+	*v = after;
+}
+
+/* Flags, when the backend knows them, are exactly want. */
+static void flags_are(uint8_t objects, uint8_t want, const char *what)
+{
+	if (objects & TC_BLOCK_KNOWN)
+		CHECK_MSG((objects & ~TC_BLOCK_KNOWN) == want, "%s: flags %#x, want %#x", what,
+			  objects, want);
+}
+
+void tc_suite_list_blocks(tc_suite_fx *f)
+{
+	uint64_t v1 = 0, v2 = 0, v3 = 0, again = 0;
+	uint8_t o1 = 0, o2 = 0, o3 = 0, o;
+
+	CHECK_OK(tc_suite_put(f->be, "t/index.json.gz", "x"));
+	CHECK_OK(tc_suite_put(f->be, "t/b1/meta.json", "m"));
+	CHECK_OK(tc_suite_put(f->be, "t/b1/data", "d"));
+	CHECK_OK(tc_suite_put(f->be, "t/b2/meta.json", "m"));
+	CHECK_OK(tc_suite_put(f->be, "t/b3/meta.compacted.json", "c"));
+	CHECK_OK(tc_suite_put(f->be, "u/b4/meta.json", "other tenant"));
+	CHECK(1 == listed(&v1, &o1, f->be, "b1"));
+	CHECK(1 == listed(&v2, &o2, f->be, "b2"));
+	CHECK(1 == listed(&v3, &o3, f->be, "b3"));
+	CHECK(0 == listed(&again, &o, f->be, "b4"));
+	if (f->block_versions_known) {
+		CHECK(v1 && v2 && v3);
+		CHECK((o1 & o2 & o3) & TC_BLOCK_KNOWN);
+	}
+	flags_are(o1, TC_BLOCK_HAS_META, "b1");
+	flags_are(o3, TC_BLOCK_HAS_COMPACTED, "b3");
+	/* an unchanged tenant lists every known version again */
+	CHECK(1 == listed(&again, &o, f->be, "b1"));
+	CHECK_MSG(!v1 || again == v1, "b1 unchanged but %016llx became %016llx",
+		  (unsigned long long)v1, (unsigned long long)again);
+	CHECK(1 == listed(&again, &o, f->be, "b3"));
+	CHECK_MSG(!v3 || again == v3, "b3 unchanged but %016llx became %016llx",
+		  (unsigned long long)v3, (unsigned long long)again);
+
+	/* meta.json rewritten (other contents, so also another ETag and size) */
+	CHECK_OK(tc_suite_put(f->be, "t/b1/meta.json", "m2, rewritten"));
+	changed(f->be, f->block_versions_known, "b1", &v1, &o1, "meta.json rewritten");
+	/* meta.compacted.json appears next to meta.json */
+	CHECK_OK(tc_suite_put(f->be, "t/b2/meta.compacted.json", "c"));
+	changed(f->be, f->block_versions_known, "b2", &v2, &o2, "meta.compacted.json written");
+	flags_are(o2, TC_BLOCK_HAS_META | TC_BLOCK_HAS_COMPACTED, "b2 both metas");
+	/* quarantined, then released */
+	CHECK_OK(tc_suite_put(f->be, "t/b3/nocompact.json", "q"));
+	changed(f->be, f->block_versions_known, "b3", &v3, &o3, "nocompact.json written");
+	flags_are(o3, TC_BLOCK_HAS_COMPACTED | TC_BLOCK_HAS_NOCOMPACT, "b3 quarantined");
+	CHECK_OK(tc_backend_delete(f->be, "t/b3/nocompact.json"));
+	changed(f->be, f->block_versions_known, "b3", &v3, &o3, "nocompact.json deleted");
+	flags_are(o3, TC_BLOCK_HAS_COMPACTED, "b3 released");
+	/* deleted blocks are gone, the others stay */
+	CHECK_OK(tc_backend_clear_block(f->be, "t", "b1"));
+	CHECK(0 == listed(&again, &o, f->be, "b1"));
+	CHECK(1 == listed(&again, &o, f->be, "b2"));
+	/* a tenant with nothing lists no blocks */
+	{
+		tc_block_list l = TC_BLOCK_LIST_INIT;
+		CHECK_OK(tc_backend_list_blocks(&l, f->be, "empty"));
+		CHECK_EQ_U64(l.names.n, 0);
+		tc_block_list_dispose(&l);
+	}
+}

@@ -33,6 +33,11 @@ typedef struct tc_suite_fx {
 	int append_visible_before_commit;
 	/* keys with '\\' are refused (TC_EINVALID): Azure turns it into '/' */
 	int backslash_refused;
+	/*
+	 * list_blocks stamps every listed block (version != 0, TC_BLOCK_KNOWN)
+	 * at once: the object stores and mem; local waits out a 2 s window
+	 */
+	int block_versions_known;
 	/* objects each of the concurrent writers writes */
 	int concurrent_objects;
 } tc_suite_fx;
@@ -64,6 +69,13 @@ void tc_suite_long_listing(tc_suite_fx *f);
 void tc_suite_overwrite(tc_suite_fx *f);
 /* Tenants, blocks and names with every character a key may hold. */
 void tc_suite_all_chars(tc_suite_fx *f);
+
+/*
+ * tc_backend_list_blocks: versions stay while a tenant is unchanged and
+ * change with its metas and marker (0, "unknown", always allowed); the
+ * tenant index is no block; deleted blocks go.
+ */
+void tc_suite_list_blocks(tc_suite_fx *f);
 
 /* Keys every backend refuses (the suite adds one longer than TC_KEY_MAX). */
 extern const char *const tc_suite_hostile[];

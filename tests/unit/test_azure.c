@@ -101,6 +101,7 @@ static int fx_new(fx *f, uint64_t buffer_size)
 		.mtime_slack_s = 2,
 		.append_visible_before_commit = 0,
 		.backslash_refused = 1,
+		.block_versions_known = 1,
 		.concurrent_objects = 15,
 	};
 	return tc_backend_azure_create_container(f->be);
@@ -161,6 +162,7 @@ CONFORM(list_semantics, NULL)
 CONFORM(long_listing, NULL)
 CONFORM(overwrite, NULL)
 CONFORM(all_chars, NULL)
+CONFORM(list_blocks, NULL)
 
 /* 200 KiB through 64 KiB blocks: four Put Block and one Put Block List, byte for byte. */
 WITH_FX(blocks, 64 * KIB)
@@ -529,5 +531,5 @@ TC_TEST_MAIN(T(url_rule), T(bad_options), T(retries_server_busy), T(cancel_backo
 	     T(azure_list), T(azure_delete_object), T(azure_append_commit), T(azure_append_abort),
 	     T(azure_mark_compacted), T(azure_clear_block), T(azure_hostile_keys),
 	     T(azure_concurrent_writers), T(azure_list_semantics), T(azure_long_listing),
-	     T(azure_overwrite), T(azure_all_chars), T(azure_blocks), T(azure_uncommitted_blocks),
+	     T(azure_overwrite), T(azure_all_chars), T(azure_list_blocks), T(azure_blocks), T(azure_uncommitted_blocks),
 	     T(azure_wrong_key), T(missing_container), T(open_from_config))

@@ -72,6 +72,7 @@ static int fx_mem(fx *f)
 		.be = f->be,
 		.ctx = f,
 		.backdate = NULL, /* the memory store has no way to set an mtime */
+		.block_versions_known = 1,
 		.mtime_slack_s = 1,
 		.append_visible_before_commit = 0,
 		.concurrent_objects = 40,
@@ -168,6 +169,7 @@ CONFORM(list_semantics, NULL)
 CONFORM(long_listing, NULL)
 CONFORM(overwrite, NULL)
 CONFORM(all_chars, NULL)
+CONFORM(list_blocks, NULL)
 
 /* ---- key rules ---- */
 
@@ -394,6 +396,6 @@ TC_TEST_MAIN(T(key_check_rules),
 	     T(local_list_semantics), T(mem_list_semantics),
 	     T(local_long_listing), T(mem_long_listing),
 	     T(local_overwrite), T(mem_overwrite),
-	     T(local_all_chars), T(mem_all_chars),
+	     T(local_all_chars), T(mem_all_chars), T(local_list_blocks), T(mem_list_blocks),
 	     T(local_escape_symlinks), T(local_append_in_place), T(local_hidden_and_special),
 	     T(local_missing_root))

@@ -326,6 +326,7 @@ static int fx_new_with(fx *f, const char *const *fake_args, const tc_gcs_options
 		.ctx = f,
 		.backdate = wait_old,
 		.mtime_slack_s = 1,
+		.block_versions_known = 1,
 		/* nothing is visible before the upload completes */
 		.append_visible_before_commit = 0,
 		/* GCS keeps '\\' in a name as it is (any UTF-8 but CR and LF) */
@@ -456,6 +457,7 @@ CONFORM(list_semantics, NULL)
 CONFORM(long_listing, NULL)
 CONFORM(overwrite, NULL)
 CONFORM(all_chars, NULL)
+CONFORM(list_blocks, NULL)
 
 /* ---- GCS only ---- */
 
@@ -1050,7 +1052,7 @@ TC_TEST_MAIN(T(jwt_openssl_verify), T(bad_keys), T(bad_options), T(config_rows),
 	     T(gcs_list), T(gcs_delete_object), T(gcs_append_commit), T(gcs_append_abort),
 	     T(gcs_mark_compacted), T(gcs_clear_block), T(gcs_hostile_keys),
 	     T(gcs_concurrent_writers), T(gcs_list_semantics), T(gcs_long_listing),
-	     T(gcs_overwrite), T(gcs_all_chars), T(gcs_encoded_keys), T(token_refresh),
+	     T(gcs_overwrite), T(gcs_all_chars), T(gcs_list_blocks), T(gcs_encoded_keys), T(token_refresh),
 	     T(token_refused_refetched), T(retries), T(resumable_resume), T(object_metadata),
 	     T(list_two_pages), T(rewrite_steps), T(missing_bucket), T(wrong_key),
 	     T(anonymous_emulator), T(cancel_backoff), T(open_from_config))

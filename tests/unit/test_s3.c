@@ -116,6 +116,7 @@ static int fx_new(fx *f, const char *prefix, uint64_t part_size)
 		/* under part_size: nothing is visible or pending before commit */
 		.append_visible_before_commit = 0,
 		.concurrent_objects = 15,
+		.block_versions_known = 1,
 	};
 	return tc_backend_s3_create_bucket(f->be);
 }
@@ -503,6 +504,7 @@ CONFORM(long_listing, two_delete_batches)
 CONFORM(list_semantics, NULL)
 CONFORM(overwrite, NULL)
 CONFORM(all_chars, NULL)
+CONFORM(list_blocks, NULL)
 
 /* Virtual-host addressing ("<bucket>.<endpoint>"), as on AWS. */
 WITH_FX(virtual_host, NULL, 0)
@@ -1472,4 +1474,4 @@ TC_TEST_MAIN(T(bad_options), T(retries_exported_at_zero), T(connection_refused),
 	     T(s3_append_commit), T(s3_append_abort), T(s3_mark_compacted), T(s3_clear_block),
 	     T(s3_hostile_keys), T(s3_encoded_keys), T(s3_concurrent_writers), T(s3_multipart),
 	     T(s3_multipart_abort), T(s3_stale_upload_aborted), T(s3_wrong_secret), T(missing_bucket), T(s3_prefix),
-	     T(s3_long_listing), T(s3_list_semantics), T(s3_overwrite), T(s3_all_chars), T(s3_virtual_host), T(open_from_config), T(s3_compact_on_s3))
+	     T(s3_long_listing), T(s3_list_semantics), T(s3_overwrite), T(s3_all_chars), T(s3_list_blocks), T(s3_virtual_host), T(open_from_config), T(s3_compact_on_s3))
