@@ -71,7 +71,9 @@ check() {
 }
 
 # The block's state on the service's page: live, quarantined or compacted.
-state_of() { curl -sf "$url/?tenant=$1" | grep -o "data-id=\"$2\" data-state=\"[a-z]*\"" | head -1 | sed 's/.*data-state="\(.*\)"/\1/'; }
+# (sed reads all its input: an early exit like head's or grep -q's could
+# break the pipe of the writer before it, which pipefail makes a failure)
+state_of() { curl -sf "$url/?tenant=$1" | grep -o "data-id=\"$2\" data-state=\"[a-z]*\"" | sed -n '1s/.*data-state="\(.*\)"/\1/p'; }
 first_live() { truth "$1" | sed -n 's/^live: //p' | tr ' ' '\n' | sed -n "${2:-1}p"; }
 
 run_changes() {
@@ -100,9 +102,9 @@ run_changes() {
   d=$(first_live tenant-a 2); delete_block tenant-a "$d"; check tenant-a "deleted (live)"
   x=$(first_live tenant-a 1); break_meta tenant-a "$x"
   next_poll; next_poll
-  get_index tenant-a "$TMP/idx.gz"; ids_of_index "$TMP/idx.gz" | grep -q "$x" && fail "a broken meta stayed in the index"
+  get_index tenant-a "$TMP/idx.gz"; ids_of_index "$TMP/idx.gz" | grep "$x" >/dev/null && fail "a broken meta stayed in the index"
   fix_meta tenant-a "$x";                       check tenant-a "meta fixed"
-  ids_of_index "$TMP/idx.gz" | grep -q "$x" || fail "a fixed meta is not back in the index"
+  ids_of_index "$TMP/idx.gz" | grep "$x" >/dev/null || fail "a fixed meta is not back in the index"
   check tenant-b "tenant-b untouched"
   kill -TERM $pid; wait $pid || fail "non-zero exit after SIGTERM"
   echo ok
