@@ -121,37 +121,6 @@ static int az_del(tc_backend *be, const char *key)
 
 /* ---- listings ---- */
 
-/* Keeps only the names under prefix, stamps staying parallel to the blobs. */
-static void drop_outside(tc_azure_list_page *p, const char *prefix, size_t plen)
-{
-	int stamped = p->stamps.n == p->blobs.n;
-	size_t kept = 0;
-
-	for (size_t i = 0; i < p->blobs.n; i++) {
-		if (!strncmp(p->blobs.items[i], prefix, plen)) {
-			p->blobs.items[kept] = p->blobs.items[i];
-			if (stamped)
-				p->stamps.items[kept] = p->stamps.items[i];
-			kept++;
-			continue;
-		}
-		free(p->blobs.items[i]);
-		if (stamped)
-			free(p->stamps.items[i]);
-	}
-	if (stamped)
-		p->stamps.n = kept;
-	p->blobs.n = kept;
-	kept = 0;
-	for (size_t i = 0; i < p->prefixes.n; i++) {
-		if (!strncmp(p->prefixes.items[i], prefix, plen))
-			p->prefixes.items[kept++] = p->prefixes.items[i];
-		else
-			free(p->prefixes.items[i]);
-	}
-	p->prefixes.n = kept;
-}
-
 /*
  * Calls List Blobs for every page under prefix and hands each page to fn,
  * names still full. A marker that repeats the previous one, or more than
@@ -202,7 +171,8 @@ static int list_pages(tc_azure *a, const char *prefix, int delimited, page_fn fn
 				    tc_log_q(p.bad_why.items[i]));
 		}
 		/* names outside the prefix (a store ignoring it) are dropped: callers delete them */
-		drop_outside(&p, prefix, plen);
+		tc_strlist_keep_prefix(&p.blobs, &p.stamps, prefix, plen);
+		tc_strlist_keep_prefix(&p.prefixes, NULL, prefix, plen);
 		err = fn(ctx, &p);
 		if (err == TC_OK && p.next_marker && marker && !strcmp(p.next_marker, marker)) {
 			tc_error_set("%s: NextMarker repeats the marker of this page: the store's "

@@ -207,37 +207,6 @@ static void guard_warn(list_guard *lg, const char *request, const tc_gcs_list_pa
 
 typedef int (*page_fn)(void *ctx, const tc_gcs_list_page *p);
 
-/* Keeps only the names under prefix, stamps staying parallel to the names. */
-static void drop_outside(tc_gcs_list_page *p, const char *prefix, size_t plen)
-{
-	int stamped = p->stamps.n == p->names.n;
-	size_t kept = 0;
-
-	for (size_t i = 0; i < p->names.n; i++) {
-		if (!strncmp(p->names.items[i], prefix, plen)) {
-			p->names.items[kept] = p->names.items[i];
-			if (stamped)
-				p->stamps.items[kept] = p->stamps.items[i];
-			kept++;
-			continue;
-		}
-		free(p->names.items[i]);
-		if (stamped)
-			free(p->stamps.items[i]);
-	}
-	if (stamped)
-		p->stamps.n = kept;
-	p->names.n = kept;
-	kept = 0;
-	for (size_t i = 0; i < p->prefixes.n; i++) {
-		if (!strncmp(p->prefixes.items[i], prefix, plen))
-			p->prefixes.items[kept++] = p->prefixes.items[i];
-		else
-			free(p->prefixes.items[i]);
-	}
-	p->prefixes.n = kept;
-}
-
 /*
  * objects.list for every page under prefix; hands each page to fn, names
  * full, any outside prefix dropped.
@@ -288,7 +257,8 @@ static int list_pages(tc_gcs *g, const char *prefix, int delimited, page_fn fn, 
 			err = TC_ECORRUPT;
 		}
 		guard_warn(&lg, request, &p);
-		drop_outside(&p, prefix, plen);
+		tc_strlist_keep_prefix(&p.names, &p.stamps, prefix, plen);
+		tc_strlist_keep_prefix(&p.prefixes, NULL, prefix, plen);
 		if (err == TC_OK)
 			err = fn(ctx, &p);
 		free(token);

@@ -98,3 +98,25 @@ void tc_strlist_dispose(tc_strlist *l)
 	l->items = NULL;
 	l->cap = 0;
 }
+
+void tc_strlist_keep_prefix(tc_strlist *l, tc_strlist *parallel, const char *prefix, size_t plen)
+{
+	int step = parallel && parallel->n == l->n;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!strncmp(l->items[i], prefix, plen)) {
+			l->items[kept] = l->items[i];
+			if (step)
+				parallel->items[kept] = parallel->items[i];
+			kept++;
+			continue;
+		}
+		free(l->items[i]);
+		if (step)
+			free(parallel->items[i]);
+	}
+	l->n = kept;
+	if (step)
+		parallel->n = kept;
+}

@@ -18,6 +18,12 @@ int tc_strlist_contains(const tc_strlist *l, const char *s);
 /* The same for a list sorted by tc_strlist_sort, in log n (tenant lists of 10,000). */
 int tc_strlist_sorted_contains(const tc_strlist *l, const char *s);
 void tc_strlist_sort(tc_strlist *l);
+/*
+ * Keeps only the items of l that start with prefix (plen bytes), in order;
+ * when parallel has as many items as l it is kept in step with it (a
+ * listing's names and their stamps).
+ */
+void tc_strlist_keep_prefix(tc_strlist *l, tc_strlist *parallel, const char *prefix, size_t plen);
 /* Splits s at every sep into l (empty pieces skipped). */
 int tc_strlist_split(tc_strlist *l, const char *s, char sep);
 void tc_strlist_clear(tc_strlist *l);
